@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { TaskgateError } from '../errors/taskgate-error.js';
+import { canonicalJson } from './canonical-json.js';
+import { withFileLock } from './file-lock.js';
+
+export type AuditEvent =
+  | 'push.accepted' | 'push.rejected' | 'push.bypassed' | 'push.landed' | 'jobs.enqueued'
+  | 'job.claimed' | 'job.completed' | 'job.failed' | 'token.replay' | 'keys.rotated';
+
+export interface AuditRecord {
+  seq: number;
+  ts: string;
+  event: AuditEvent;
+  data: Record<string, unknown>;
+  prev: string;
+  hash: string;
+}
+
+const GENESIS = '0'.repeat(64);
+
+export function recordHash(record: Omit<AuditRecord, 'hash'>): string {
+  return createHash('sha256').update(record.prev).update(canonicalJson(record)).digest('hex');
+}
+
+/** The last complete line of the log, read from its end so an append costs the same however long the log is. */
+function lastLine(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let chunk = 4096;
+    for (;;) {
+      const start = Math.max(0, size - chunk);
+      const buf = Buffer.alloc(size - start);
+      readSync(fd, buf, 0, buf.length, start);
+      const text = buf.toString('utf8').replace(/\n+$/, '');
+      const nl = text.lastIndexOf('\n');
+      if (nl >= 0 || start === 0) return text.slice(nl + 1) || null;
+      chunk *= 4;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The sidecar that remembers the chain head, so that a cut-off tail is detected too. */
+export function headPath(logPath: string): string {
+  return `${logPath}.head`;
+}
+
+/**
+ * Appends one hash-chained record under an exclusive lock and fsyncs it. Never pass a
+ * token, key or secret in `data`: the log is for auditors' eyes (log `jti`s instead).
+ */
+export async function appendAudit(path: string, event: AuditEvent, data: Record<string, unknown>, now: () => Date = () => new Date()): Promise<AuditRecord> {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new TaskgateError('ERR_AUDIT_WRITE', `cannot create the audit directory ${dirname(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      'make it writable by the account that serves pushes');
+  }
+  return withFileLock(`${path}.lock`, () => {
+    try {
+      const last = lastLine(path);
+      const previous = last ? (JSON.parse(last) as AuditRecord) : null;
+      const body: Omit<AuditRecord, 'hash'> = { seq: (previous?.seq ?? 0) + 1, ts: now().toISOString(), event, data, prev: previous?.hash ?? GENESIS };
+      const record: AuditRecord = { ...body, hash: recordHash(body) };
+      const fd = openSync(path, 'a', 0o640);
+      try {
+        writeSync(fd, `${JSON.stringify(record)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      const tmp = `${headPath(path)}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ seq: record.seq, hash: record.hash }));
+      renameSync(tmp, headPath(path));
+      return record;
+    } catch (error) {
+      if (error instanceof TaskgateError) throw error;
+      throw new TaskgateError('ERR_AUDIT_WRITE', `cannot append to the audit log ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        'check the disk space and permissions of .hg/taskgate/; the push was refused, nothing was added', { cause: error });
+    }
+  });
+}
+
+export interface AuditCheck {
+  ok: boolean;
+  records: number;
+  problems: string[];
+}
+
+/** Checks the chain: every edit, deletion, reordering or cut-off tail shows as a problem naming its line. */
+export function verifyAudit(path: string): AuditCheck {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, records: 0, problems: [] };
+    throw new TaskgateError('ERR_AUDIT_BROKEN', `cannot read the audit log ${path}`, 'check its permissions');
+  }
+  const problems: string[] = [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  let prev = GENESIS;
+  let seq = 0;
+  lines.forEach((line, i) => {
+    const where = `line ${i + 1}`;
+    let rec: AuditRecord;
+    try {
+      rec = JSON.parse(line) as AuditRecord;
+    } catch {
+      problems.push(`${where}: not a JSON record`);
+      return;
+    }
+    const { hash, ...body } = rec;
+    if (rec.seq !== seq + 1) problems.push(`${where}: seq ${rec.seq} follows ${seq} (a record was deleted or moved)`);
+    if (rec.prev !== prev) problems.push(`${where}: prev does not match the hash of the record before it (deleted, reordered or edited)`);
+    if (recordHash(body) !== hash) problems.push(`${where}: hash does not match its content (the record was edited)`);
+    prev = hash;
+    seq = rec.seq;
+  });
+  try {
+    const head = JSON.parse(readFileSync(headPath(path), 'utf8')) as { seq: number; hash: string };
+    if (head.seq !== seq || head.hash !== prev) {
+      problems.push(`end of log: the last record is seq ${seq}, but the chain head says seq ${head.seq} (the tail was cut off or replaced)`);
+    }
+  } catch {
+    if (lines.length > 0) problems.push(`end of log: the chain head ${headPath(path)} is missing`);
+  }
+  return { ok: problems.length === 0, records: lines.length, problems };
+}

@@ -1,0 +1,40 @@
+import { loadConfig } from '../config/load-config.js';
+import { judge } from '../gate/judge.js';
+import { findRepoRoot } from '../hg/find-root.js';
+import { namedPusher, resolvePusherName } from '../identity/resolve-pusher.js';
+import { formatReport } from '../policy/report.js';
+import { resolve } from 'node:path';
+import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { parseCliArgs } from './parse-cli-args.js';
+
+export const CHECK_USAGE = 'taskgate check [-R REPO] [-r REVSET] [--user NAME] [--config FILE] [--json]';
+
+/** `taskgate check`: the gate's rules against changesets already in a repository (default: the draft ones). */
+export async function checkCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseCliArgs('check', args, {
+    repository: { type: 'string', short: 'R' },
+    rev: { type: 'string', short: 'r', multiple: true },
+    user: { type: 'string' },
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+  }, CHECK_USAGE);
+  const root = findRepoRoot(values.repository ? resolve(io.cwd, values.repository) : io.cwd);
+  const config = loadConfig({ explicit: values.config ? resolve(io.cwd, values.config) : undefined, env: io.env, root });
+  const revs = values.rev ?? ['draft()'];
+  const revset = revs.map((r) => `(${r})`).join(' or ');
+  const pusher = namedPusher(values.user ?? resolvePusherName('', io.env).name, config.identity);
+  if (io.isTTY && !values.json) io.err('taskgate: reading changesets...\r');
+  const { push, verdict } = await judge(root, revset, config, pusher, { env: io.env });
+  if (io.isTTY && !values.json) io.err('\x1b[K');
+  const ok = verdict.violations.length === 0;
+  if (values.json) {
+    io.out(`${JSON.stringify({ ok, changesets: verdict.changesets, pusher: pusher.name, violations: verdict.violations, bypassed: verdict.bypassed })}\n`);
+  } else if (push.changesets.length === 0) {
+    io.out(`taskgate: no changesets in ${revset}\n`);
+  } else if (ok) {
+    io.out(`taskgate: ${push.changesets.length} changeset${push.changesets.length === 1 ? '' : 's'} pass the policy (as ${pusher.name ?? 'the unknown pusher'})\n`);
+  } else {
+    io.out(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), mode: 'check' }));
+  }
+  return ok ? CLI_EXIT.ok : CLI_EXIT.failed;
+}

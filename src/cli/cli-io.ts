@@ -1,0 +1,28 @@
+import { formatError, toTaskgateError, type TaskgateError } from '../errors/taskgate-error.js';
+import type { ErrorCode } from '../errors/error-codes.js';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  isTTY: boolean;
+  now: () => Date;
+}
+
+/** CLI exit codes (DESIGN §12). */
+export const CLI_EXIT = { ok: 0, failed: 1, usage: 2, environment: 3 } as const;
+
+export function exitCodeFor(code: ErrorCode): number {
+  if (code === 'ERR_USAGE' || code.startsWith('ERR_CONFIG')) return CLI_EXIT.usage;
+  if (code === 'ERR_HG_MISSING' || code === 'ERR_HG_FAILED' || code === 'ERR_REPO_NOT_FOUND' || code === 'ERR_HG_OUTPUT') return CLI_EXIT.environment;
+  return CLI_EXIT.failed;
+}
+
+/** Prints an error as text or, with --json, as an object; returns the exit code. */
+export function reportError(error: unknown, io: CliIo, json: boolean): number {
+  const te: TaskgateError = toTaskgateError(error);
+  if (json) io.out(`${JSON.stringify({ ok: false, error: te.toJSON() })}\n`);
+  else io.err(`${formatError(te)}\n`);
+  return exitCodeFor(te.code);
+}

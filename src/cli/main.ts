@@ -1,0 +1,32 @@
+import { TaskgateError } from '../errors/taskgate-error.js';
+import { AUDIT_USAGE, auditCommand } from './audit-command.js';
+import { CHECK_USAGE, checkCommand } from './check-command.js';
+import { CLI_EXIT, reportError, type CliIo } from './cli-io.js';
+
+const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<number>; usage: string; summary: string }> = {
+  check: { run: checkCommand, usage: CHECK_USAGE, summary: 'check existing changesets against the policy' },
+  audit: { run: auditCommand, usage: AUDIT_USAGE, summary: 'verify or show the hash-chained audit log' },
+};
+
+function help(): string {
+  const lines = ['usage: taskgate COMMAND [OPTIONS]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.summary}`, `           ${c.usage}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The `taskgate` command: dispatches to one file per subcommand; returns the exit code. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.out(help());
+    return name === undefined ? CLI_EXIT.usage : CLI_EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  const json = rest.includes('--json');
+  if (!command) return reportError(new TaskgateError('ERR_USAGE', `unknown command ${name}`, 'run `taskgate help` for the list'), io, json);
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    return reportError(error, io, json);
+  }
+}

@@ -1,0 +1,15 @@
+/** Defaults for every key a repository's file may leave out (DESIGN §3). */
+export const DEFAULT_CONFIG = {
+  identity: { groups: {}, users: {} },
+  gate: { sources: ['serve', 'push'], maxViolations: 500 },
+  policy: { rules: [] },
+  manifest: { path: 'tasks.json' },
+  tokens: {},
+  store: { backend: 'sqlite', path: '.hg/taskgate/jobs.db' },
+  worker: {},
+  audit: { path: '.hg/taskgate/audit.jsonl' },
+  log: { path: '.hg/taskgate/taskgate.log', level: 'info' },
+} as const;
+
+/** Where a repository's own configuration lives, relative to its root. */
+export const REPO_CONFIG_PATH = '.hg/taskgate.json';

@@ -1,0 +1,80 @@
+import { parseArgs } from 'node:util';
+import type { TaskgateConfig } from '../config/config-types.js';
+import { loadConfig } from '../config/load-config.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { formatError, toTaskgateError, TaskgateError } from '../errors/taskgate-error.js';
+import { findRepoRoot } from '../hg/find-root.js';
+import { parseHookEnv, type HookEnv } from '../hg/hook-env.js';
+import { resolvePusher } from '../identity/resolve-pusher.js';
+import { formatReport } from '../policy/report.js';
+import { judge } from './judge.js';
+
+export interface GateIo {
+  /** Where the pusher's text goes (Mercurial relays it with "remote: "). */
+  write(text: string): void;
+  cwd: string;
+  now?: () => Date;
+}
+
+/** Exit codes of the hooks: Mercurial only sees non-zero. */
+export const EXIT = { accept: 0, reject: 1, usage: 2 } as const;
+
+function parseHookArgs(argv: string[]): { config?: string } {
+  try {
+    const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true, allowPositionals: false });
+    return values.config === undefined ? {} : { config: values.config };
+  } catch (error) {
+    throw new TaskgateError('ERR_USAGE', `bad hook arguments: ${(error as Error).message}`, 'the hook takes only --config PATH');
+  }
+}
+
+/** The pretxnchangegroup hook: env -> changesets -> identity -> policy -> verdict. Fails closed. */
+export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo): Promise<number> {
+  let hook: HookEnv;
+  let args: { config?: string };
+  try {
+    args = parseHookArgs(argv);
+    hook = parseHookEnv(env);
+  } catch (error) {
+    io.write(`${formatError(toTaskgateError(error), 'taskgate: ')}\n`);
+    return EXIT.usage;
+  }
+  let config: TaskgateConfig | null = null;
+  try {
+    const root = findRepoRoot(io.cwd);
+    config = loadConfig({ explicit: args.config, env, root });
+    if (!config.gate.sources.includes(hook.source)) return EXIT.accept;
+    const pusher = resolvePusher(hook.url, env, config.identity);
+    const { push, verdict } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, { env, bypassReason: hook.bypassVar });
+    const heads = push.headRevs.map((r) => push.changesets.find((cs) => cs.rev === r)!.node);
+    const base = {
+      repo: config.repo.id ?? null, txn: hook.txnId, source: hook.source, node: hook.node, nodeLast: push.changesets.at(-1)?.node ?? hook.nodeLast,
+      heads, changesets: push.changesets.length, pusher: pusher.name, channel: pusher.channel, groups: pusher.groups,
+    };
+    const now = io.now ?? (() => new Date());
+    if (verdict.violations.length > 0) {
+      await appendAudit(config.audit.path, 'push.rejected', { ...base, violations: verdict.violations, bypassed: verdict.bypassed }, now);
+      io.write(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), max: config.gate.maxViolations, mode: 'push' }));
+      return EXIT.reject;
+    }
+    if (verdict.bypassed.length > 0) {
+      await appendAudit(config.audit.path, 'push.bypassed', { ...base, verdict: 'accepted', bypassed: verdict.bypassed }, now);
+      io.write(`taskgate: policy bypassed by ${pusher.name}: ${verdict.bypassed.map((b) => b.reason).join('; ')}\n`);
+    } else {
+      await appendAudit(config.audit.path, 'push.accepted', base, now);
+    }
+    return EXIT.accept;
+  } catch (error) {
+    const te = toTaskgateError(error);
+    io.write(`taskgate: push rejected: the policy could not be checked\n${formatError(te, 'taskgate: ')}\ntaskgate: nothing was added\n`);
+    if (config && te.code === 'ERR_INTERNAL') {
+      try {
+        const { getLogger } = await import('../log/logger.js');
+        (await getLogger(config.log.path, config.log.level)).error({ err: error, code: te.code }, 'gate failed');
+      } catch {
+        // the pusher already has the error; a log that cannot be written must not hide it
+      }
+    }
+    return EXIT.reject;
+  }
+}

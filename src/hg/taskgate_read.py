@@ -1,0 +1,186 @@
+# taskgate's reader: loaded with --config extensions.taskgate_read=THIS_FILE so that one
+# hg process reads a whole push.  It prints one JSON object per line; every byte string
+# (file names, authors, descriptions, branch names, file contents) is hex-encoded so
+# that nothing is lost to a decoding.  Policy lives in taskgate's TypeScript; this file
+# only reads.
+from __future__ import absolute_import
+
+import json
+
+from mercurial import mdiff, registrar, scmutil
+from mercurial.node import nullrev
+
+cmdtable = {}
+command = registrar.command(cmdtable)
+testedwith = b'6.3 6.4 6.5 6.6 6.7 6.8 6.9'
+
+
+def _hex(b):
+    return b.hex()
+
+
+def _emit(ui, obj):
+    ui.write(json.dumps(obj, separators=(',', ':')).encode('ascii') + b'\n')
+
+
+def _filesize(repo, ctx, path, cache):
+    """Size of `path` as of `ctx`, or None when the changeset removed it."""
+    mf = cache.get(ctx.rev())
+    if mf is None:
+        # readfast() is a delta against a parent when that is cheaper than a full manifest
+        mf = ctx.manifestctx().readfast()
+        cache.clear()
+        cache[ctx.rev()] = mf
+    fnode = mf.get(path)
+    if fnode is None:
+        if path not in ctx:
+            return None
+        fnode = ctx.filenode(path)
+    flog = repo.file(path)
+    return flog.size(flog.rev(fnode))
+
+
+def _added_lines(old, new):
+    """(1-based line number, bytes) for each line of `new` that `old` lacks."""
+    out = []
+    newlines = mdiff.splitnewlines(new)
+    if not old:
+        for i, line in enumerate(newlines):
+            out.append([i + 1, _hex(line.rstrip(b'\r\n'))])
+        return out
+    for (a1, a2, b1, b2), kind in mdiff.allblocks(old, new):
+        if kind != b'!':
+            continue
+        for i in range(b1, b2):
+            out.append([i + 1, _hex(newlines[i].rstrip(b'\r\n'))])
+    return out
+
+
+@command(
+    b'taskgate-read',
+    [
+        (b'r', b'rev', b'', b'the changesets to read (a revset)'),
+        (b'', b'sizes', False, b'sizes of the files each changeset adds or modifies'),
+        (b'', b'added-lines', 0, b'added lines of text files up to this many bytes'),
+        (b'', b'track', [], b'contents of this file where the policy needs it'),
+        (b'', b'head-files', False, b'the file list of each new head'),
+        (b'', b'heads', False, b'open heads of the branches the changesets touch'),
+        (b'', b'branch-bases', False, b'which branches existed before, and their base revisions'),
+    ],
+    b'hg taskgate-read -r REVSET [OPTION]...',
+)
+def taskgate_read(ui, repo, **opts):
+    revs = sorted(scmutil.revrange(repo, [opts['rev']]))
+    incoming = set(revs)
+    first = revs[0] if revs else len(repo)
+    tracked = list(opts['track'] or [])
+    maxdiff = int(opts['added_lines'] or 0)
+    mfcache = {}
+    children = set()
+    branches = {}
+    contents = {}  # (path, rev) already emitted
+
+    def track(path, rev):
+        key = (path, rev)
+        if key in contents:
+            return
+        contents[key] = True
+        data = None
+        if rev != nullrev:
+            ctx = repo[rev]
+            if path in ctx:
+                data = _hex(ctx[path].data())
+        _emit(ui, {'t': 'file', 'path': _hex(path), 'rev': rev, 'data': data})
+
+    for rev in revs:
+        ctx = repo[rev]
+        parents = [p for p in repo.changelog.parentrevs(rev) if p != nullrev]
+        for p in parents:
+            if p in incoming:
+                children.add(p)
+        files = ctx.files()
+        rec = {
+            't': 'cs',
+            'node': ctx.hex().decode('ascii'),
+            'rev': rev,
+            'parents': [repo[p].hex().decode('ascii') for p in parents],
+            'parentRevs': parents,
+            'branch': _hex(ctx.branch()),
+            'closes': bool(ctx.closesbranch()),
+            'user': _hex(ctx.user()),
+            'date': list(ctx.date()),
+            'desc': _hex(ctx.description()),
+            'files': [_hex(f) for f in files],
+        }
+        judged = files
+        if len(parents) == 2:
+            # a merge is judged on what it brings into its first parent's line
+            st = repo.status(parents[0], rev)
+            rec['mergeAdded'] = [_hex(f) for f in st.added]
+            rec['mergeModified'] = [_hex(f) for f in st.modified]
+            rec['mergeRemoved'] = [_hex(f) for f in st.removed]
+            judged = list(st.added) + list(st.modified) + list(st.removed)
+        if opts['sizes']:
+            sizes = []
+            for f in judged:
+                sizes.append(_filesize(repo, ctx, f, mfcache))
+            rec['sizes'] = sizes
+            rec['judged'] = [_hex(f) for f in judged]
+        if maxdiff:
+            added = []
+            p1 = repo[parents[0]] if parents else None
+            for f in judged:
+                if f not in ctx:
+                    continue
+                fctx = ctx[f]
+                if fctx.size() > maxdiff:
+                    added.append({'path': _hex(f), 'skipped': 'size'})
+                    continue
+                new = fctx.data()
+                if b'\0' in new:
+                    continue
+                old = b''
+                if p1 is not None and f in p1:
+                    old = p1[f].data()
+                    if b'\0' in old:
+                        old = b''
+                added.append({'path': _hex(f), 'lines': _added_lines(old, new)})
+            rec['added'] = added
+        _emit(ui, rec)
+        branches.setdefault(ctx.branch(), []).append(rev)
+        for path in tracked:
+            if path in files or (len(parents) == 2):
+                track(path, rev)
+                if parents:
+                    track(path, parents[0])
+
+    heads = [r for r in revs if r not in children]
+    for h in heads:
+        for path in tracked:
+            track(path, h)
+        if opts['head_files']:
+            _emit(ui, {'t': 'headfiles', 'rev': h, 'files': [_hex(f) for f in repo[h].manifest()]})
+
+    if opts['branch_bases']:
+        for name in sorted(branches):
+            existing = list(repo.revs(b'max(branch(%s) and :%d)', b'literal:' + name, first - 1)) if first > 0 else []
+            base = existing[0] if existing else None
+            _emit(ui, {'t': 'branch', 'name': _hex(name), 'existed': base is not None, 'base': base})
+            if base is not None:
+                for path in tracked:
+                    track(path, base)
+        # a changeset of a new branch is judged against the point where its
+        # first-parent chain leaves the incoming changesets
+        for rev in revs:
+            p1 = repo.changelog.parentrevs(rev)[0]
+            if p1 not in incoming:
+                _emit(ui, {'t': 'root', 'rev': rev, 'base': p1 if p1 != nullrev else None})
+                for path in tracked:
+                    track(path, p1)
+
+    if opts['heads']:
+        bm = repo.branchmap()
+        for name in sorted(branches):
+            open_heads = [repo[n].hex().decode('ascii') for n in bm.branchheads(name, closed=False)] if name in bm else []
+            _emit(ui, {'t': 'heads', 'branch': _hex(name), 'heads': open_heads})
+    _emit(ui, {'t': 'end', 'count': len(revs)})

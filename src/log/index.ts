@@ -1,0 +1,1 @@
+export { getLogger, REDACT_PATHS } from './logger.js';

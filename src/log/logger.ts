@@ -1,0 +1,28 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+
+/** Keys whose values never reach a log: tokens, keys and secrets (DESIGN §11). Log `jti`s instead. */
+export const REDACT_PATHS = [
+  'token', '*.token', 'tokens', 'key', '*.key', 'privateKey', '*.privateKey', 'secret', '*.secret', 'password', '*.password',
+  'authorization', '*.authorization', 'headers.authorization', 'assertion', '*.assertion', 'd', '*.d', 'env.TASKGATE_TOKEN',
+];
+
+const loggers = new Map<string, Logger>();
+
+/**
+ * A pino logger writing JSON lines to `path`. pino is imported only here and only when
+ * something is logged, so a push that passes never pays for it.
+ */
+export async function getLogger(path: string, level = 'info'): Promise<Logger> {
+  const hit = loggers.get(path);
+  if (hit) return hit;
+  const { default: pino } = await import('pino');
+  mkdirSync(dirname(path), { recursive: true });
+  const logger = pino(
+    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
+    pino.destination({ dest: path, sync: true, mkdir: true }),
+  );
+  loggers.set(path, logger);
+  return logger;
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import type { ErrorObject } from 'ajv';
+import { compileAnyGlob, globError } from '../config/globs.js';
+import validateTasks from '../generated/validate-tasks.js';
+import { topoOrder } from './dag.js';
+import type { CompiledTask, ManifestResult, TaskDefinition, TaskManifest } from './manifest-types.js';
+
+const cache = new Map<string, ManifestResult>();
+
+function schemaMessage(e: ErrorObject): string {
+  const at = e.instancePath === '' ? '/' : e.instancePath;
+  const params = e.params as Record<string, unknown>;
+  if (e.keyword === 'additionalProperties') return `${at}: unknown key "${String(params['additionalProperty'])}"`;
+  if (e.keyword === 'propertyNames') return `${at}: task name ${JSON.stringify(params['propertyName'])} is not valid (letters, digits, . _ -)`;
+  return `${at}: ${e.message ?? e.keyword}`;
+}
+
+function compileTask(name: string, definition: TaskDefinition): CompiledTask {
+  const includes = (definition.inputs ?? []).filter((g) => !g.startsWith('!'));
+  const excludes = (definition.inputs ?? []).filter((g) => g.startsWith('!')).map((g) => g.slice(1));
+  const matchers = includes.map((g) => [g, compileAnyGlob([g])] as const);
+  const excluded = compileAnyGlob(excludes);
+  const branches = definition.branches ? compileAnyGlob(definition.branches) : null;
+  return {
+    name,
+    definition,
+    matchesInput(path) {
+      if (excluded(path)) return null;
+      for (const [glob, m] of matchers) if (m(path)) return glob;
+      return null;
+    },
+    runsOn: (branch) => (branches ? branches(branch) : true),
+  };
+}
+
+/**
+ * Parses a task manifest: JSON, the schema, requires naming existing tasks, no cycle,
+ * globs that compile. Every problem is reported; the result is cached by content hash.
+ */
+export function parseManifest(content: Buffer | string, path = 'tasks.json'): ManifestResult {
+  const key = createHash('sha256').update(path).update('\0').update(content).digest('hex');
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const result = parseUncached(typeof content === 'string' ? content : content.toString('utf8'), path);
+  cache.set(key, result);
+  return result;
+}
+
+function parseUncached(text: string, path: string): ManifestResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, errors: [`${path} is not valid JSON: ${(error as Error).message}`] };
+  }
+  if (!validateTasks(value)) {
+    return { ok: false, errors: (validateTasks.errors ?? []).map((e) => `${path}${schemaMessage(e)}`) };
+  }
+  const manifest = value as TaskManifest;
+  const errors: string[] = [];
+  const requires = new Map<string, string[]>();
+  for (const [name, def] of Object.entries(manifest.tasks)) {
+    for (const r of def.requires ?? []) {
+      if (!(r in manifest.tasks)) errors.push(`${path}: task "${name}" requires "${r}", which is not a task`);
+    }
+    requires.set(name, (def.requires ?? []).filter((r) => r in manifest.tasks));
+    for (const glob of [...(def.inputs ?? []).map((g) => (g.startsWith('!') ? g.slice(1) : g)), ...(def.branches ?? [])]) {
+      const problem = globError(glob);
+      if (problem) errors.push(`${path}: task "${name}" has an invalid glob ${JSON.stringify(glob)}: ${problem}`);
+    }
+  }
+  const { order, cycle } = topoOrder(requires);
+  if (cycle) errors.push(`${path}: tasks form a cycle: ${cycle.join(' -> ')}`);
+  if (errors.length > 0) return { ok: false, errors };
+  const tasks = new Map(Object.entries(manifest.tasks).map(([name, def]) => [name, compileTask(name, def)] as const));
+  return { ok: true, manifest, tasks, order };
+}

@@ -1,0 +1,21 @@
+import type { RuleConfig } from '../config/config-types.js';
+import type { Needs } from './policy-types.js';
+import { ruleFor } from './rule-registry.js';
+
+/** What hg must read for these rules: the union of each enabled rule's needs. */
+export function needsOf(rules: readonly RuleConfig[], manifestPath: string): Needs {
+  const out: Needs = {};
+  const track = new Set<string>();
+  for (const config of rules) {
+    if (config.enabled === false) continue;
+    const n = ruleFor(config).needs(config, manifestPath);
+    if (n.sizes) out.sizes = true;
+    if (n.addedLines) out.addedLines = Math.max(out.addedLines ?? 0, n.addedLines);
+    if (n.headFiles) out.headFiles = true;
+    if (n.heads) out.heads = true;
+    if (n.branchBases) out.branchBases = true;
+    for (const t of n.track ?? []) track.add(t);
+  }
+  if (track.size > 0) out.track = [...track];
+  return out;
+}

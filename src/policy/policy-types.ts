@@ -1,0 +1,53 @@
+import type { RuleConfig } from '../config/config-types.js';
+import type { Changeset, HgFile, PushData } from '../hg/hg-types.js';
+import type { IdentityConfig, Pusher } from '../identity/pusher.js';
+import type { ManifestResult } from '../manifest/manifest-types.js';
+
+export interface Violation {
+  /** The rule's id (or `bypass` for a refused bypass marker). */
+  rule: string;
+  /** Full node of the changeset, or null for a push-wide violation. */
+  node: string | null;
+  /** What is wrong, plain text; the report escapes it. */
+  message: string;
+  hint?: string;
+}
+
+/** What a rule may know: the data the gate read, the pusher, and questions the gate answers for it. */
+export interface RuleContext {
+  push: PushData;
+  pusher: Pusher;
+  identity: IdentityConfig;
+  manifestPath: string;
+  /** Does the who-list grant the pusher this permission? (The unknown pusher: never.) */
+  grants(who: readonly string[] | undefined): boolean;
+  /** Does a who-list in a deny position reach the pusher? ("*" reaches the unknown pusher too.) */
+  reaches(who: readonly string[] | undefined): boolean;
+  /** The parsed task manifest as of a revision: null when the file is absent there, undefined when it was not read. */
+  manifestAt(rev: number | null): ManifestResult | null | undefined;
+  /** The revision whose manifest holds "before the push" for a changeset (DESIGN §4 ownership). */
+  baseRevOf(cs: Changeset): number | null;
+  /** The contents of a tracked file at a revision. */
+  fileAt(path: string, rev: number | null): Buffer | null | undefined;
+}
+
+export interface RuleDefinition<C extends RuleConfig = RuleConfig> {
+  name: C['rule'];
+  /** What the rule needs hg to read beyond the changesets. */
+  needs(config: C, manifestPath: string): Needs;
+  /** Violations of one changeset. */
+  check?(config: C, cs: Changeset, ctx: RuleContext): Violation[];
+  /** Violations of the push as a whole, over the changesets the rule applies to. */
+  checkPush?(config: C, changesets: Changeset[], ctx: RuleContext): Violation[];
+}
+
+export interface Needs {
+  sizes?: boolean;
+  addedLines?: number;
+  track?: string[];
+  headFiles?: boolean;
+  heads?: boolean;
+  branchBases?: boolean;
+}
+
+export type { HgFile };

@@ -1,0 +1,26 @@
+import type { RuleConfig } from '../config/config-types.js';
+import type { RuleDefinition } from './policy-types.js';
+import { authorRule } from './rules/author.js';
+import { branchRule } from './rules/branch.js';
+import { filesRule } from './rules/files.js';
+import { headsRule } from './rules/heads.js';
+import { manifestRule } from './rules/manifest.js';
+import { mergesRule } from './rules/merges.js';
+import { messageRule } from './rules/message.js';
+import { ownershipRule } from './rules/ownership.js';
+import { pathsRule } from './rules/paths.js';
+import { secretsRule } from './rules/secrets.js';
+import { tagsRule } from './rules/tags.js';
+
+/** Every rule taskgate knows, by name. */
+export const RULES: { [N in RuleConfig['rule']]: RuleDefinition<Extract<RuleConfig, { rule: N }>> } = {
+  message: messageRule, author: authorRule, branch: branchRule, paths: pathsRule, files: filesRule, secrets: secretsRule,
+  heads: headsRule, merges: mergesRule, tags: tagsRule, ownership: ownershipRule, manifest: manifestRule,
+};
+
+export function ruleFor<C extends RuleConfig>(config: C): RuleDefinition<C> {
+  return RULES[config.rule] as unknown as RuleDefinition<C>;
+}
+
+/** Rules whose checks no bypass skips. */
+export const UNBYPASSABLE = new Set<string>(['secrets', 'manifest']);

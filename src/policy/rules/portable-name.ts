@@ -1,0 +1,21 @@
+const RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])$/i;
+const WINDOWS_CHARS = /[<>:"\\|?*\x00-\x1f]/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Why a file name (as bytes) cannot be checked out on Windows or macOS, or null when it can. */
+export function portabilityProblem(hex: string): string | null {
+  const bytes = Buffer.from(hex, 'hex');
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return 'is not valid UTF-8 (macOS refuses it)';
+  }
+  for (const part of text.split('/')) {
+    const bad = WINDOWS_CHARS.exec(part);
+    if (bad) return `contains ${JSON.stringify(bad[0])} (invalid on Windows)`;
+    if (/[. ]$/.test(part)) return 'has a name ending in a dot or a space (invalid on Windows)';
+    if (RESERVED.test(part.split('.')[0]!)) return `uses the reserved name ${part.split('.')[0]} (invalid on Windows)`;
+  }
+  return null;
+}

@@ -1,0 +1,109 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa, type Result } from 'execa';
+import { afterAll } from 'vitest';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const GATE_HOOK = join(ROOT, 'hooks', 'pretxnchangegroup');
+export const TASKGATE = join(ROOT, 'bin', 'taskgate');
+export const HELPERS = join(ROOT, 'test', 'helpers');
+
+/** A clean hg environment: no user or system hgrc, a fixed default user. */
+export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: process.env['HOME'] ?? '/tmp',
+    HGRCPATH: join(HELPERS, 'test-hgrc'),
+    HGPLAIN: '1',
+    HGUSER: 'Alice <alice@acme.test>',
+    LOGNAME: 'alice',
+    USER: 'alice',
+    LANG: 'C.UTF-8',
+  };
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  if (process.env['TASKGATE_KEEP_TMP']) return;
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+export function tempDir(prefix = 'tg-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+
+export async function hg(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Result<{ reject: false; all: true }>> {
+  return execa('hg', args, { cwd, env: baseEnv(env), extendEnv: false, reject: false, all: true, stdin: 'ignore' }) as never;
+}
+
+/** hg that must succeed. */
+export async function hgOk(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
+  const r = await hg(cwd, args, env);
+  if (r.exitCode !== 0) throw new Error(`hg ${args.join(' ')} failed (${r.exitCode}):\n${r.all}`);
+  return r.stdout;
+}
+
+export interface CentralOptions {
+  config: Record<string, unknown>;
+  hgrc?: string;
+  /** Extra files to place under .hg/ (e.g. a base config for `extends`). */
+  files?: Record<string, string>;
+}
+
+/** A central repository with the gate installed and a taskgate.json. */
+export async function makeCentral(dir: string, options: CentralOptions): Promise<string> {
+  const central = join(dir, 'central');
+  await hgOk(dir, ['init', central]);
+  writeFileSync(join(central, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\n${options.hgrc ?? ''}`);
+  writeFileSync(join(central, '.hg', 'taskgate.json'), JSON.stringify(options.config, null, 2));
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(central, '.hg', name)), { recursive: true });
+    writeFileSync(join(central, '.hg', name), content);
+  }
+  return central;
+}
+
+/** A working clone of `central` (cloned before the hook matters: an empty or existing history). */
+export async function makeClone(dir: string, central: string, name = 'work'): Promise<string> {
+  const work = join(dir, name);
+  await hgOk(dir, ['clone', '-q', central, work]);
+  return work;
+}
+
+/** Writes files (path -> content; null deletes) and commits them. Returns the new node. */
+export async function commit(work: string, files: Record<string, string | Buffer | null>, message: string, options: { user?: string; branch?: string; addremove?: boolean; env?: Record<string, string> } = {}): Promise<string> {
+  if (options.branch) await hgOk(work, ['branch', '-f', '-q', options.branch]);
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(work, path);
+    if (content === null) {
+      await hgOk(work, ['rm', '-q', full]);
+      continue;
+    }
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+  await hgOk(work, ['commit', '-q', '-A', '-m', message, '-u', options.user ?? 'Alice <alice@acme.test>'], options.env ?? {});
+  return (await hgOk(work, ['log', '-r', '.', '-T', '{node}'])).trim();
+}
+
+export async function push(work: string, dest: string, env: Record<string, string | undefined> = {}, extraArgs: string[] = []) {
+  return hg(work, ['push', '-f', ...extraArgs, dest], env);
+}
+
+export async function centralLog(central: string): Promise<string> {
+  return hgOk(central, ['log', '-T', '{node}\n']);
+}
+
+export function executable(path: string, content: string): string {
+  writeFileSync(path, content);
+  chmodSync(path, 0o755);
+  return path;
+}

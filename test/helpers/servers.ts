@@ -1,0 +1,48 @@
+import { execa, type ResultPromise } from 'execa';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { HELPERS, baseEnv } from './hg-fixture.js';
+
+const running: ResultPromise[] = [];
+afterAll(() => {
+  for (const p of running) p.kill('SIGTERM');
+});
+
+async function firstLine(proc: ResultPromise, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 20_000);
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const m = pattern.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    proc.catch((e) => {
+      clearTimeout(timer);
+      reject(e instanceof Error ? e : new Error(String(e)));
+    });
+  });
+}
+
+/** `hg serve` on 127.0.0.1: anonymous http pushes. Returns the base URL. */
+export async function hgServe(repo: string): Promise<string> {
+  const proc = execa('hg', ['serve', '-R', repo, '-a', '127.0.0.1', '-p', '0', '--config', 'web.push_ssl=false', '--config', 'web.allow-push=*'],
+    { env: baseEnv(), extendEnv: false, reject: false });
+  running.push(proc);
+  const m = await firstLine(proc, /listening at (http:\/\/[^\s]+?)\/? \(bound/);
+  return m[1]!.replace('localhost', '127.0.0.1');
+}
+
+/** hgweb behind a WSGI wrapper that authenticates and sets REMOTE_USER. Returns host:port. */
+export async function hgwebWithRemoteUser(repo: string): Promise<string> {
+  // Debian's hg runs on the system python3, which is where its modules are
+  const proc = execa('/usr/bin/python3', [join(HELPERS, 'hgweb-remote-user.py'), repo], { env: baseEnv(), extendEnv: false, reject: false });
+  running.push(proc);
+  const m = await firstLine(proc, /^(\d+)\s*$/m);
+  return `127.0.0.1:${m[1]}`;
+}
+
+export const DUMMY_SSH = `/bin/sh ${join(HELPERS, 'dummy-ssh')}`;
