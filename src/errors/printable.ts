@@ -6,7 +6,7 @@ export function printable(text: string): string {
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0)!;
-    if (code >= 0x20 && code < 0x7f) out += ch === '\\' ? '\\\\' : ch;
+    if (code >= 0x20 && code < 0x7f) out += ch;
     else if (code === 0x0a) out += '\\n';
     else if (code === 0x09) out += '\\t';
     else if (code === 0x0d) out += '\\r';

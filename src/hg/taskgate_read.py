@@ -23,20 +23,25 @@ def _emit(ui, obj):
     ui.write(json.dumps(obj, separators=(',', ':')).encode('ascii') + b'\n')
 
 
-def _filesize(repo, ctx, path, cache):
+def _filesize(repo, ctx, path, cache, filelogs):
     """Size of `path` as of `ctx`, or None when the changeset removed it."""
     mf = cache.get(ctx.rev())
     if mf is None:
-        # readfast() is a delta against a parent when that is cheaper than a full manifest
-        mf = ctx.manifestctx().readfast()
+        mctx = ctx.manifestctx()
+        # readfast() is a delta against the first parent's manifest when one is stored, and
+        # costs far less than a full manifest; a merge (they are few) reads the full one
+        mf = mctx.read() if len(ctx.parents()) == 2 else mctx.readfast()
         cache.clear()
         cache[ctx.rev()] = mf
     fnode = mf.get(path)
     if fnode is None:
-        if path not in ctx:
-            return None
-        fnode = ctx.filenode(path)
-    flog = repo.file(path)
+        # absent from the delta: the changeset removed it (or left its entry as it was,
+        # which makes it no change at all)
+        return None
+    flog = filelogs.get(path)
+    if flog is None:
+        # opening a filelog reads its index: once per file, not once per changeset
+        flog = filelogs[path] = repo.file(path)
     return flog.size(flog.rev(fnode))
 
 
@@ -76,6 +81,7 @@ def taskgate_read(ui, repo, **opts):
     tracked = list(opts['track'] or [])
     maxdiff = int(opts['added_lines'] or 0)
     mfcache = {}
+    filelogs = {}
     children = set()
     branches = {}
     contents = {}  # (path, rev) already emitted
@@ -123,7 +129,7 @@ def taskgate_read(ui, repo, **opts):
         if opts['sizes']:
             sizes = []
             for f in judged:
-                sizes.append(_filesize(repo, ctx, f, mfcache))
+                sizes.append(_filesize(repo, ctx, f, mfcache, filelogs))
             rec['sizes'] = sizes
             rec['judged'] = [_hex(f) for f in judged]
         if maxdiff:

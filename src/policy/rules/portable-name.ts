@@ -13,7 +13,11 @@ export function portabilityProblem(hex: string): string | null {
   }
   for (const part of text.split('/')) {
     const bad = WINDOWS_CHARS.exec(part);
-    if (bad) return `contains ${JSON.stringify(bad[0])} (invalid on Windows)`;
+    if (bad) {
+      const ch = bad[0];
+      const what = ch < ' ' ? `a control character (0x${ch.charCodeAt(0).toString(16).padStart(2, '0')})` : `'${ch}'`;
+      return `contains ${what} (invalid on Windows)`;
+    }
     if (/[. ]$/.test(part)) return 'has a name ending in a dot or a space (invalid on Windows)';
     if (RESERVED.test(part.split('.')[0]!)) return `uses the reserved name ${part.split('.')[0]} (invalid on Windows)`;
   }

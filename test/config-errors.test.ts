@@ -1,0 +1,79 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commit } from './helpers/hg-fixture.js';
+import { onlyRules } from './helpers/policy.js';
+import { expectAccepted, expectRejected, scenario, type Scenario } from './helpers/scenario.js';
+
+async function withConfigText(text: string | null): Promise<Scenario> {
+  const s = await scenario(onlyRules([]));
+  const path = join(s.central, '.hg', 'taskgate.json');
+  rmSync(path);
+  if (text !== null) writeFileSync(path, text);
+  await commit(s.work, { 'a.txt': 'a' }, 'OPS-1: anything');
+  return s;
+}
+
+describe('a broken configuration refuses the push (fail closed)', () => {
+  it('missing', async () => {
+    const s = await withConfigText(null);
+    await expectRejected(s, ['error[ERR_CONFIG_MISSING]: configuration file', 'taskgate.json does not exist', 'hint: create it with `taskgate install REPO`']);
+  });
+
+  it('unreadable', async () => {
+    const s = await withConfigText(null);
+    // a directory where the file should be: unreadable even for root, who ignores file modes
+    mkdirSync(join(s.central, '.hg', 'taskgate.json'));
+    await expectRejected(s, ['error[ERR_CONFIG_UNREADABLE]', 'cannot be read: EISDIR', 'hint: make it readable']);
+  });
+
+  it('malformed JSON', async () => {
+    const s = await withConfigText('{ "policy": { "rules": [ }');
+    await expectRejected(s, ['error[ERR_CONFIG_SYNTAX]', 'is not valid JSON', 'hint: fix the JSON syntax']);
+  });
+
+  it('an invalid regular expression, named by its JSON path', async () => {
+    const s = await withConfigText(JSON.stringify({ policy: { rules: [{ rule: 'message', pattern: '^(unclosed' }] } }));
+    await expectRejected(s, ['error[ERR_CONFIG_REGEX]', '/policy/rules/0/pattern: invalid regular expression "^(unclosed"', 'hint: fix each pattern']);
+  });
+
+  it('a rule name that does not exist', async () => {
+    const s = await withConfigText(JSON.stringify({ policy: { rules: [{ rule: 'mesage', pattern: 'x' }] } }));
+    await expectRejected(s, ['error[ERR_CONFIG_INVALID]', '/policy/rules/0/rule: is not a rule taskgate knows', 'hint:']);
+  });
+
+  it('every schema error at once, each with its JSON path', async () => {
+    const s = await withConfigText(JSON.stringify({ gate: { sources: 'serve' }, colour: 1, policy: { rules: [{ rule: 'files', maxBytes: -1 }] } }));
+    const r = await expectRejected(s, ['error[ERR_CONFIG_INVALID]', '/gate/sources: must be array', '/: unknown key "colour"', '/policy/rules/0/maxBytes: must be >= 1']);
+    expect(r.all).toContain('has 3 errors');
+  });
+
+  it('a broken extends chain', async () => {
+    const s = await withConfigText(JSON.stringify({ extends: 'nowhere/base.json' }));
+    await expectRejected(s, ['error[ERR_CONFIG_EXTENDS]', 'nowhere/base.json does not exist (extended from']);
+  });
+});
+
+describe('extends', () => {
+  it('merges a shared base: rules by id, objects deeply, the repository file wins', async () => {
+    const base = {
+      identity: { groups: { devs: ['bob'] } },
+      policy: { rules: [{ rule: 'message', pattern: '^BASE' }, { rule: 'merges', allow: false }] },
+    };
+    const s = await scenario({ extends: 'base.json', repo: { id: 'acme/app' }, policy: { rules: [{ rule: 'message', pattern: '^OWN' }] } }, { files: { 'base.json': JSON.stringify(base) } });
+    await commit(s.work, { 'a.txt': 'a' }, 'BASE: from the base policy');
+    await expectRejected(s, ['does not match ^OWN']);
+    await commit(s.work, { 'a.txt': 'b' }, 'OWN: the repository policy wins');
+    // the first changeset still fails; replace the history
+    const { hgOk } = await import('./helpers/hg-fixture.js');
+    await hgOk(s.work, ['--config', 'extensions.strip=', 'strip', '-q', '--no-backup', '-r', '0']);
+    await commit(s.work, { 'a.txt': 'c' }, 'OWN: only this one');
+    await expectAccepted(s);
+  });
+
+  it('refuses a base that sets repo.id', async () => {
+    const s = await scenario({ extends: 'base.json' }, { files: { 'base.json': JSON.stringify({ repo: { id: 'x/y' } }) } });
+    await commit(s.work, { 'a.txt': 'a' }, 'x');
+    await expectRejected(s, ['error[ERR_CONFIG_EXTENDS]', 'sets repo.id, which is never inherited']);
+  });
+});
