@@ -61,7 +61,8 @@ export interface PushData {
 }
 
 export interface ReadOptions {
-  sizes?: boolean;
+  /** Read sizes of the files each changeset adds or modifies; exact above this many bytes (approximate below). */
+  sizes?: number;
   /** Read added lines of text files up to this many bytes (0: not at all). */
   addedLines?: number;
   /** Files whose contents the policy needs, at changesets touching them, their parents, heads and bases. */

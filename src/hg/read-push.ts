@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { Changeset, HgFile, PushData, ReadOptions } from './hg-types.js';
-import { runHg } from './run-hg.js';
+import { streamHgLines } from './run-hg.js';
 
 /** The reader extension ships next to this module, in src/ and in the bundles alike. */
 const READER = fileURLToPath(new URL('./taskgate_read.py', import.meta.url));
@@ -22,7 +22,7 @@ interface RawChangeset {
 /** The hg arguments for one read; exported so that `scripts/bench` measures the very same call. */
 export function readArgs(revset: string, options: ReadOptions = {}): string[] {
   const args = ['--config', `extensions.taskgate_read=${READER}`, 'taskgate-read', '-r', revset];
-  if (options.sizes) args.push('--sizes');
+  if (options.sizes !== undefined) args.push('--sizes', String(options.sizes));
   if (options.addedLines) args.push('--added-lines', String(options.addedLines));
   for (const path of options.track ?? []) args.push('--track', path);
   if (options.headFiles) args.push('--head-files');
@@ -31,15 +31,16 @@ export function readArgs(revset: string, options: ReadOptions = {}): string[] {
   return args;
 }
 
-/** Parses the reader's JSON lines into PushData. */
-export function parseRead(output: Buffer): PushData {
-  const data: PushData = {
+/** Turns the reader's JSON lines into PushData, one line at a time. */
+export class ReadParser {
+  readonly data: PushData = {
     changesets: [], headRevs: [], fileVersions: new Map(), headFiles: new Map(), branches: new Map(), roots: new Map(), openHeads: new Map(),
   };
-  const hasChild = new Set<number>();
-  let ended = false;
-  for (const line of output.toString('latin1').split('\n')) {
-    if (line === '') continue;
+  private readonly hasChild = new Set<number>();
+  private ended = false;
+
+  line(line: string): void {
+    const data = this.data;
     let rec: Record<string, unknown>;
     try {
       rec = JSON.parse(line) as Record<string, unknown>;
@@ -66,7 +67,7 @@ export function parseRead(output: Buffer): PushData {
             ...(a.skipped ? { skipped: a.skipped } : {}),
           }));
         }
-        for (const p of r.parentRevs) hasChild.add(p);
+        for (const p of r.parentRevs) this.hasChild.add(p);
         data.changesets.push(cs);
         break;
       }
@@ -91,21 +92,32 @@ export function parseRead(output: Buffer): PushData {
         data.openHeads.set(text(rec['branch'] as string), rec['heads'] as string[]);
         break;
       case 'end':
-        ended = true;
+        this.ended = true;
         break;
       default:
         break;
     }
   }
-  if (!ended) {
-    throw new TaskgateError('ERR_HG_OUTPUT', 'hg taskgate-read stopped before the end of its output', 'run `taskgate check` to see the error from hg');
+
+  finish(): PushData {
+    if (!this.ended) {
+      throw new TaskgateError('ERR_HG_OUTPUT', 'hg taskgate-read stopped before the end of its output', 'run `taskgate check` to see the error from hg');
+    }
+    this.data.headRevs = this.data.changesets.filter((cs) => !this.hasChild.has(cs.rev)).map((cs) => cs.rev);
+    return this.data;
   }
-  data.headRevs = data.changesets.filter((cs) => !hasChild.has(cs.rev)).map((cs) => cs.rev);
-  return data;
+}
+
+/** Parses the reader's whole output. */
+export function parseRead(output: Buffer): PushData {
+  const parser = new ReadParser();
+  for (const line of output.toString('latin1').split('\n')) if (line !== '') parser.line(line);
+  return parser.finish();
 }
 
 /** Reads every changeset of `revset`, with whatever else `options` asks for, in ONE hg process. */
 export async function readChangesets(repoRoot: string, revset: string, options: ReadOptions = {}, env?: NodeJS.ProcessEnv): Promise<PushData> {
-  const output = await runHg(readArgs(revset, options), { cwd: repoRoot, ...(env ? { env } : {}) });
-  return parseRead(output);
+  const parser = new ReadParser();
+  await streamHgLines(readArgs(revset, options), { cwd: repoRoot, ...(env ? { env } : {}) }, (line) => parser.line(line));
+  return parser.finish();
 }

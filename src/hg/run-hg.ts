@@ -11,25 +11,55 @@ export function hgEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return { ...env, HGPLAIN: '1', HGENCODING: 'utf-8', HGENCODINGMODE: 'strict' };
 }
 
+function hgBinary(options: HgRunOptions): string {
+  return options.env?.['TASKGATE_HG'] ?? process.env['TASKGATE_HG'] ?? 'hg';
+}
+
 /** Runs one hg command (no shell) and returns its standard output as bytes. */
 export async function runHg(args: string[], options: HgRunOptions): Promise<Buffer> {
-  const hg = options.env?.['TASKGATE_HG'] ?? process.env['TASKGATE_HG'] ?? 'hg';
-  const result = await execa(hg, args, {
-    cwd: options.cwd,
-    env: hgEnv(options.env),
-    extendEnv: false,
-    encoding: 'buffer',
-    reject: false,
-    stdin: 'ignore',
-    maxBuffer: 2 ** 31 - 1,
+  const result = await execa(hgBinary(options), args, {
+    cwd: options.cwd, env: hgEnv(options.env), extendEnv: false, encoding: 'buffer', reject: false, stdin: 'ignore', maxBuffer: 2 ** 31 - 1,
   });
+  checkResult(result, args, options);
+  return Buffer.from(result.stdout);
+}
+
+/**
+ * Runs one hg command and hands each line of its (ASCII) output to `onLine` as it arrives,
+ * so that taskgate's work overlaps hg's instead of waiting for all of it.
+ */
+export async function streamHgLines(args: string[], options: HgRunOptions, onLine: (line: string) => void): Promise<void> {
+  const proc = execa(hgBinary(options), args, {
+    cwd: options.cwd, env: hgEnv(options.env), extendEnv: false, buffer: { stdout: false, stderr: true }, reject: false, stdin: 'ignore',
+  });
+  let rest = '';
+  let failure: unknown = null;
+  proc.stdout.setEncoding('latin1');
+  proc.stdout.on('data', (chunk: string) => {
+    if (failure !== null) return;
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    try {
+      for (const line of lines) if (line !== '') onLine(line);
+    } catch (error) {
+      failure = error;
+      proc.kill();
+    }
+  });
+  const result = await proc;
+  if (failure !== null) throw failure;
+  checkResult(result, args, options);
+  if (rest !== '') onLine(rest);
+}
+
+function checkResult(result: { failed: boolean; exitCode?: number | undefined; stderr?: unknown }, args: string[], options: HgRunOptions): void {
+  const hg = hgBinary(options);
   if (result.failed && (result as { code?: string }).code === 'ENOENT') {
     throw new TaskgateError('ERR_HG_MISSING', `cannot run ${hg}: not found on PATH`, 'install Mercurial (apt-get install mercurial) or set TASKGATE_HG');
   }
   if (result.exitCode !== 0) {
-    const stderr = Buffer.from(result.stderr ?? []).toString('utf8').trim().split('\n').slice(-3).join(' / ');
+    const stderr = String(result.stderr ?? '').trim().split('\n').slice(-3).join(' / ');
     throw new TaskgateError('ERR_HG_FAILED', `\`hg ${args[0] ?? ''}\` failed in ${options.cwd} (exit ${result.exitCode ?? 'signal'}): ${stderr}`,
       'run the same hg command by hand in that repository to see why');
   }
-  return Buffer.from(result.stdout);
 }

@@ -19,6 +19,10 @@ export interface TaskManifest {
 export interface CompiledTask {
   name: string;
   definition: TaskDefinition;
+  /** What decides what the task does (inputs, requires, run, env, timeout), as a stable string. */
+  definitionKey: string;
+  /** The whole entry, owners included, as a stable string: for `ownership`. */
+  entryKey: string;
   /** A path counts when it matches an include and no `!` exclude. */
   matchesInput(path: string): string | null;
   /** Whether the task runs for a branch (all branches when `branches` is absent). */

@@ -3,6 +3,7 @@ import type { ErrorObject } from 'ajv';
 import { compileAnyGlob, globError } from '../config/globs.js';
 import validateTasks from '../generated/validate-tasks.js';
 import { topoOrder } from './dag.js';
+import { definitionKey, entryKey } from './normalize.js';
 import type { CompiledTask, ManifestResult, TaskDefinition, TaskManifest } from './manifest-types.js';
 
 const cache = new Map<string, ManifestResult>();
@@ -24,6 +25,8 @@ function compileTask(name: string, definition: TaskDefinition): CompiledTask {
   return {
     name,
     definition,
+    definitionKey: definitionKey(definition),
+    entryKey: entryKey(definition),
     matchesInput(path) {
       if (excluded(path)) return null;
       for (const [glob, m] of matchers) if (m(path)) return glob;

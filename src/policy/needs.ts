@@ -9,7 +9,7 @@ export function needsOf(rules: readonly RuleConfig[], manifestPath: string): Nee
   for (const config of rules) {
     if (config.enabled === false) continue;
     const n = ruleFor(config).needs(config, manifestPath);
-    if (n.sizes) out.sizes = true;
+    if (n.sizes !== undefined) out.sizes = Math.min(out.sizes ?? Number.MAX_SAFE_INTEGER, n.sizes);
     if (n.addedLines) out.addedLines = Math.max(out.addedLines ?? 0, n.addedLines);
     if (n.headFiles) out.headFiles = true;
     if (n.heads) out.heads = true;

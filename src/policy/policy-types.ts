@@ -42,7 +42,8 @@ export interface RuleDefinition<C extends RuleConfig = RuleConfig> {
 }
 
 export interface Needs {
-  sizes?: boolean;
+  /** Sizes of added or modified files, exact above this many bytes. */
+  sizes?: number;
   addedLines?: number;
   track?: string[];
   headFiles?: boolean;

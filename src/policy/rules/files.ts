@@ -12,7 +12,7 @@ function present(sizes: Array<number | null> | undefined, i: number): boolean {
 /** `files`: sizes, forbidden paths, case collisions in the resulting manifest, names unportable to Windows or macOS. */
 export const filesRule: RuleDefinition<FilesRuleConfig> = {
   name: 'files',
-  needs: (config) => ({ sizes: true, headFiles: config.caseCollisions === true }),
+  needs: (config) => ({ sizes: config.maxBytes ?? Number.MAX_SAFE_INTEGER, headFiles: config.caseCollisions === true }),
   check(config, cs) {
     const out: Violation[] = [];
     cs.judged.forEach((file, i) => {
@@ -29,7 +29,7 @@ export const filesRule: RuleDefinition<FilesRuleConfig> = {
           hint: 'remove the file from the changeset (hg forget, then hg commit --amend)' });
       }
       if (config.portableNames) {
-        const problem = portabilityProblem(file.hex);
+        const problem = portabilityProblem(file.hex, file.path);
         if (problem) out.push({ rule: config.id, node: cs.node, message: `${showPath(file)} ${problem}`, hint: 'rename the file (hg rename) to a portable name' });
       }
     });

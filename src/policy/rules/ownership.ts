@@ -1,7 +1,6 @@
 import type { OwnershipRuleConfig } from '../../config/config-types.js';
 import type { Changeset } from '../../hg/hg-types.js';
 import type { ParsedManifest } from '../../manifest/manifest-types.js';
-import { entryKey } from '../../manifest/normalize.js';
 import { printable } from '../../errors/printable.js';
 import { showPath, who } from '../describe.js';
 import type { RuleContext, RuleDefinition, Violation } from '../policy-types.js';
@@ -13,7 +12,7 @@ function redefinedTasks(cs: Changeset, base: ParsedManifest, ctx: RuleContext): 
   const owned = [...base.tasks.keys()];
   // an unreadable manifest could hide any change: every task counts as changed (fail closed)
   if (after === undefined || (after !== null && !after.ok)) return owned;
-  return owned.filter((name) => entryKey(base.manifest.tasks[name]) !== entryKey(after?.manifest.tasks[name]));
+  return owned.filter((name) => base.tasks.get(name)?.entryKey !== after?.tasks.get(name)?.entryKey);
 }
 
 /**

@@ -1,9 +1,13 @@
 const RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])$/i;
 const WINDOWS_CHARS = /[<>:"\\|?*\x00-\x1f]/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** Any of the problems below, anywhere in a path: most names match none, and one test settles them. */
+const ANY_PROBLEM = /[<>:"\\|?*\x00-\x1f\ufffd]|[. ](?:\/|$)|(?:^|\/)(?:con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(?:\.|\/|$)/i;
 
 /** Why a file name (as bytes) cannot be checked out on Windows or macOS, or null when it can. */
-export function portabilityProblem(hex: string): string | null {
+export function portabilityProblem(hex: string, decoded?: string): string | null {
+  // an invalid byte decodes to U+FFFD, which ANY_PROBLEM catches, so the fast path is exact
+  if (decoded !== undefined && !ANY_PROBLEM.test(decoded)) return null;
   const bytes = Buffer.from(hex, 'hex');
   let text: string;
   try {
