@@ -43,6 +43,7 @@ export function buildRuleContext(push: PushData, pusher: Pusher, config: Taskgat
     grants: (who) => grants(who, pusher),
     reaches: (who) => reaches(who, pusher),
     fileAt,
+    changesetAt: (rev) => byRev.get(rev),
     manifestAt(rev): ManifestResult | null | undefined {
       const content = fileAt(manifestPath, rev);
       if (content === undefined || content === null) return content;

@@ -2,3 +2,4 @@ export type * from './manifest-types.js';
 export { parseManifest } from './parse-manifest.js';
 export { topoOrder } from './dag.js';
 export { definitionKey, entryKey } from './normalize.js';
+export { buildInputIndex } from './input-index.js';

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ErrorObject } from 'ajv';
-import { compileAnyGlob, globError } from '../config/globs.js';
+import { compileAnyGlob, compileGlob, globError } from '../config/globs.js';
 import validateTasks from '../generated/validate-tasks.js';
 import { topoOrder } from './dag.js';
+import { buildInputIndex } from './input-index.js';
 import { definitionKey, entryKey } from './normalize.js';
-import type { CompiledTask, ManifestResult, TaskDefinition, TaskManifest } from './manifest-types.js';
+import type { CompiledTask, InputMatch, ManifestResult, TaskDefinition, TaskManifest } from './manifest-types.js';
 
 const cache = new Map<string, ManifestResult>();
 
@@ -17,20 +18,19 @@ function schemaMessage(e: ErrorObject): string {
 }
 
 function compileTask(name: string, definition: TaskDefinition): CompiledTask {
-  const includes = (definition.inputs ?? []).filter((g) => !g.startsWith('!'));
-  const excludes = (definition.inputs ?? []).filter((g) => g.startsWith('!')).map((g) => g.slice(1));
-  const matchers = includes.map((g) => [g, compileAnyGlob([g])] as const);
-  const excluded = compileAnyGlob(excludes);
+  const includes = (definition.inputs ?? []).filter((g) => !g.startsWith('!')).map((glob) => ({ glob, match: compileGlob(glob) }));
+  const excludes = compileAnyGlob((definition.inputs ?? []).filter((g) => g.startsWith('!')).map((g) => g.slice(1)));
   const branches = definition.branches ? compileAnyGlob(definition.branches) : null;
   return {
     name,
     definition,
     definitionKey: definitionKey(definition),
     entryKey: entryKey(definition),
+    includes,
+    excludes,
     matchesInput(path) {
-      if (excluded(path)) return null;
-      for (const [glob, m] of matchers) if (m(path)) return glob;
-      return null;
+      if (excludes(path)) return null;
+      return includes.find((i) => i.match(path))?.glob ?? null;
     },
     runsOn: (branch) => (branches ? branches(branch) : true),
   };
@@ -76,5 +76,6 @@ function parseUncached(text: string, path: string): ManifestResult {
   if (cycle) errors.push(`${path}: tasks form a cycle: ${cycle.join(' -> ')}`);
   if (errors.length > 0) return { ok: false, errors };
   const tasks = new Map(Object.entries(manifest.tasks).map(([name, def]) => [name, compileTask(name, def)] as const));
-  return { ok: true, manifest, tasks, order };
+  let index: ((path: string) => InputMatch[]) | null = null;
+  return { ok: true, manifest, tasks, order, matchInputs: (path) => (index ??= buildInputIndex(tasks.values()))(path) };
 }

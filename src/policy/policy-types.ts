@@ -27,6 +27,8 @@ export interface RuleContext {
   manifestAt(rev: number | null): ManifestResult | null | undefined;
   /** The revision whose manifest holds "before the push" for a changeset (DESIGN §4 ownership). */
   baseRevOf(cs: Changeset): number | null;
+  /** The changeset read at a revision, if it is one of those read. */
+  changesetAt(rev: number): Changeset | undefined;
   /** The contents of a tracked file at a revision. */
   fileAt(path: string, rev: number | null): Buffer | null | undefined;
 }

@@ -24,7 +24,7 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
     if (config.create !== undefined && cs.branch !== 'default') {
       const base = ctx.push.branches.get(cs.branch);
       // report a new branch once, on its first changesets: those whose parents are all on other branches
-      const firstOfBranch = () => !cs.parentRevs.some((p) => ctx.push.changesets.some((o) => o.rev === p && o.branch === cs.branch));
+      const firstOfBranch = () => !cs.parentRevs.some((p) => ctx.changesetAt(p)?.branch === cs.branch);
       if (base && !base.existed && firstOfBranch() && !ctx.grants(config.create)) {
         out.push({ rule: config.id, node: cs.node, message: `${who(ctx.pusher)} may not create branch ${name} (allowed: ${config.create.join(', ')})`,
           hint: 'commit on an existing branch, or ask someone allowed to create the branch first' });

@@ -41,7 +41,7 @@ export const filesRule: RuleDefinition<FilesRuleConfig> = {
     for (const cs of changesets) cs.judged.forEach((f, i) => present(cs.sizes, i) && touched.add(f.hex));
     const out: Violation[] = [];
     for (const rev of ctx.push.headRevs) {
-      const head = ctx.push.changesets.find((cs) => cs.rev === rev);
+      const head = ctx.changesetAt(rev);
       const list = ctx.push.headFiles.get(rev);
       if (!head || !list) continue;
       const byFolded = new Map<string, HgFile[]>();

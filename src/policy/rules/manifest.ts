@@ -13,7 +13,7 @@ export const manifestRule: RuleDefinition<ManifestRuleConfig> = {
       if (!applies.has(rev)) continue;
       const parsed = ctx.manifestAt(rev);
       if (!parsed || parsed.ok) continue;
-      const node = ctx.push.changesets.find((cs) => cs.rev === rev)!.node;
+      const node = ctx.changesetAt(rev)!.node;
       for (const error of parsed.errors.slice(0, 20)) {
         out.push({ rule: config.id, node, message: printable(error), hint: `fix ${ctx.manifestPath}; \`taskgate affected -r .\` shows how it is read` });
       }

@@ -26,20 +26,17 @@ export const ownershipRule: RuleDefinition<OwnershipRuleConfig> = {
     const base = ctx.manifestAt(ctx.baseRevOf(cs));
     if (!base || !base.ok) return [];
     const out: Violation[] = [];
-    const redefined = new Set(redefinedTasks(cs, base, ctx));
-    for (const [name, task] of base.tasks) {
-      const owners = task.definition.owners;
-      if (!owners || owners.length === 0 || ctx.grants(owners)) continue;
-      let what: string | null = null;
-      if (redefined.has(name)) what = `its definition in ${printable(ctx.manifestPath)}`;
-      else {
-        const file = cs.judged.find((f) => task.matchesInput(f.path) !== null);
-        if (file) what = `${showPath(file)} (an input, ${task.matchesInput(file.path)})`;
-      }
-      if (what !== null) {
-        out.push({ rule: config.id, node: cs.node, message: `${who(ctx.pusher)} may not change task ${name}: ${what}; owners: ${owners.join(', ')}`,
-          hint: `ask an owner of ${name} to push this change` });
-      }
+    const reported = new Set<string>();
+    const report = (name: string, what: string) => {
+      const owners = base.tasks.get(name)?.definition.owners;
+      if (reported.has(name) || !owners || owners.length === 0 || ctx.grants(owners)) return;
+      reported.add(name);
+      out.push({ rule: config.id, node: cs.node, message: `${who(ctx.pusher)} may not change task ${name}: ${what}; owners: ${owners.join(', ')}`,
+        hint: `ask an owner of ${name} to push this change` });
+    };
+    for (const name of redefinedTasks(cs, base, ctx)) report(name, `its definition in ${printable(ctx.manifestPath)}`);
+    for (const file of cs.judged) {
+      for (const m of base.matchInputs(file.path)) report(m.task, `${showPath(file)} (an input, ${m.glob})`);
     }
     return out;
   },

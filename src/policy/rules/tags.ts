@@ -24,7 +24,8 @@ export const tagsRule: RuleDefinition<TagsRuleConfig> = {
   check(config, cs, ctx) {
     if (config.protect === undefined || !cs.judged.some((f) => f.path === HGTAGS)) return [];
     const protect = regex(config.protect);
-    const firstIncoming = Math.min(...ctx.push.changesets.map((c) => c.rev));
+    // changesets are read in revision order: the first is the oldest
+    const firstIncoming = ctx.push.changesets[0]?.rev ?? cs.rev;
     // published: what any pre-push version of .hgtags that was read says
     const published = new Map<string, string>();
     for (const [rev, content] of ctx.push.fileVersions.get(HGTAGS) ?? []) {

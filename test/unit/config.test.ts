@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { mergeConfig } from '../../src/config/merge-config.js';
+import { TaskgateError } from '../../src/errors/taskgate-error.js';
+
+describe('configuration', () => {
+  it('merges objects deeply, replaces arrays, and merges policy.rules by id', () => {
+    const base = { identity: { groups: { a: ['x'] }, users: { x: { emails: ['x@a'] } } }, gate: { sources: ['serve'] },
+      policy: { rules: [{ rule: 'message', pattern: 'A' }, { rule: 'merges', allow: false }, { rule: 'paths', id: 'p1', deny: {} }] } };
+    const own = { identity: { groups: { b: ['y'] } }, gate: { sources: ['push'] },
+      policy: { rules: [{ rule: 'message', pattern: 'B' }, { rule: 'paths', id: 'p2', deny: {} }] } };
+    expect(mergeConfig(base, own)).toEqual({
+      identity: { groups: { a: ['x'], b: ['y'] }, users: { x: { emails: ['x@a'] } } },
+      gate: { sources: ['push'] },
+      policy: { rules: [{ rule: 'message', pattern: 'B' }, { rule: 'merges', allow: false }, { rule: 'paths', id: 'p1', deny: {} }, { rule: 'paths', id: 'p2', deny: {} }] },
+    });
+  });
+
+  it('resolves paths against the repository root and fills defaults', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tg-cfg-'));
+    const path = join(root, 'c.json');
+    writeFileSync(path, JSON.stringify({ repo: { id: 'a/b' } }));
+    const c = loadConfig({ explicit: path, root });
+    expect(c.audit.path).toBe(join(root, '.hg/taskgate/audit.jsonl'));
+    expect(c.gate.sources).toEqual(['serve', 'push']);
+    expect(c.manifest.path).toBe('tasks.json');
+  });
+
+  it('prefers --config, then TASKGATE_CONFIG, then .hg/taskgate.json', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tg-cfg-'));
+    writeFileSync(join(root, 'env.json'), JSON.stringify({ repo: { id: 'from/env' } }));
+    writeFileSync(join(root, 'cli.json'), JSON.stringify({ repo: { id: 'from/cli' } }));
+    expect(loadConfig({ root, env: { TASKGATE_CONFIG: 'env.json' } }).repo.id).toBe('from/env');
+    expect(loadConfig({ root, explicit: join(root, 'cli.json'), env: { TASKGATE_CONFIG: 'env.json' } }).repo.id).toBe('from/cli');
+    expect(() => loadConfig({ root, env: {} })).toThrow(TaskgateError);
+  });
+
+  it('reports every bad pattern at once with its JSON path', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tg-cfg-'));
+    writeFileSync(join(root, 'c.json'), JSON.stringify({ policy: { rules: [
+      { rule: 'message', pattern: '(', forbid: ['ok', '['] }, { rule: 'branch', names: '*' },
+    ] } }));
+    try {
+      loadConfig({ root, explicit: join(root, 'c.json') });
+      expect.unreachable();
+    } catch (e) {
+      const err = e as TaskgateError;
+      expect(err.code).toBe('ERR_CONFIG_REGEX');
+      expect(err.details.map((d) => d.split(':')[0])).toEqual(['/policy/rules/0/pattern', '/policy/rules/0/forbid/1', '/policy/rules/1/names']);
+    }
+  });
+});
