@@ -1,8 +1,8 @@
 import type { TaskgateConfig } from '../config/config-types.js';
 import type { PushData } from '../hg/hg-types.js';
-import { readChangesets } from '../hg/read-push.js';
+import { ReadParser, readChangesets } from '../hg/read-push.js';
 import type { Pusher } from '../identity/pusher.js';
-import { evaluatePolicy, type Verdict } from '../policy/evaluate.js';
+import { PolicyEvaluator, type Verdict } from '../policy/evaluate.js';
 import { needsOf } from '../policy/needs.js';
 import { buildRuleContext } from './rule-context.js';
 
@@ -14,12 +14,11 @@ export interface Judgement {
 /** Reads `revset` with one hg process and judges it against the policy: the gate and `taskgate check` share this. */
 export async function judge(root: string, revset: string, config: TaskgateConfig, pusher: Pusher, options: { env?: NodeJS.ProcessEnv; bypassReason?: string | null } = {}): Promise<Judgement> {
   const rules = config.policy.rules;
-  const push = await readChangesets(root, revset, needsOf(rules, config.manifest.path), options.env);
-  const ctx = buildRuleContext(push, pusher, config);
-  const verdict = evaluatePolicy(rules, push.changesets, ctx, {
-    marker: config.gate.bypass?.marker,
-    who: config.gate.bypass?.who,
-    pushReason: options.bypassReason ?? null,
-  });
-  return { push, verdict };
+  // the evaluator sees each changeset as it is parsed, so per-changeset rules run while hg still reads
+  let evaluator: PolicyEvaluator | null = null;
+  const parser = new ReadParser((cs) => evaluator!.add(cs));
+  const ctx = buildRuleContext(parser.data, pusher, config);
+  evaluator = new PolicyEvaluator(rules, ctx, { marker: config.gate.bypass?.marker, who: config.gate.bypass?.who, pushReason: options.bypassReason ?? null });
+  const push = await readChangesets(root, revset, needsOf(rules, config.manifest.path), options.env, parser);
+  return { push, verdict: evaluator.finish() };
 }

@@ -9,7 +9,11 @@ import type { RuleContext } from '../policy/policy-types.js';
 /** What the rules may ask of the push: manifests parsed once per content, bases along first-parent chains. */
 export function buildRuleContext(push: PushData, pusher: Pusher, config: TaskgateConfig): RuleContext {
   const manifestPath = config.manifest.path;
-  const byRev = new Map(push.changesets.map((cs) => [cs.rev, cs] as const));
+  // built on first use: per-changeset rules run before the whole push is read, and never need it
+  let byRevCache: Map<number, Changeset> | null = null;
+  const byRev = {
+    get: (rev: number) => (byRevCache ??= new Map(push.changesets.map((cs) => [cs.rev, cs] as const))).get(rev),
+  };
   const fileAt = (path: string, rev: number | null): Buffer | null | undefined => {
     if (rev === null) return null;
     const versions = push.fileVersions.get(path);

@@ -1,5 +1,5 @@
 export type * from './hg-types.js';
-export { readChangesets, readArgs, parseRead } from './read-push.js';
+export { readChangesets, readArgs, parseRead, ReadParser } from './read-push.js';
 export { runHg, hgEnv } from './run-hg.js';
 export { parseHookEnv, type HookEnv } from './hook-env.js';
 export { findRepoRoot } from './find-root.js';

@@ -39,6 +39,9 @@ export class ReadParser {
   private readonly hasChild = new Set<number>();
   private ended = false;
 
+  /** `onChangeset` sees each changeset as soon as it is parsed. */
+  constructor(private readonly onChangeset?: (cs: Changeset) => void) {}
+
   line(line: string): void {
     const data = this.data;
     let rec: Record<string, unknown>;
@@ -69,6 +72,7 @@ export class ReadParser {
         }
         for (const p of r.parentRevs) this.hasChild.add(p);
         data.changesets.push(cs);
+        this.onChangeset?.(cs);
         break;
       }
       case 'file': {
@@ -116,8 +120,8 @@ export function parseRead(output: Buffer): PushData {
 }
 
 /** Reads every changeset of `revset`, with whatever else `options` asks for, in ONE hg process. */
-export async function readChangesets(repoRoot: string, revset: string, options: ReadOptions = {}, env?: NodeJS.ProcessEnv): Promise<PushData> {
-  const parser = new ReadParser();
+export async function readChangesets(repoRoot: string, revset: string, options: ReadOptions = {}, env?: NodeJS.ProcessEnv,
+  parser: ReadParser = new ReadParser()): Promise<PushData> {
   await streamHgLines(readArgs(revset, options), { cwd: repoRoot, ...(env ? { env } : {}) }, (line) => parser.line(line));
   return parser.finish();
 }

@@ -8,7 +8,7 @@ from __future__ import absolute_import
 import json
 import struct
 
-from mercurial import mdiff, registrar, scmutil
+from mercurial import encoding, mdiff, registrar, scmutil
 from mercurial.node import nullrev
 
 cmdtable = {}
@@ -24,17 +24,12 @@ def _emit(ui, obj):
     ui.write(json.dumps(obj, separators=(',', ':')).encode('ascii') + b'\n')
 
 
-def _filesize(repo, ctx, merge, path, cache, filelogs, limit):
-    """Size of `path` as of `ctx` (exact when over `limit`), or None when the changeset removed it."""
-    index = filelogs.get(path)
-    if index is None:
-        index = filelogs[path] = _read_index(repo, path)
-    bylink, bynode = index if index else ({}, {})
-    fnode = None
-    size = -1
+def _filesize(repo, ctx, merge, path, cache, index, limit):
+    """Size of `path` as of `ctx` (exact when over `limit`), or None when the changeset
+    removed it; `index` is the file's (by linkrev, by node) sizes from _read_index."""
+    bylink, bynode = index
     hit = None if merge else bylink.get(ctx.rev())
     if hit is not None:
-        # the revision this changeset added to the file's log: no manifest needed
         fnode, size = hit
     else:
         # removed, merged, or back to a revision the file had before: ask the manifest
@@ -147,39 +142,60 @@ def taskgate_read(ui, repo, **opts):
                 data = _hex(ctx[path].data())
         _emit(ui, {'t': 'file', 'path': _hex(path), 'rev': rev, 'data': data})
 
+    cl = repo.changelog
+    limit = opts['sizes']
     for rev in revs:
-        ctx = repo[rev]
-        parents = [p for p in repo.changelog.parentrevs(rev) if p != nullrev]
+        # the changelog entry straight, without a changectx: this loop runs per changeset
+        entry = cl.changelogrevision(rev)
+        node = cl.node(rev)
+        parents = [p for p in cl.parentrevs(rev) if p != nullrev]
         for p in parents:
             if p in incoming:
                 children.add(p)
-        files = ctx.files()
+        files = entry.files
+        extra = entry.extra
+        branch = extra.get(b'branch') or b'default'
         rec = {
             't': 'cs',
-            'node': ctx.hex().decode('ascii'),
+            'node': node.hex(),
             'rev': rev,
-            'parents': [repo[p].hex().decode('ascii') for p in parents],
+            'parents': [cl.node(p).hex() for p in parents],
             'parentRevs': parents,
-            'branch': _hex(ctx.branch()),
-            'closes': bool(ctx.closesbranch()),
-            'user': _hex(ctx.user()),
-            'date': list(ctx.date()),
-            'desc': _hex(ctx.description()),
+            'branch': _hex(encoding.tolocal(branch)),
+            'closes': b'close' in extra,
+            'user': _hex(entry.user),
+            'date': list(entry.date),
+            'desc': _hex(entry.description),
             'files': [_hex(f) for f in files],
         }
+        ctx = None
+        merge = len(parents) == 2
         judged = files
-        if len(parents) == 2:
+        if merge:
             # a merge is judged on what it brings into its first parent's line
+            ctx = repo[rev]
             st = repo.status(parents[0], rev)
             rec['mergeAdded'] = [_hex(f) for f in st.added]
             rec['mergeModified'] = [_hex(f) for f in st.modified]
             rec['mergeRemoved'] = [_hex(f) for f in st.removed]
             judged = list(st.added) + list(st.modified) + list(st.removed)
-        if opts['sizes'] >= 0:
+        if limit >= 0:
             sizes = []
             for f in judged:
-                sizes.append(_filesize(repo, ctx, len(parents) == 2, f, mfcache, filelogs, opts['sizes']))
+                index = filelogs.get(f)
+                if index is None:
+                    index = filelogs[f] = _read_index(repo, f) or ({}, {})
+                hit = None if merge else index[0].get(rev)
+                if hit is not None and 0 <= hit[1] <= limit:
+                    # the revision this changeset added to the file's log: no manifest needed
+                    sizes.append(hit[1])
+                    continue
+                if ctx is None:
+                    ctx = repo[rev]
+                sizes.append(_filesize(repo, ctx, merge, f, mfcache, index, limit))
             rec['sizes'] = sizes
+        if maxdiff and ctx is None:
+            ctx = repo[rev]
         if maxdiff:
             added = []
             p1 = repo[parents[0]] if parents else None
@@ -201,9 +217,9 @@ def taskgate_read(ui, repo, **opts):
                 added.append({'path': _hex(f), 'lines': _added_lines(old, new)})
             rec['added'] = added
         _emit(ui, rec)
-        branches.setdefault(ctx.branch(), []).append(rev)
+        branches.setdefault(encoding.tolocal(branch), []).append(rev)
         for path in tracked:
-            if path in files or (len(parents) == 2):
+            if path in files or merge:
                 track(path, rev)
                 if parents:
                     track(path, parents[0])

@@ -31,45 +31,102 @@ function markerReason(description: string, marker: string): string | null {
   return (description.slice(at + marker.length).split('\n')[0] ?? '').trim();
 }
 
-/** Runs every enabled rule on every changeset and on the push; collects all violations, never stopping at the first. */
-export function evaluatePolicy(rules: readonly RuleConfig[], changesets: readonly Changeset[], ctx: RuleContext, bypass: BypassSettings = {}): Verdict {
-  const violations: Violation[] = [];
-  const bypassed: Bypass[] = [];
-  const bypassedNodes = new Set<string>();
-  const mayBypass = ctx.grants(bypass.who ?? []);
+interface Ranked {
+  v: Violation;
+  cs: number;
+  rule: number;
+}
 
-  if (bypass.pushReason !== undefined && bypass.pushReason !== null) {
-    if (mayBypass && bypass.pushReason.trim() !== '') {
-      bypassed.push({ node: null, reason: bypass.pushReason.trim() });
-      for (const cs of changesets) bypassedNodes.add(cs.node);
-    } else {
-      violations.push({ rule: 'bypass', node: null,
-        message: mayBypass ? 'TASKGATE_BYPASS needs a reason' : `${who(ctx.pusher)} may not bypass the policy (TASKGATE_BYPASS)`,
-        hint: mayBypass ? 'push with --pushvars "TASKGATE_BYPASS=why this push must skip the policy"' : 'push without TASKGATE_BYPASS and fix the violations' });
-    }
-  }
-  if (bypass.marker) {
-    for (const cs of changesets) {
-      const reason = markerReason(cs.description, bypass.marker);
-      if (reason === null || bypassedNodes.has(cs.node)) continue;
-      if (mayBypass && reason !== '') {
-        bypassed.push({ node: cs.node, reason });
-        bypassedNodes.add(cs.node);
+/**
+ * Runs every enabled rule on every changeset and on the push; collects all violations,
+ * never stopping at the first. Rules that look only at one changeset run as each
+ * changeset arrives (while hg is still reading the rest); the others run at the end.
+ */
+export class PolicyEvaluator {
+  private readonly found: Ranked[] = [];
+  private readonly bypassed: Bypass[] = [];
+  private readonly bypassedNodes = new Set<string>();
+  private readonly changesets: Changeset[] = [];
+  private readonly active: Array<{ config: RuleConfig; position: number; onBranch: (cs: Changeset) => boolean }>;
+  private readonly mayBypass: boolean;
+  private readonly wholePush: boolean;
+
+  constructor(rules: readonly RuleConfig[], private readonly ctx: RuleContext, private readonly bypass: BypassSettings = {}) {
+    this.mayBypass = ctx.grants(bypass.who ?? []);
+    this.active = rules.map((config, position) => ({ config, position }))
+      .filter(({ config }) => config.enabled !== false && !ctx.grants(config.except))
+      .map(({ config, position }) => ({
+        config, position,
+        onBranch: config.branches ? (cs: Changeset) => config.branches!.some((g) => glob(g)(cs.branch)) : () => true,
+      }));
+    this.wholePush = false;
+    if (bypass.pushReason !== undefined && bypass.pushReason !== null) {
+      if (this.mayBypass && bypass.pushReason.trim() !== '') {
+        this.bypassed.push({ node: null, reason: bypass.pushReason.trim() });
+        this.wholePush = true;
       } else {
-        violations.push({ rule: 'bypass', node: cs.node,
-          message: mayBypass ? `${printable(bypass.marker)} needs a reason after it` : `${who(ctx.pusher)} may not bypass the policy (${printable(bypass.marker)})`,
-          hint: mayBypass ? `write "${bypass.marker} why" in the description` : `remove "${bypass.marker}" from the description (hg commit --amend) and fix the violations` });
+        this.found.push({ cs: Number.MAX_SAFE_INTEGER, rule: -1, v: { rule: 'bypass', node: null,
+          message: this.mayBypass ? 'TASKGATE_BYPASS needs a reason' : `${who(ctx.pusher)} may not bypass the policy (TASKGATE_BYPASS)`,
+          hint: this.mayBypass ? 'push with --pushvars "TASKGATE_BYPASS=why this push must skip the policy"' : 'push without TASKGATE_BYPASS and fix the violations' } });
       }
     }
   }
 
-  for (const config of rules) {
-    if (config.enabled === false || ctx.grants(config.except)) continue;
-    const rule = ruleFor(config);
-    const onBranch = config.branches ? (cs: Changeset) => config.branches!.some((g) => glob(g)(cs.branch)) : () => true;
-    const applies = changesets.filter((cs) => onBranch(cs) && (UNBYPASSABLE.has(config.rule) || !bypassedNodes.has(cs.node)));
-    if (rule.check) for (const cs of applies) violations.push(...rule.check(config, cs, ctx));
-    if (rule.checkPush && applies.length > 0) violations.push(...rule.checkPush(config, applies, ctx));
+  private applies(config: RuleConfig, cs: Changeset): boolean {
+    return UNBYPASSABLE.has(config.rule) || !this.bypassedNodes.has(cs.node);
   }
-  return { violations, bypassed, changesets: changesets.length };
+
+  /** One changeset, as it is read: the bypass marker and the rules that need nothing else. */
+  add(cs: Changeset): void {
+    const index = this.changesets.length;
+    this.changesets.push(cs);
+    const marker = this.bypass.marker;
+    if (this.wholePush) this.bypassedNodes.add(cs.node);
+    else if (marker) {
+      const reason = markerReason(cs.description, marker);
+      if (reason !== null) {
+        if (this.mayBypass && reason !== '') {
+          this.bypassed.push({ node: cs.node, reason });
+          this.bypassedNodes.add(cs.node);
+        } else {
+          this.found.push({ cs: index, rule: -1, v: { rule: 'bypass', node: cs.node,
+            message: this.mayBypass ? `${printable(marker)} needs a reason after it` : `${who(this.ctx.pusher)} may not bypass the policy (${printable(marker)})`,
+            hint: this.mayBypass ? `write "${marker} why" in the description` : `remove "${marker}" from the description (hg commit --amend) and fix the violations` } });
+        }
+      }
+    }
+    for (const { config, position, onBranch } of this.active) {
+      const rule = ruleFor(config);
+      if (!rule.perChangeset || !rule.check || !onBranch(cs) || !this.applies(config, cs)) continue;
+      for (const v of rule.check(config, cs, this.ctx)) this.found.push({ v, cs: index, rule: position });
+    }
+  }
+
+  /** The rest, once the whole push is read. */
+  finish(): Verdict {
+    for (const { config, position, onBranch } of this.active) {
+      const rule = ruleFor(config);
+      const applies = this.changesets.filter((cs) => onBranch(cs) && this.applies(config, cs));
+      if (rule.check && !rule.perChangeset) {
+        applies.forEach((cs) => {
+          for (const v of rule.check!(config, cs, this.ctx)) this.found.push({ v, cs: this.changesets.indexOf(cs), rule: position });
+        });
+      }
+      if (rule.checkPush && applies.length > 0) {
+        for (const v of rule.checkPush(config, applies, this.ctx)) this.found.push({ v, cs: Number.MAX_SAFE_INTEGER - 1, rule: position });
+      }
+    }
+    // push order, then the order of the rules in the configuration
+    const index = new Map(this.changesets.map((cs, i) => [cs.node, i] as const));
+    const rank = (r: Ranked) => (r.v.node !== null && r.cs >= Number.MAX_SAFE_INTEGER - 1 ? index.get(r.v.node) ?? r.cs : r.cs);
+    const violations = this.found.sort((a, b) => rank(a) - rank(b) || a.rule - b.rule).map((r) => r.v);
+    return { violations, bypassed: this.bypassed, changesets: this.changesets.length };
+  }
+}
+
+/** All at once, for changesets already read. */
+export function evaluatePolicy(rules: readonly RuleConfig[], changesets: readonly Changeset[], ctx: RuleContext, bypass: BypassSettings = {}): Verdict {
+  const evaluator = new PolicyEvaluator(rules, ctx, bypass);
+  for (const cs of changesets) evaluator.add(cs);
+  return evaluator.finish();
 }

@@ -37,6 +37,8 @@ export interface RuleDefinition<C extends RuleConfig = RuleConfig> {
   name: C['rule'];
   /** What the rule needs hg to read beyond the changesets. */
   needs(config: C, manifestPath: string): Needs;
+  /** True when `check` needs nothing but the changeset and the pusher, so it may run while the push is still being read. */
+  perChangeset?: boolean;
   /** Violations of one changeset. */
   check?(config: C, cs: Changeset, ctx: RuleContext): Violation[];
   /** Violations of the push as a whole, over the changesets the rule applies to. */

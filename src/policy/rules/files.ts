@@ -12,6 +12,7 @@ function present(sizes: Array<number | null> | undefined, i: number): boolean {
 /** `files`: sizes, forbidden paths, case collisions in the resulting manifest, names unportable to Windows or macOS. */
 export const filesRule: RuleDefinition<FilesRuleConfig> = {
   name: 'files',
+  perChangeset: true,
   needs: (config) => ({ sizes: config.maxBytes ?? Number.MAX_SAFE_INTEGER, headFiles: config.caseCollisions === true }),
   check(config, cs) {
     const out: Violation[] = [];

@@ -4,6 +4,7 @@ import type { RuleDefinition } from '../policy-types.js';
 /** `merges`: with `allow: false`, merge changesets are refused. */
 export const mergesRule: RuleDefinition<MergesRuleConfig> = {
   name: 'merges',
+  perChangeset: true,
   needs: () => ({}),
   check(config, cs) {
     if (config.allow !== false || cs.parents.length < 2) return [];

@@ -6,6 +6,7 @@ import type { RuleDefinition, Violation } from '../policy-types.js';
 /** `message`: the description matches `pattern` and none of `forbid`. */
 export const messageRule: RuleDefinition<MessageRuleConfig> = {
   name: 'message',
+  perChangeset: true,
   needs: () => ({}),
   check(config, cs) {
     if (config.skipMerges && cs.parents.length === 2) return [];

@@ -9,6 +9,7 @@ import type { RuleDefinition, Violation } from '../policy-types.js';
  */
 export const pathsRule: RuleDefinition<PathsRuleConfig> = {
   name: 'paths',
+  perChangeset: true,
   needs: () => ({}),
   check(config, cs, ctx) {
     const deny = Object.entries(config.deny ?? {});
