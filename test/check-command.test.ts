@@ -49,6 +49,13 @@ describe('taskgate check', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'ERR_CONFIG_MISSING' } });
   });
 
+  it('a revset hg cannot read is a usage error: exit 2', async () => {
+    const s = await scenario(examplePolicy());
+    const r = await taskgate(s.work, ['check', '--config', `${s.central}/.hg/taskgate.json`, '-r', 'nosuchrev(']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('error[ERR_USAGE]: taskgate check: hg cannot read the revset (nosuchrev()');
+  });
+
   it('outside a repository: exit 3', async () => {
     const r = await taskgate('/', ['check']);
     expect(r.exitCode).toBe(3);

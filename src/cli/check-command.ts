@@ -4,6 +4,7 @@ import { findRepoRoot } from '../hg/find-root.js';
 import { namedPusher, resolvePusherName } from '../identity/resolve-pusher.js';
 import { formatReport } from '../policy/report.js';
 import { resolve } from 'node:path';
+import { TaskgateError } from '../errors/taskgate-error.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 
@@ -24,7 +25,13 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const revset = revs.map((r) => `(${r})`).join(' or ');
   const pusher = namedPusher(values.user ?? resolvePusherName('', io.env).name, config.identity);
   if (io.isTTY && !values.json) io.err('taskgate: reading changesets...\r');
-  const { push, verdict } = await judge(root, revset, config, pusher, { env: io.env });
+  const { push, verdict } = await judge(root, revset, config, pusher, { env: io.env }).catch((error: unknown) => {
+    // hg refusing the revset is the user's input, not a broken environment
+    if (error instanceof TaskgateError && error.code === 'ERR_HG_FAILED' && /parse error|unknown revision|syntax error|unknown identifier|not a function|ambiguous/i.test(error.message)) {
+      throw new TaskgateError('ERR_USAGE', `taskgate check: hg cannot read the revset ${revset}: ${error.message.replace(/^.*\): /, '')}`, 'see `hg help revsets`');
+    }
+    throw error;
+  });
   if (io.isTTY && !values.json) io.err('\x1b[K');
   const ok = verdict.violations.length === 0;
   if (values.json) {

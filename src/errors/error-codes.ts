@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   ERR_AUDIT_LOCK: 'the audit log lock cannot be taken',
   ERR_AUDIT_BROKEN: 'the audit log chain is broken',
   ERR_USAGE: 'the command line is not valid',
+  ERR_NOT_BUILT: 'taskgate was not built (dist/ is missing)',
   ERR_INTERNAL: 'taskgate hit an unexpected internal error',
 } as const;
 
