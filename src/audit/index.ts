@@ -1,2 +1,2 @@
 export { appendAudit, verifyAudit, headPath, recordHash, type AuditEvent, type AuditRecord, type AuditCheck } from './audit-log.js';
-export { canonicalJson } from './canonical-json.js';
+

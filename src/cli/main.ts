@@ -1,10 +1,20 @@
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { CHECK_USAGE, checkCommand } from './check-command.js';
+import { AFFECTED_USAGE, affectedCommand } from './affected-command.js';
 import { CLI_EXIT, reportError, type CliIo } from './cli-io.js';
+import { JOBS_USAGE, jobsCommand } from './jobs-command.js';
+import { KEYS_USAGE, keysCommand } from './keys-command.js';
+import { RECONCILE_USAGE, reconcileCommand } from './reconcile-command.js';
+import { TOKEN_USAGE, tokenCommand } from './token-command.js';
 
 const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<number>; usage: string; summary: string }> = {
   check: { run: checkCommand, usage: CHECK_USAGE, summary: 'check existing changesets against the policy' },
+  affected: { run: affectedCommand, usage: AFFECTED_USAGE, summary: 'the tasks a range of changesets affects, and why' },
+  jobs: { run: jobsCommand, usage: JOBS_USAGE, summary: 'list or show jobs' },
+  reconcile: { run: reconcileCommand, usage: RECONCILE_USAGE, summary: 'drain the outbox and enqueue pushes no hook saw' },
+  keys: { run: keysCommand, usage: KEYS_USAGE, summary: 'create, rotate or publish the signing keys' },
+  token: { run: tokenCommand, usage: TOKEN_USAGE, summary: 'verify a job token and print its claims' },
   audit: { run: auditCommand, usage: AUDIT_USAGE, summary: 'verify or show the hash-chained audit log' },
 };
 

@@ -35,7 +35,15 @@ export interface TaskgateConfig {
   gate: { sources: string[]; bypass?: { marker?: string; who?: WhoList }; maxViolations: number };
   policy: { rules: RuleConfig[] };
   manifest: { path: string };
-  tokens: Record<string, unknown>;
+  tokens: {
+    issuer: string;
+    audience: string;
+    taskAudience: string;
+    alg: 'EdDSA' | 'ES256';
+    /** Absolute path of the signing key file. */
+    keys: string;
+    ttl: { queued: string; running: string; done: string };
+  };
   store: { backend: 'sqlite' | 'postgres'; path?: string; url?: string };
   worker: Record<string, unknown>;
   audit: { path: string };

@@ -1,10 +1,17 @@
 /** Defaults for every key a repository's file may leave out (DESIGN §3). */
 export const DEFAULT_CONFIG = {
+  repo: {},
   identity: { groups: {}, users: {} },
   gate: { sources: ['serve', 'push'], maxViolations: 500 },
   policy: { rules: [] },
   manifest: { path: 'tasks.json' },
-  tokens: {},
+  tokens: {
+    audience: 'taskgate-workers',
+    taskAudience: 'taskgate-tasks',
+    alg: 'EdDSA',
+    keys: '.hg/taskgate/keys.json',
+    ttl: { queued: '24h', running: '15m', done: '7d' },
+  },
   store: { backend: 'sqlite', path: '.hg/taskgate/jobs.db' },
   worker: {},
   audit: { path: '.hg/taskgate/audit.jsonl' },

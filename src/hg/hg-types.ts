@@ -58,6 +58,15 @@ export interface PushData {
   roots: Map<number, number | null>;
   /** Open heads after the push of each branch the changesets touch. */
   openHeads: Map<string, string[]>;
+  /** For each new head: where its first-parent chain leaves the changesets read (null: the empty revision) and the status between them. */
+  headStatus: Map<number, HeadStatus>;
+}
+
+export interface HeadStatus {
+  base: number | null;
+  added: HgFile[];
+  modified: HgFile[];
+  removed: HgFile[];
 }
 
 export interface ReadOptions {
@@ -70,4 +79,7 @@ export interface ReadOptions {
   headFiles?: boolean;
   heads?: boolean;
   branchBases?: boolean;
+  headStatus?: boolean;
+  /** A file of hex nodes: leave out those changesets and their ancestors (reconcile's processed heads). */
+  excludeAncestorsOf?: string;
 }

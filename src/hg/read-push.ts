@@ -28,6 +28,8 @@ export function readArgs(revset: string, options: ReadOptions = {}): string[] {
   if (options.headFiles) args.push('--head-files');
   if (options.heads) args.push('--heads');
   if (options.branchBases) args.push('--branch-bases');
+  if (options.headStatus) args.push('--head-status');
+  if (options.excludeAncestorsOf) args.push('--exclude-ancestors-of', options.excludeAncestorsOf);
   return args;
 }
 
@@ -35,6 +37,7 @@ export function readArgs(revset: string, options: ReadOptions = {}): string[] {
 export class ReadParser {
   readonly data: PushData = {
     changesets: [], headRevs: [], fileVersions: new Map(), headFiles: new Map(), branches: new Map(), roots: new Map(), openHeads: new Map(),
+    headStatus: new Map(),
   };
   private readonly hasChild = new Set<number>();
   private ended = false;
@@ -94,6 +97,11 @@ export class ReadParser {
         break;
       case 'heads':
         data.openHeads.set(text(rec['branch'] as string), rec['heads'] as string[]);
+        break;
+      case 'headstatus':
+        data.headStatus.set(rec['rev'] as number, {
+          base: rec['base'] as number | null, added: files(rec['added'] as string[]), modified: files(rec['modified'] as string[]), removed: files(rec['removed'] as string[]),
+        });
         break;
       case 'end':
         this.ended = true;

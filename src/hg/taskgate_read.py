@@ -115,11 +115,25 @@ def _added_lines(old, new):
         (b'', b'head-files', False, b'the file list of each new head'),
         (b'', b'heads', False, b'open heads of the branches the changesets touch'),
         (b'', b'branch-bases', False, b'which branches existed before, and their base revisions'),
+        (b'', b'exclude-ancestors-of', b'', b'a file of hex nodes: leave out them and their ancestors (unknown nodes are ignored)'),
+        (b'', b'head-status', False, b'for each new head, its status against where its first-parent chain leaves the changesets'),
     ],
     b'hg taskgate-read -r REVSET [OPTION]...',
 )
 def taskgate_read(ui, repo, **opts):
     revs = sorted(scmutil.revrange(repo, [opts['rev']]))
+    if opts['exclude_ancestors_of']:
+        # nodes a store has processed: some may have been stripped since, so unknown ones are skipped
+        known = []
+        with open(opts['exclude_ancestors_of'], 'rb') as fp:
+            for line in fp.read().split():
+                try:
+                    known.append(repo.changelog.rev(bytes.fromhex(line.decode('ascii'))))
+                except (ValueError, LookupError):
+                    pass
+        if known:
+            covered = set(repo.changelog.ancestors(known, inclusive=True))
+            revs = [r for r in revs if r not in covered]
     incoming = set(revs)
     first = revs[0] if revs else len(repo)
     tracked = list(opts['track'] or [])
@@ -230,6 +244,19 @@ def taskgate_read(ui, repo, **opts):
             track(path, h)
         if opts['head_files']:
             _emit(ui, {'t': 'headfiles', 'rev': h, 'files': [_hex(f) for f in repo[h].manifest()]})
+
+    if opts['head_status']:
+        for h in heads:
+            # walk first parents to where the chain leaves the changesets read (DESIGN §6)
+            base = h
+            while base in incoming:
+                base = cl.parentrevs(base)[0]
+            st = repo.status(base if base != nullrev else nullrev, h)
+            _emit(ui, {'t': 'headstatus', 'rev': h, 'base': base if base != nullrev else None,
+                       'added': [_hex(f) for f in st.added], 'modified': [_hex(f) for f in st.modified],
+                       'removed': [_hex(f) for f in st.removed]})
+            for path in tracked:
+                track(path, base)
 
     if opts['branch_bases']:
         for name in sorted(branches):

@@ -1,0 +1,52 @@
+import { printable } from '../errors/printable.js';
+import { TaskgateError } from '../errors/taskgate-error.js';
+import type { JobStatus } from '../jobs/job-types.js';
+import { openStore } from '../store/open-store.js';
+import type { StoredJob } from '../store/store-types.js';
+import { describeReason } from './affected-command.js';
+import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { parseCliArgs } from './parse-cli-args.js';
+import { REPO_OPTIONS, repoConfig } from './repo-config.js';
+
+export const JOBS_USAGE = 'taskgate jobs list|show [ID] [-R REPO] [--status S] [--rev NODE] [--json]';
+
+function publicJob(job: StoredJob, withToken: boolean): Record<string, unknown> {
+  const { token, ...rest } = job;
+  return withToken ? { ...rest, token } : rest;
+}
+
+/** `taskgate jobs list|show`. `show --json` includes the current token, for admins on the server. */
+export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCliArgs('jobs', args, { ...REPO_OPTIONS, status: { type: 'string' }, rev: { type: 'string' }, limit: { type: 'string' } }, JOBS_USAGE);
+  const { config } = repoConfig(values, io);
+  const store = openStore(config);
+  try {
+    const sub = positionals[0] ?? 'list';
+    if (sub === 'list') {
+      const jobs = store.listJobs({ ...(config.repo.id ? { repo: config.repo.id } : {}), ...(values.status ? { status: values.status as JobStatus } : {}),
+        ...(values.rev ? { rev: values.rev } : {}), limit: Number(values.limit ?? 1000) });
+      if (values.json) io.out(`${JSON.stringify(jobs.map((j) => publicJob(j, false)))}\n`);
+      else for (const j of jobs) io.out(`${j.id}  ${j.status.padEnd(9)}  ${j.rev.slice(0, 12)}  ${printable(j.branch)}  ${j.task}\n`);
+      return CLI_EXIT.ok;
+    }
+    if (sub === 'show') {
+      const id = positionals[1];
+      if (!id) throw new TaskgateError('ERR_USAGE', 'taskgate jobs show: give a job id', `usage: ${JOBS_USAGE}`);
+      const job = store.getJob(id) ?? store.listJobs({}).find((j) => j.id.startsWith(id)) ?? null;
+      if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${id}`, 'list the jobs with `taskgate jobs list`');
+      if (values.json) {
+        io.out(`${JSON.stringify(publicJob(job, true))}\n`);
+      } else {
+        io.out(`job ${job.id}: ${job.task} at ${job.rev} (${printable(job.branch)}), ${job.status}\n`);
+        io.out(`  push ${job.push.id} by ${job.actor.sub === null ? '(unknown)' : printable(job.actor.sub)} via ${job.actor.via}\n`);
+        io.out(`  requires ${job.requires.length ? job.requires.join(', ') : 'nothing'}\n`);
+        for (const r of job.reasons) io.out(`  because ${describeReason(r)}\n`);
+        io.out(`  queued token ${job.tokenJti ?? '(none yet)'}\n`);
+      }
+      return CLI_EXIT.ok;
+    }
+    throw new TaskgateError('ERR_USAGE', `taskgate jobs: unknown subcommand ${sub}`, `usage: ${JOBS_USAGE}`);
+  } finally {
+    store.close();
+  }
+}

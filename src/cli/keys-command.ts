@@ -1,0 +1,42 @@
+import { durationSeconds } from '../config/duration.js';
+import type { TaskgateConfig } from '../config/config-types.js';
+import { TaskgateError } from '../errors/taskgate-error.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { initKeys, publicJwks, readKeyFile, rotateKeys } from '../tokens/key-store.js';
+import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { parseCliArgs } from './parse-cli-args.js';
+import { REPO_OPTIONS, repoConfig } from './repo-config.js';
+
+export const KEYS_USAGE = 'taskgate keys init|rotate|jwks [-R REPO] [--force]';
+
+/** The longest a token signed now may live: old public keys stay published that long after rotation. */
+export function maxTokenLifetime(config: TaskgateConfig): number {
+  const t = config.tokens.ttl;
+  return Math.max(durationSeconds(t.queued, 'tokens.ttl.queued'), durationSeconds(t.running, 'tokens.ttl.running'), durationSeconds(t.done, 'tokens.ttl.done'));
+}
+
+/** `taskgate keys`: init (Ed25519, private file 0600), rotate (old public keys kept while their tokens live), jwks (public). */
+export async function keysCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCliArgs('keys', args, { ...REPO_OPTIONS, force: { type: 'boolean' } }, KEYS_USAGE);
+  const { config } = repoConfig(values, io);
+  const path = config.tokens.keys;
+  switch (positionals[0]) {
+    case 'init': {
+      const key = await initKeys(path, config.tokens.alg, io.now(), values.force ?? false);
+      io.out(values.json ? `${JSON.stringify({ path, kid: key.kid, alg: key.alg })}\n` : `created signing key ${key.kid} (${key.alg}) in ${path} (mode 0600)\n`);
+      return CLI_EXIT.ok;
+    }
+    case 'rotate': {
+      const r = await rotateKeys(path, config.tokens.alg, maxTokenLifetime(config), io.now());
+      await appendAudit(config.audit.path, 'keys.rotated', { kid: r.key.kid, retired: r.retired, dropped: r.dropped }, io.now);
+      io.out(values.json ? `${JSON.stringify({ kid: r.key.kid, retired: r.retired, dropped: r.dropped })}\n`
+        : `new signing key ${r.key.kid}; retired ${r.retired.join(', ') || 'none'} (published until their tokens expire); dropped ${r.dropped.join(', ') || 'none'}\n`);
+      return CLI_EXIT.ok;
+    }
+    case 'jwks':
+      io.out(`${JSON.stringify(publicJwks(readKeyFile(path), maxTokenLifetime(config), io.now()), null, 2)}\n`);
+      return CLI_EXIT.ok;
+    default:
+      throw new TaskgateError('ERR_USAGE', `taskgate keys: unknown subcommand ${positionals[0] ?? '(none)'}`, `usage: ${KEYS_USAGE}`);
+  }
+}

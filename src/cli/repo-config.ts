@@ -1,0 +1,18 @@
+import { resolve } from 'node:path';
+import type { TaskgateConfig } from '../config/config-types.js';
+import { loadConfig } from '../config/load-config.js';
+import { findRepoRoot } from '../hg/find-root.js';
+import type { CliIo } from './cli-io.js';
+
+/** The repository (-R, else the one containing the current directory, as hg does) and its configuration. */
+export function repoConfig(values: { repository?: string | undefined; config?: string | undefined }, io: CliIo): { root: string; config: TaskgateConfig } {
+  const root = findRepoRoot(values.repository ? resolve(io.cwd, values.repository) : io.cwd);
+  const config = loadConfig({ explicit: values.config ? resolve(io.cwd, values.config) : undefined, env: io.env, root });
+  return { root, config };
+}
+
+export const REPO_OPTIONS = {
+  repository: { type: 'string', short: 'R' },
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;

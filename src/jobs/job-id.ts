@@ -1,0 +1,6 @@
+import { createHash } from 'node:crypto';
+
+/** Deterministic job id (DESIGN §7): enqueueing the same push twice creates nothing new. */
+export function jobId(repo: string, node: string, task: string): string {
+  return createHash('sha256').update(`${repo}\n${node}\n${task}`).digest('hex').slice(0, 32);
+}

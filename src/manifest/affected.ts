@@ -1,0 +1,78 @@
+import type { ManifestResult, ParsedManifest, TaskDefinition } from './manifest-types.js';
+
+export type AffectedReason =
+  | { kind: 'file'; file: string; glob: string }
+  | { kind: 'definition'; change: 'new-manifest' | 'new-task' | 'changed' }
+  | { kind: 'upstream'; task: string };
+
+export interface AffectedTask {
+  task: string;
+  definition: TaskDefinition;
+  /** The affected tasks of the same head it waits for (after the branch filter). */
+  requires: string[];
+  reasons: AffectedReason[];
+  /** How many changed files matched its inputs (reasons list at most MAX_FILE_REASONS of them). */
+  filesMatched: number;
+}
+
+export const MAX_FILE_REASONS = 100;
+
+export interface AffectedInput {
+  /** Changed files of the head (DESIGN §6: the incoming changesets' files and the status against the base). */
+  changedFiles: Iterable<string>;
+  /** The manifest before the push: null when there was none; a broken one counts as none. */
+  before: ManifestResult | null;
+  after: ParsedManifest;
+  branch: string;
+}
+
+/**
+ * The tasks a head affects (DESIGN §6): directly, by a changed input or a changed
+ * definition; then everything that requires an affected task, transitively; then the
+ * tasks whose `branches` do not match are left out. Topological order, ties by name.
+ */
+export function affectedTasks(input: AffectedInput): AffectedTask[] {
+  const { after } = input;
+  const reasons = new Map<string, AffectedReason[]>();
+  const files = new Map<string, number>();
+  const add = (task: string, reason: AffectedReason) => {
+    let list = reasons.get(task);
+    if (!list) reasons.set(task, (list = []));
+    list.push(reason);
+  };
+  for (const file of input.changedFiles) {
+    for (const m of after.matchInputs(file)) {
+      const n = (files.get(m.task) ?? 0) + 1;
+      files.set(m.task, n);
+      if (n <= MAX_FILE_REASONS) add(m.task, { kind: 'file', file, glob: m.glob });
+    }
+  }
+  const before = input.before && input.before.ok ? input.before : null;
+  for (const [name, task] of after.tasks) {
+    if (!before) add(name, { kind: 'definition', change: 'new-manifest' });
+    else if (!before.tasks.has(name)) add(name, { kind: 'definition', change: 'new-task' });
+    else if (before.tasks.get(name)!.definitionKey !== task.definitionKey) add(name, { kind: 'definition', change: 'changed' });
+  }
+  // upstream: walk dependents in topological order, so one pass suffices
+  const affected = new Set(reasons.keys());
+  for (const name of after.order) {
+    for (const req of after.tasks.get(name)!.definition.requires ?? []) {
+      if (affected.has(req)) {
+        affected.add(name);
+        add(name, { kind: 'upstream', task: req });
+      }
+    }
+  }
+  const kept = after.order.filter((name) => affected.has(name) && after.tasks.get(name)!.runsOn(input.branch));
+  const keptSet = new Set(kept);
+  return kept.map((name) => {
+    const def = after.tasks.get(name)!.definition;
+    return {
+      task: name,
+      definition: def,
+      requires: (def.requires ?? []).filter((r) => keptSet.has(r)).sort(),
+      reasons: reasons.get(name) ?? [],
+      filesMatched: files.get(name) ?? 0,
+    };
+  });
+}

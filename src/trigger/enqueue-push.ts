@@ -1,0 +1,74 @@
+import type { TaskgateConfig } from '../config/config-types.js';
+import { TaskgateError, isTaskgateError } from '../errors/taskgate-error.js';
+import { buildHeadJobs } from '../jobs/build-jobs.js';
+import type { JobActor, PushRef } from '../jobs/job-types.js';
+import { openStore } from '../store/open-store.js';
+import type { EnqueueBatch, EnqueueResult, JobStore, PushRecord } from '../store/store-types.js';
+import { mintQueuedTokens, type Minted } from './mint-queued-tokens.js';
+import { drainOutbox, writeOutbox } from './outbox.js';
+import type { HeadPlan } from './plan-push.js';
+
+/** The configuration's repo.id: job ids and token subjects depend on it, so the trigger needs it. */
+export function repoId(config: TaskgateConfig): string {
+  const id = config.repo.id;
+  if (!id) {
+    throw new TaskgateError('ERR_CONFIG_INVALID', `configuration ${config.source.path} has no repo.id`,
+      'set "repo": { "id": "org/name" } in the repository\'s own .hg/taskgate.json (job ids and token subjects depend on it)');
+  }
+  return id;
+}
+
+/** One batch for the whole push: every head's jobs, and the heads it marks as processed. */
+export function buildBatch(config: TaskgateConfig, plans: HeadPlan[], push: PushRef, actor: JobActor, source: PushRecord['source'], now: Date): EnqueueBatch {
+  const repo = repoId(config);
+  const jobs = plans.flatMap((p) => buildHeadJobs({ repo, node: p.node, branch: p.branch, tasks: p.tasks, push, actor, now }));
+  return {
+    push: { id: push.id, repo, node: push.node, nodeLast: push.nodeLast, heads: plans.map((p) => p.node), actor, source, createdAt: now.toISOString() },
+    jobs,
+  };
+}
+
+export interface CommitResult {
+  result: EnqueueResult | null;
+  /** Set when the store could not be written and the batch went to the outbox. */
+  outbox: string | null;
+  storeError: TaskgateError | null;
+  minted: Minted[];
+  /** Set when tokens could not be minted (no key, say): the jobs wait, `reconcile` mints later. */
+  tokenError: TaskgateError | null;
+  drained: number;
+}
+
+function isStoreError(error: unknown): error is TaskgateError {
+  return isTaskgateError(error) && (error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_STORE_CORRUPT' || error.code === 'ERR_STORE_BACKEND');
+}
+
+/**
+ * Writes a batch to the store in one transaction, after draining any older outbox; if the
+ * store cannot be reached, the batch goes to the fsync'd outbox instead, and nothing is lost.
+ * Then the queued tokens of the ready jobs are minted.
+ */
+export async function commitBatch(root: string, config: TaskgateConfig, batch: EnqueueBatch, now: () => Date): Promise<CommitResult> {
+  let store: JobStore | null = null;
+  const out: CommitResult = { result: null, outbox: null, storeError: null, minted: [], tokenError: null, drained: 0 };
+  try {
+    store = openStore(config);
+    out.drained = drainOutbox(root, store).length;
+    out.result = store.enqueue(batch);
+  } catch (error) {
+    if (!isStoreError(error)) throw error;
+    out.storeError = error;
+    out.outbox = writeOutbox(root, batch);
+    store?.close();
+    return out;
+  }
+  try {
+    out.minted = await mintQueuedTokens(store, config, now);
+  } catch (error) {
+    if (!isTaskgateError(error)) throw error;
+    out.tokenError = error;
+  } finally {
+    store.close();
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appendAudit, type AuditRecord } from '../audit/audit-log.js';
+import type { TaskgateConfig } from '../config/config-types.js';
+import { readChangesets } from '../hg/read-push.js';
+import type { JobActor } from '../jobs/job-types.js';
+import { openStore } from '../store/open-store.js';
+import { mintQueuedTokens, type Minted } from './mint-queued-tokens.js';
+import { buildBatch, repoId } from './enqueue-push.js';
+import { drainOutbox } from './outbox.js';
+import { planPush, type HeadPlan } from './plan-push.js';
+
+export interface ReconcileResult {
+  drained: number;
+  plans: HeadPlan[];
+  created: string[];
+  existing: string[];
+  minted: Minted[];
+  actor: JobActor | null;
+}
+
+/** Who pushed these heads, from the gate's audit record for them, if there is one. */
+function gateRecordFor(auditPath: string, heads: string[]): { actor: JobActor; txn: string | null } | null {
+  let lines: string[];
+  try {
+    lines = readFileSync(auditPath, 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i];
+    if (!line) continue;
+    try {
+      const rec = JSON.parse(line) as AuditRecord;
+      if (rec.event !== 'push.accepted' && rec.event !== 'push.bypassed') continue;
+      const d = rec.data as { heads?: string[]; pusher?: string | null; channel?: JobActor['via']; groups?: string[]; txn?: string | null };
+      if (d.heads?.some((h) => heads.includes(h))) {
+        return { actor: { sub: d.pusher ?? null, via: d.channel ?? 'unknown', groups: d.groups ?? [] }, txn: d.txn ?? null };
+      }
+    } catch {
+      // a damaged line is audit verify's business
+    }
+  }
+  return null;
+}
+
+/**
+ * `taskgate reconcile`: drains the outbox, then enqueues every changeset that no processed
+ * push covers (hook skipped or crashed, hgrc untrusted, store down), taking the pusher from
+ * the gate's record of those heads, or recording it as unknown; then mints missing tokens.
+ */
+export async function reconcile(root: string, config: TaskgateConfig, env: NodeJS.ProcessEnv, now: () => Date = () => new Date()): Promise<ReconcileResult> {
+  const repo = repoId(config);
+  const store = openStore(config);
+  try {
+    const drained = drainOutbox(root, store).length;
+    const tmp = mkdtempSync(join(tmpdir(), 'taskgate-reconcile-'));
+    let push;
+    try {
+      const file = join(tmp, 'processed');
+      writeFileSync(file, store.processedHeads(repo).join('\n'));
+      push = await readChangesets(root, 'all()', { headStatus: true, track: [config.manifest.path], excludeAncestorsOf: file }, env);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    let created: string[] = [];
+    let existing: string[] = [];
+    let plans: HeadPlan[] = [];
+    let actor: JobActor | null = null;
+    if (push.changesets.length > 0) {
+      plans = planPush(push, config.manifest.path);
+      const heads = plans.map((p) => p.node);
+      const gate = gateRecordFor(config.audit.path, heads);
+      actor = gate?.actor ?? { sub: null, via: 'unknown', groups: [] };
+      const first = push.changesets[0]!.node;
+      const last = push.changesets.at(-1)!.node;
+      const id = gate?.txn ?? `reconcile:${createHash('sha256').update(heads.join('\n')).digest('hex').slice(0, 16)}`;
+      const batch = buildBatch(config, plans, { id, node: first, nodeLast: last }, actor, 'reconcile', now());
+      ({ created, existing } = store.enqueue(batch));
+      await appendAudit(config.audit.path, 'jobs.enqueued', { repo, push: id, heads, created, existing, reconciled: true, pusher: actor.sub, channel: actor.via }, now);
+    }
+    const minted = await mintQueuedTokens(store, config, now);
+    return { drained, plans, created, existing, minted, actor };
+  } finally {
+    store.close();
+  }
+}
