@@ -6,6 +6,7 @@ import { afterAll } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const GATE_HOOK = join(ROOT, 'hooks', 'pretxnchangegroup');
+export const TRIGGER_HOOK = join(ROOT, 'hooks', 'changegroup');
 export const TASKGATE = join(ROOT, 'bin', 'taskgate');
 export const HELPERS = join(ROOT, 'test', 'helpers');
 
@@ -54,6 +55,8 @@ export async function hgOk(cwd: string, args: string[], env: Record<string, stri
 export interface CentralOptions {
   config: Record<string, unknown>;
   hgrc?: string;
+  /** Install the changegroup hook too, and create a signing key. */
+  trigger?: boolean;
   /** Extra files to place under .hg/ (e.g. a base config for `extends`). */
   files?: Record<string, string>;
 }
@@ -62,8 +65,13 @@ export interface CentralOptions {
 export async function makeCentral(dir: string, options: CentralOptions): Promise<string> {
   const central = join(dir, 'central');
   await hgOk(dir, ['init', central]);
-  writeFileSync(join(central, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\n${options.hgrc ?? ''}`);
+  const trigger = options.trigger ? `changegroup.taskgate = ${TRIGGER_HOOK}\n` : '';
+  writeFileSync(join(central, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\n${trigger}${options.hgrc ?? ''}`);
   writeFileSync(join(central, '.hg', 'taskgate.json'), JSON.stringify(options.config, null, 2));
+  if (options.trigger) {
+    const r = await execa(TASKGATE, ['keys', 'init', '-R', central], { env: baseEnv(), extendEnv: false, reject: false });
+    if (r.exitCode !== 0) throw new Error(`keys init failed: ${r.stderr}`);
+  }
   for (const [name, content] of Object.entries(options.files ?? {})) {
     mkdirSync(dirname(join(central, '.hg', name)), { recursive: true });
     writeFileSync(join(central, '.hg', name), content);
@@ -106,4 +114,16 @@ export function executable(path: string, content: string): string {
   writeFileSync(path, content);
   chmodSync(path, 0o755);
   return path;
+}
+
+/** Runs the taskgate CLI. */
+export async function taskgate(cwd: string, args: string[], env: Record<string, string | undefined> = {}) {
+  return execa(TASKGATE, args, { cwd, env: baseEnv(env), extendEnv: false, reject: false });
+}
+
+/** The jobs of a repository, through `taskgate jobs list --json`. */
+export async function jobsOf(central: string): Promise<Array<{ id: string; rev: string; branch: string; task: string; status: string; requires: string[]; reasons: unknown[]; actor: { sub: string | null; via: string }; tokenJti: string | null; push: { id: string } }>> {
+  const r = await taskgate(central, ['jobs', 'list', '--json']);
+  if (r.exitCode !== 0) throw new Error(`jobs list failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
