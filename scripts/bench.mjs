@@ -166,6 +166,83 @@ function report(name, value, budget, unit, detail) {
   report('secrets: reading added lines, per changed file', perFile, 1, 'ms', `${files} changed files in ${count} changesets (scanning them in node is extra)`);
 }
 
+// 3. the trigger on a 1-changeset push affecting 10 and 1,000 tasks, against node + one hg log
+function taskHistory(tasks) {
+  const dir = join(cache, `tasks-${tasks}`);
+  if (!existsSync(join(dir, '.hg'))) {
+    rmSync(dir, { recursive: true, force: true });
+    run('hg', ['init', dir]);
+    const manifest = { version: 1, tasks: {} };
+    for (let i = 0; i < tasks; i++) manifest.tasks[`task${String(i).padStart(4, '0')}`] = { inputs: ['src/**', `mod${i}/**`], run: `make t${i}` };
+    writeFileSync(join(dir, 'tasks.json'), JSON.stringify(manifest));
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'src', 'a.txt'), 'one\n');
+    run('hg', ['commit', '-q', '-A', '-m', 'OPS-1: the tasks', '-u', 'Alice <alice@acme.test>'], { cwd: dir });
+    writeFileSync(join(dir, 'src', 'a.txt'), 'two\n');
+    run('hg', ['commit', '-q', '-m', 'OPS-2: change an input of every task', '-u', 'Alice <alice@acme.test>'], { cwd: dir });
+  }
+  return dir;
+}
+{
+  const keysDir = join(work, 'keys-repo');
+  run('hg', ['init', keysDir]);
+  writeFileSync(join(keysDir, '.hg', 'taskgate.json'), JSON.stringify(policy));
+  run(process.execPath, [join(root, 'bin/taskgate'), 'keys', 'init', '-R', keysDir]);
+  const keys = readFileSync(join(keysDir, '.hg', 'taskgate', 'keys.json'));
+  const trigger = join(root, 'hooks/changegroup');
+  for (const [tasks, budget] of [[10, 2], [1000, 2.5]]) {
+    const src = taskHistory(tasks);
+    const times = { base: [], trigger: [] };
+    for (let i = 0; i < RUNS; i++) {
+      for (const [name, hook] of [['base', HOOKS['node + hg log']], ['trigger', trigger]]) {
+        const dir = join(work, `trigger-${name}`);
+        rmSync(dir, { recursive: true, force: true });
+        run('hg', ['clone', '-q', '-U', '-r', '0', src, dir]);
+        mkdirSync(join(dir, '.hg', 'taskgate'), { recursive: true });
+        writeFileSync(join(dir, '.hg', 'taskgate', 'keys.json'), keys, { mode: 0o600 });
+        // mark the first changeset processed, as the trigger would have, so only the push counts
+        writeFileSync(join(dir, '.hg', 'taskgate.json'), JSON.stringify({ ...policy, policy: { rules: [] } }));
+        writeFileSync(join(dir, '.hg', 'hgrc'), `[hooks]\nchangegroup.bench = ${timer} ${hook}\n`);
+        rmSync(hookLog, { force: true });
+        run('hg', ['push', '-q', '-r', '1', dir], { cwd: src, env: { ...env, BENCH_HOOK_LOG: hookLog } });
+        times[name].push(Number(readFileSync(hookLog, 'utf8').trim()) / 1e6);
+      }
+    }
+    const base = median(times.base);
+    const t = median(times.trigger);
+    report(`trigger, 1-changeset push affecting ${tasks} tasks: added time / (node + hg log) added time`, t / base, budget, 'x',
+      `node + hg log adds ${base.toFixed(0)} ms; the trigger adds ${t.toFixed(0)} ms (${tasks} jobs, ${tasks} queued tokens)`);
+  }
+}
+
+// 4. affected for a 5,000-task manifest and 50,000 changed files, in process
+{
+  const bundle = join(work, 'manifest.mjs');
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [join(root, 'src/manifest/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'warning' });
+  const { parseManifest, affectedTasks } = await import(bundle);
+  const manifest = { version: 1, tasks: {} };
+  for (let i = 0; i < 5000; i++) {
+    manifest.tasks[`t${i}`] = { inputs: [`services/s${i}/**`, `!services/s${i}/docs/**`, `libs/l${i % 100}/**/*.ts`], requires: i % 10 === 0 || i < 10 ? [] : [`t${i - (i % 10)}`], run: 'make' };
+  }
+  const text = JSON.stringify(manifest);
+  const files = Array.from({ length: 50_000 }, (_, i) => (i % 2 ? `services/s${i % 5000}/src/f${i}.ts` : `libs/l${i % 100}/sub/f${i}.ts`));
+  const samples = [];
+  for (let i = 0; i < Math.max(RUNS, 3); i++) {
+    // a new manifest text each run, so parsing and glob compilation are counted, not cached
+    const variant = text.replace('"version":1', `"version":1,"$schema":"run-${i}"`);
+    samples.push(timed(() => {
+      const after = parseManifest(variant, 'tasks.json');
+      if (!after.ok) throw new Error(after.errors.join('\n'));
+      const affected = affectedTasks({ changedFiles: files, before: null, after, branch: 'default' });
+      if (affected.length !== 5000) throw new Error(`expected 5000 affected tasks, got ${affected.length}`);
+    }));
+  }
+  // the first run is cold (every glob compiled); later runs reuse the process's glob cache, as a long-lived service would
+  report('affected: 5,000-task manifest, 50,000 changed files (parse, compile, match, propagate)', samples[0], 1000, 'ms',
+    `in process, cold; warm median ${median(samples.slice(1)).toFixed(0)} ms`);
+}
+
 rmSync(work, { recursive: true, force: true });
 const rows = results.map((r) => [r.pass === null ? 'INFO' : r.pass ? 'PASS' : 'FAIL', `${r.value}${r.unit}`, r.budget === null ? '-' : `<= ${r.budget}${r.unit}`, r.name, r.detail]);
 console.log(`taskgate bench (${RUNS} interleaved runs each, medians; node ${process.version})`);

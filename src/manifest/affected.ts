@@ -34,18 +34,18 @@ export interface AffectedInput {
 export function affectedTasks(input: AffectedInput): AffectedTask[] {
   const { after } = input;
   const reasons = new Map<string, AffectedReason[]>();
-  const files = new Map<string, number>();
+  // per task index: how many changed files matched (a dense array: this loop can see millions of matches)
+  const fileCounts = new Int32Array(after.tasks.size);
   const add = (task: string, reason: AffectedReason) => {
     let list = reasons.get(task);
     if (!list) reasons.set(task, (list = []));
     list.push(reason);
   };
   for (const file of input.changedFiles) {
-    for (const m of after.matchInputs(file)) {
-      const n = (files.get(m.task) ?? 0) + 1;
-      files.set(m.task, n);
-      if (n <= MAX_FILE_REASONS) add(m.task, { kind: 'file', file, glob: m.glob });
-    }
+    after.forEachInput(file, (task, glob) => {
+      const n = ++fileCounts[task.index]!;
+      if (n <= MAX_FILE_REASONS) add(task.name, { kind: 'file', file, glob });
+    });
   }
   const before = input.before && input.before.ok ? input.before : null;
   for (const [name, task] of after.tasks) {
@@ -72,7 +72,7 @@ export function affectedTasks(input: AffectedInput): AffectedTask[] {
       definition: def,
       requires: (def.requires ?? []).filter((r) => keptSet.has(r)).sort(),
       reasons: reasons.get(name) ?? [],
-      filesMatched: files.get(name) ?? 0,
+      filesMatched: fileCounts[after.tasks.get(name)!.index]!,
     };
   });
 }

@@ -13,22 +13,17 @@ export function topoOrder(requires: Map<string, readonly string[]>): { order: st
       list.push(name);
     }
   }
-  const ready = [...indegree].filter(([, d]) => d === 0).map(([n]) => n).sort();
+  const ready = new NameHeap();
+  for (const [name, d] of indegree) if (d === 0) ready.push(name);
   const order: string[] = [];
-  // A sorted array used as a priority queue; re-sorting only when something is added keeps it simple and fast enough.
-  while (ready.length > 0) {
-    const name = ready.shift()!;
+  while (ready.size > 0) {
+    const name = ready.pop();
     order.push(name);
-    let added = false;
     for (const dep of dependents.get(name) ?? []) {
       const left = indegree.get(dep)! - 1;
       indegree.set(dep, left);
-      if (left === 0) {
-        ready.push(dep);
-        added = true;
-      }
+      if (left === 0) ready.push(dep);
     }
-    if (added) ready.sort();
   }
   if (order.length === requires.size) return { order, cycle: null };
   return { order, cycle: findCycle(requires, new Set(order)) };
@@ -46,4 +41,46 @@ function findCycle(requires: Map<string, readonly string[]>, done: Set<string>):
     current = (requires.get(current) ?? []).filter((r) => !done.has(r)).sort()[0]!;
   }
   return [...path.slice(seen.get(current)!), current];
+}
+
+/** A binary min-heap of names: the next ready task by name, in O(log n). */
+class NameHeap {
+  private readonly items: string[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(name: string): void {
+    const a = this.items;
+    a.push(name);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]! <= a[i]!) break;
+      [a[parent], a[i]] = [a[i]!, a[parent]!];
+      i = parent;
+    }
+  }
+
+  pop(): string {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]! < a[m]!) m = l;
+        if (r < a.length && a[r]! < a[m]!) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }

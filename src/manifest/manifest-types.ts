@@ -18,6 +18,9 @@ export interface TaskManifest {
 
 export interface CompiledTask {
   name: string;
+  /** Position in the manifest: a dense number for per-task arrays. */
+  index: number;
+  hasExcludes: boolean;
   definition: TaskDefinition;
   /** What decides what the task does (inputs, requires, run, env, timeout), as a stable string. */
   definitionKey: string;
@@ -41,6 +44,8 @@ export interface ParsedManifest {
   order: string[];
   /** Every task whose inputs a path matches, with the glob that matched (indexed: fast for thousands of tasks). */
   matchInputs(path: string): InputMatch[];
+  /** The same, without building a list: `visit(task, glob)` for each match. */
+  forEachInput(path: string, visit: (task: CompiledTask, glob: string) => void): void;
 }
 
 export interface InputMatch {

@@ -3,7 +3,7 @@ import type { ErrorObject } from 'ajv';
 import { compileAnyGlob, compileGlob, globError } from '../config/globs.js';
 import validateTasks from '../generated/validate-tasks.js';
 import { topoOrder } from './dag.js';
-import { buildInputIndex } from './input-index.js';
+import { buildInputIndex, globBase, underBase, type InputVisitor } from './input-index.js';
 import { definitionKey, entryKey } from './normalize.js';
 import type { CompiledTask, InputMatch, ManifestResult, TaskDefinition, TaskManifest } from './manifest-types.js';
 
@@ -17,12 +17,16 @@ function schemaMessage(e: ErrorObject): string {
   return `${at}: ${e.message ?? e.keyword}`;
 }
 
-function compileTask(name: string, definition: TaskDefinition): CompiledTask {
+function compileTask(name: string, definition: TaskDefinition, index: number): CompiledTask {
   const includes = (definition.inputs ?? []).filter((g) => !g.startsWith('!')).map((glob) => ({ glob, match: compileGlob(glob) }));
-  const excludes = compileAnyGlob((definition.inputs ?? []).filter((g) => g.startsWith('!')).map((g) => g.slice(1)));
+  // an exclude is tested only for paths under its literal base: most paths are not
+  const excludeList = (definition.inputs ?? []).filter((g) => g.startsWith('!')).map((g) => ({ base: globBase(g.slice(1)), match: compileGlob(g.slice(1)) }));
+  const excludes = (path: string) => excludeList.some((e) => underBase(path, e.base) && e.match(path));
   const branches = definition.branches ? compileAnyGlob(definition.branches) : null;
   return {
     name,
+    index,
+    hasExcludes: excludeList.length > 0,
     definition,
     definitionKey: definitionKey(definition),
     entryKey: entryKey(definition),
@@ -75,7 +79,15 @@ function parseUncached(text: string, path: string): ManifestResult {
   const { order, cycle } = topoOrder(requires);
   if (cycle) errors.push(`${path}: tasks form a cycle: ${cycle.join(' -> ')}`);
   if (errors.length > 0) return { ok: false, errors };
-  const tasks = new Map(Object.entries(manifest.tasks).map(([name, def]) => [name, compileTask(name, def)] as const));
-  let index: ((path: string) => InputMatch[]) | null = null;
-  return { ok: true, manifest, tasks, order, matchInputs: (path) => (index ??= buildInputIndex(tasks.values()))(path) };
+  const tasks = new Map(Object.entries(manifest.tasks).map(([name, def], i) => [name, compileTask(name, def, i)] as const));
+  let index: ((path: string, visit: InputVisitor) => void) | null = null;
+  const forEachInput = (path: string, visit: InputVisitor) => (index ??= buildInputIndex(tasks.values()))(path, visit);
+  return {
+    ok: true, manifest, tasks, order, forEachInput,
+    matchInputs(path) {
+      const out: InputMatch[] = [];
+      forEachInput(path, (task, glob) => out.push({ task: task.name, glob }));
+      return out;
+    },
+  };
 }

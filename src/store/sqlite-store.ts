@@ -119,13 +119,18 @@ export class SqliteStore implements JobStore {
     return (rows as JobRow[]).map(toJob);
   }
 
-  setQueuedToken(jobId: string, token: { jti: string; token: string; exp: number }): boolean {
+  setQueuedTokens(tokens: Array<{ jobId: string; jti: string; token: string; exp: number }>): string[] {
+    const update = this.db.prepare("UPDATE jobs SET token_jti = ?, token = ?, token_exp = ?, updated_at = ? WHERE id = ? AND status = 'ready' AND token IS NULL");
+    const insert = this.db.prepare('INSERT INTO tokens (jti, job_id, kind, exp, created_at) VALUES (?, ?, ?, ?, ?)');
     return this.write(() => {
-      const r = this.db.prepare("UPDATE jobs SET token_jti = ?, token = ?, token_exp = ?, updated_at = ? WHERE id = ? AND status = 'ready' AND token IS NULL")
-        .run(token.jti, token.token, token.exp, new Date().toISOString(), jobId);
-      if (r.changes === 0) return false;
-      this.db.prepare('INSERT INTO tokens (jti, job_id, kind, exp, created_at) VALUES (?, ?, ?, ?, ?)').run(token.jti, jobId, 'queued', token.exp, new Date().toISOString());
-      return true;
+      const at = new Date().toISOString();
+      const took: string[] = [];
+      for (const t of tokens) {
+        if (update.run(t.jti, t.token, t.exp, at, t.jobId).changes === 0) continue;
+        insert.run(t.jti, t.jobId, 'queued', t.exp, at);
+        took.push(t.jobId);
+      }
+      return took;
     });
   }
 

@@ -44,8 +44,8 @@ export interface JobStore {
   enqueue(batch: EnqueueBatch): EnqueueResult;
   /** Ready jobs that have no queued token yet (minted after enqueue, or repaired by reconcile). */
   jobsNeedingToken(repo?: string): StoredJob[];
-  /** Records a job's queued token, only if the job is still ready and has none. */
-  setQueuedToken(jobId: string, token: { jti: string; token: string; exp: number }): boolean;
+  /** Records queued tokens in one transaction, each only if its job is still ready and has none; returns the job ids that took one. */
+  setQueuedTokens(tokens: Array<{ jobId: string; jti: string; token: string; exp: number }>): string[];
   getJob(id: string): StoredJob | null;
   listJobs(filter?: JobFilter): StoredJob[];
   /** Every head node already processed for a repository: the high-water mark. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { SignJWT, type CryptoKey } from 'jose';
 import { importSigningKey } from './key-store.js';
 import { TOKEN_TYP, type JobClaims, type StoredKey, type TokenKind } from './token-types.js';
 
@@ -10,7 +10,8 @@ export interface SignedToken {
 }
 
 /** Signs one job token: header alg, kid (RFC 7638 thumbprint) and a typ per kind; a fresh random jti. */
-export async function signJobToken(kind: TokenKind, claims: JobClaims, key: StoredKey, options: { issuer: string; audience: string; ttlSeconds: number; now: Date }): Promise<SignedToken> {
+export async function signJobToken(kind: TokenKind, claims: JobClaims, key: StoredKey,
+  options: { issuer: string; audience: string; ttlSeconds: number; now: Date; cryptoKey?: CryptoKey }): Promise<SignedToken> {
   const jti = randomUUID();
   const iat = Math.floor(options.now.getTime() / 1000);
   const exp = iat + options.ttlSeconds;
@@ -22,6 +23,6 @@ export async function signJobToken(kind: TokenKind, claims: JobClaims, key: Stor
     .setNotBefore(iat)
     .setExpirationTime(exp)
     .setJti(jti)
-    .sign(await importSigningKey(key));
+    .sign(options.cryptoKey ?? (await importSigningKey(key)));
   return { token, jti, exp };
 }

@@ -1,7 +1,7 @@
 import type { TaskgateConfig } from '../config/config-types.js';
 import { durationSeconds } from '../config/duration.js';
 import type { JobStore } from '../store/store-types.js';
-import { activeKey, readKeyFile } from '../tokens/key-store.js';
+import { activeKey, importSigningKey, readKeyFile } from '../tokens/key-store.js';
 import { signJobToken } from '../tokens/sign-token.js';
 import { jobSubject } from '../tokens/subject.js';
 import { TOKEN_SCOPE } from '../tokens/token-types.js';
@@ -20,18 +20,20 @@ export async function mintQueuedTokens(store: JobStore, config: TaskgateConfig, 
   const jobs = store.jobsNeedingToken(config.repo.id);
   if (jobs.length === 0) return [];
   const key = activeKey(readKeyFile(config.tokens.keys));
+  const cryptoKey = await importSigningKey(key);
   const ttlSeconds = durationSeconds(config.tokens.ttl.queued, 'tokens.ttl.queued');
-  const minted: Minted[] = [];
-  for (const job of jobs) {
-    const signed = await signJobToken('queued', {
+  const at = now();
+  const signed = await Promise.all(jobs.map(async (job) => ({
+    job,
+    signed: await signJobToken('queued', {
       sub: jobSubject(job.repo, job.branch, job.task),
       job: job.id, repo: job.repo, rev: job.rev, branch: job.branch, task: job.task, spec: job.spec,
       push: { id: job.push.id, node: job.push.node, node_last: job.push.nodeLast },
       actor: { sub: job.actor.sub, via: job.actor.via, groups: job.actor.groups },
       scope: TOKEN_SCOPE.queued,
       upstream: [],
-    }, key, { issuer: config.tokens.issuer, audience: config.tokens.audience, ttlSeconds, now: now() });
-    if (store.setQueuedToken(job.id, signed)) minted.push({ job: job.id, task: job.task, jti: signed.jti });
-  }
-  return minted;
+    }, key, { issuer: config.tokens.issuer, audience: config.tokens.audience, ttlSeconds, now: at, cryptoKey }),
+  })));
+  const took = new Set(store.setQueuedTokens(signed.map(({ job, signed: s }) => ({ jobId: job.id, ...s }))));
+  return signed.filter(({ job }) => took.has(job.id)).map(({ job, signed: s }) => ({ job: job.id, task: job.task, jti: s.jti }));
 }

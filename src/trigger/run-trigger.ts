@@ -24,7 +24,8 @@ export function describePlans(plans: HeadPlan[], manifestPath: string): string[]
     if (p.manifest === 'invalid') return `taskgate: ${head}: ${printable(manifestPath)} cannot be read, nothing queued: ${printable(p.problems.slice(0, 3).join('; '))}`;
     if (p.manifest === 'absent') return `taskgate: ${head}: no ${printable(manifestPath)}, nothing to run`;
     if (p.tasks.length === 0) return `taskgate: ${head}: no task affected`;
-    return `taskgate: ${head}: ${p.tasks.length} job${p.tasks.length === 1 ? '' : 's'} queued: ${p.tasks.map((t) => t.task).join(', ')}`;
+    const names = p.tasks.slice(0, 10).map((t) => t.task).join(', ') + (p.tasks.length > 10 ? ` and ${p.tasks.length - 10} more` : '');
+    return `taskgate: ${head}: ${p.tasks.length} job${p.tasks.length === 1 ? '' : 's'} queued: ${names}`;
   });
 }
 
