@@ -50,7 +50,8 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
       const r = JSON.parse(line) as AuditRecord;
       const d = r.data as Record<string, unknown>;
       const who = d['pusher'] === undefined ? '' : ` by ${d['pusher'] === null ? '(unknown)' : printable(String(d['pusher']))} via ${String(d['channel'])}`;
-      const count = Array.isArray(d['violations']) ? ` (${d['violations'].length} violations)` : '';
+      const count = Array.isArray(d['violations']) ? ` (${d['violations'].length} violations)`
+        : Array.isArray(d['created']) ? ` (${d['created'].length} jobs created, ${(d['existing'] as unknown[] | undefined)?.length ?? 0} already there)` : '';
       io.out(`${r.seq}\t${r.ts}\t${r.event}${who}${count}\n`);
     }
     return CLI_EXIT.ok;
