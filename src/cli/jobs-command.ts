@@ -2,13 +2,14 @@ import { printable } from '../errors/printable.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { JobStatus } from '../jobs/job-types.js';
 import { openStore } from '../store/open-store.js';
+import { mintQueuedTokens } from '../trigger/mint-queued-tokens.js';
 import type { StoredJob } from '../store/store-types.js';
 import { describeReason } from './affected-command.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
-export const JOBS_USAGE = 'taskgate jobs list|show [ID] [-R REPO] [--status S] [--rev NODE] [--json]';
+export const JOBS_USAGE = 'taskgate jobs list|show|retry|cancel [ID] [-R REPO] [--status S] [--rev NODE] [--json]';
 
 function publicJob(job: StoredJob, withToken: boolean): Record<string, unknown> {
   const { token, ...rest } = job;
@@ -41,8 +42,26 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
         io.out(`  push ${job.push.id} by ${job.actor.sub === null ? '(unknown)' : printable(job.actor.sub)} via ${job.actor.via}\n`);
         io.out(`  requires ${job.requires.length ? job.requires.join(', ') : 'nothing'}\n`);
         for (const r of job.reasons) io.out(`  because ${describeReason(r)}\n`);
-        io.out(`  queued token ${job.tokenJti ?? '(none yet)'}\n`);
+        if (job.reason) io.out(`  reason: ${printable(job.reason)}\n`);
+        io.out(`  current token ${job.tokenJti ?? '(none)'}\n`);
       }
+      return CLI_EXIT.ok;
+    }
+    if (sub === 'retry' || sub === 'cancel') {
+      const id = positionals[1];
+      if (!id) throw new TaskgateError('ERR_USAGE', `taskgate jobs ${sub}: give a job id`, `usage: ${JOBS_USAGE}`);
+      const job = store.getJob(id) ?? store.listJobs({}).find((j) => j.id.startsWith(id)) ?? null;
+      if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${id}`, 'list the jobs with `taskgate jobs list`');
+      const at = Math.floor(io.now().getTime() / 1000);
+      const changed = sub === 'retry' ? store.retryJob(job.id, at) : store.cancelJob(job.id, at);
+      if (changed.length === 0) {
+        throw new TaskgateError('ERR_USAGE', `job ${job.id} is ${job.status}: it cannot be ${sub === 'retry' ? 'retried' : 'cancelled'}`,
+          sub === 'retry' ? 'retry a failed, upstream_failed, cancelled or expired job' : 'only a job that has not ended can be cancelled');
+      }
+      // retried jobs that are ready get fresh queued tokens now
+      const minted = sub === 'retry' ? await mintQueuedTokens(store, config, io.now) : [];
+      if (values.json) io.out(`${JSON.stringify({ [sub === 'retry' ? 'retried' : 'cancelled']: changed, minted: minted.map((m) => m.job) })}\n`);
+      else io.out(`${sub === 'retry' ? 'retried' : 'cancelled'} ${changed.length} job${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`);
       return CLI_EXIT.ok;
     }
     throw new TaskgateError('ERR_USAGE', `taskgate jobs: unknown subcommand ${sub}`, `usage: ${JOBS_USAGE}`);

@@ -7,11 +7,13 @@ import { JOBS_USAGE, jobsCommand } from './jobs-command.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { RECONCILE_USAGE, reconcileCommand } from './reconcile-command.js';
 import { TOKEN_USAGE, tokenCommand } from './token-command.js';
+import { WORKER_USAGE, workerCommand } from './worker-command.js';
 
 const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<number>; usage: string; summary: string }> = {
   check: { run: checkCommand, usage: CHECK_USAGE, summary: 'check existing changesets against the policy' },
   affected: { run: affectedCommand, usage: AFFECTED_USAGE, summary: 'the tasks a range of changesets affects, and why' },
-  jobs: { run: jobsCommand, usage: JOBS_USAGE, summary: 'list or show jobs' },
+  jobs: { run: jobsCommand, usage: JOBS_USAGE, summary: 'list, show, retry or cancel jobs' },
+  worker: { run: workerCommand, usage: WORKER_USAGE, summary: 'run ready jobs in dependency order (SQLite store, in process)' },
   reconcile: { run: reconcileCommand, usage: RECONCILE_USAGE, summary: 'drain the outbox and enqueue pushes no hook saw' },
   keys: { run: keysCommand, usage: KEYS_USAGE, summary: 'create, rotate or publish the signing keys' },
   token: { run: tokenCommand, usage: TOKEN_USAGE, summary: 'verify a job token and print its claims' },

@@ -45,7 +45,7 @@ export interface TaskgateConfig {
     ttl: { queued: string; running: string; done: string };
   };
   store: { backend: 'sqlite' | 'postgres'; path?: string; url?: string };
-  worker: Record<string, unknown>;
+  worker: { runAs?: string; keys?: Record<string, string>; lease: string; heartbeat: string; workdir?: string; logs: string };
   audit: { path: string };
   log: { path: string; level: string };
 }

@@ -3,3 +3,4 @@ export { readChangesets, readArgs, parseRead, ReadParser } from './read-push.js'
 export { runHg, hgEnv } from './run-hg.js';
 export { parseHookEnv, type HookEnv } from './hook-env.js';
 export { findRepoRoot } from './find-root.js';
+export { archiveRevision } from './archive.js';

@@ -1,4 +1,5 @@
 import type { JobActor, JobRecord, JobStatus } from '../jobs/job-types.js';
+import type { Transition } from '../jobs/state-machine.js';
 
 /** A processed push: what the trigger (or reconcile) enqueued, keyed by its head nodes, never revision numbers. */
 export interface PushRecord {
@@ -27,6 +28,65 @@ export interface StoredJob extends JobRecord {
   /** The job's current token, if it has one (admins on the server only). */
   token: string | null;
   tokenExp: number | null;
+  /** The worker holding a running job, and until when (unix seconds). */
+  worker: string | null;
+  leaseExpires: number | null;
+  /** A retried job waits until then (unix seconds). */
+  notBefore: number | null;
+  /** Why a job ended failed, cancelled or upstream_failed (token_replay, exit code 2, ...). */
+  reason: string | null;
+}
+
+/** A token the caller signed before asking the store to record an exchange. */
+export interface IssuedToken {
+  jti: string;
+  token: string;
+  exp: number;
+  kind: 'running' | 'done';
+}
+
+export interface ExchangeRequest {
+  jobId: string;
+  /** The jti of the token presented. */
+  jti: string;
+  worker: string;
+  transition: Transition;
+  /** Unix seconds. */
+  now: number;
+  /** The token to hand out if the exchange is allowed (running for claim and heartbeat, done for complete, none for fail). */
+  issued: IssuedToken | null;
+  leaseSeconds: number;
+  outcome?: { exitCode?: number | null; log?: string | null; reason?: string | null };
+}
+
+export type ExchangeRefusal = 'unknown' | 'wrong_job' | 'wrong_kind' | 'wrong_worker' | 'expired' | 'dead' | 'wrong_state' | 'replay';
+
+export type ExchangeResult =
+  | { ok: true; retry: boolean; job: StoredJob; issued: IssuedToken | null; released: string[]; upstreamFailed: string[] }
+  | { ok: false; reason: ExchangeRefusal; job: StoredJob | null };
+
+export interface TokenRow {
+  jti: string;
+  jobId: string;
+  kind: string;
+  exp: number;
+  state: 'live' | 'consumed' | 'dead';
+  worker: string | null;
+  prev: string | null;
+  createdAt: string;
+  consumedAt: number | null;
+  transition: string | null;
+}
+
+export interface AttemptRow {
+  jobId: string;
+  attempt: number;
+  worker: string;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: string | null;
+  exitCode: number | null;
+  log: string | null;
 }
 
 export interface JobFilter {
@@ -51,5 +111,25 @@ export interface JobStore {
   /** Every head node already processed for a repository: the high-water mark. */
   processedHeads(repo: string): string[];
   getPush(id: string): PushRecord | null;
+  /** One token exchange (DESIGN §8), in one transaction with the dependents it releases. */
+  exchange(request: ExchangeRequest): ExchangeResult;
+  /** Running jobs whose lease ran out go back to ready; their tokens die. Returns their ids. */
+  expireLeases(now: number): string[];
+  /** Ready jobs with a queued token and no backoff left, oldest first. */
+  nextReady(now: number, limit: number): StoredJob[];
+  /**
+   * Reserves the oldest such job for one worker for `seconds` (under BEGIN IMMEDIATE), so that
+   * competing workers never present the same queued token: a second presentation is a replay.
+   */
+  reserveNext(worker: string, now: number, seconds: number): StoredJob | null;
+  /** The done receipts of these jobs: the `upstream` of the tokens they release. */
+  doneReceipts(jobIds: string[]): Array<{ job: string; jti: string }>;
+  /** Admin: a failed, upstream_failed, cancelled or expired job (and its upstream_failed dependents) back to ready or pending, with fresh tokens. */
+  retryJob(id: string, now: number): string[];
+  /** Admin: cancel a job that has not ended; its dependents become upstream_failed. */
+  cancelJob(id: string, now: number): string[];
+  tokensOf(jobId: string): TokenRow[];
+  attemptsOf(jobId: string): AttemptRow[];
+  jobsOfHead(repo: string, rev: string): StoredJob[];
   close(): void;
 }

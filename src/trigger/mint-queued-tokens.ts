@@ -31,7 +31,7 @@ export async function mintQueuedTokens(store: JobStore, config: TaskgateConfig, 
       push: { id: job.push.id, node: job.push.node, node_last: job.push.nodeLast },
       actor: { sub: job.actor.sub, via: job.actor.via, groups: job.actor.groups },
       scope: TOKEN_SCOPE.queued,
-      upstream: [],
+      upstream: store.doneReceipts(job.requires),
     }, key, { issuer: config.tokens.issuer, audience: config.tokens.audience, ttlSeconds, now: at, cryptoKey }),
   })));
   const took = new Set(store.setQueuedTokens(signed.map(({ job, signed: s }) => ({ jobId: job.id, ...s }))));
