@@ -5,6 +5,7 @@ import { AFFECTED_USAGE, affectedCommand } from './affected-command.js';
 import { CLI_EXIT, reportError, type CliIo } from './cli-io.js';
 import { JOBS_USAGE, jobsCommand } from './jobs-command.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
+import { LINEAGE_USAGE, lineageCommand } from './lineage-command.js';
 import { RECONCILE_USAGE, reconcileCommand } from './reconcile-command.js';
 import { TOKEN_USAGE, tokenCommand } from './token-command.js';
 import { WORKER_USAGE, workerCommand } from './worker-command.js';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   affected: { run: affectedCommand, usage: AFFECTED_USAGE, summary: 'the tasks a range of changesets affects, and why' },
   jobs: { run: jobsCommand, usage: JOBS_USAGE, summary: 'list, show, retry or cancel jobs' },
   worker: { run: workerCommand, usage: WORKER_USAGE, summary: 'run ready jobs in dependency order (SQLite store, in process)' },
+  lineage: { run: lineageCommand, usage: LINEAGE_USAGE, summary: 'why did this job run: push, pusher, files, globs, upstream, tokens' },
   reconcile: { run: reconcileCommand, usage: RECONCILE_USAGE, summary: 'drain the outbox and enqueue pushes no hook saw' },
   keys: { run: keysCommand, usage: KEYS_USAGE, summary: 'create, rotate or publish the signing keys' },
   token: { run: tokenCommand, usage: TOKEN_USAGE, summary: 'verify a job token and print its claims' },

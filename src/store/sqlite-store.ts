@@ -363,7 +363,7 @@ export class SqliteStore implements JobStore {
   }
 
   tokensOf(jobId: string): TokenRow[] {
-    return (this.db.prepare('SELECT * FROM tokens WHERE job_id = ? ORDER BY created_at, rowid').all(jobId) as TokenDbRow[]).map((t) => ({
+    return (this.db.prepare('SELECT * FROM tokens WHERE job_id = ? ORDER BY rowid').all(jobId) as TokenDbRow[]).map((t) => ({
       jti: t.jti, jobId: t.job_id, kind: t.kind, exp: t.exp, state: t.state, worker: t.worker, prev: t.prev, createdAt: t.created_at,
       consumedAt: t.consumed_at, transition: t.transition,
     }));

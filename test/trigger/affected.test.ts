@@ -149,3 +149,24 @@ describe('affected tasks, through real pushes', () => {
     expect(json.heads[0].tasks.map((t: { task: string }) => t.task)).toEqual(['build', 'docs', 'lint', 'test']);
   });
 });
+
+describe('lineage', () => {
+  it('walks from a job back to the push, the pusher, the changeset, the file and the glob', async () => {
+    const s = await scenario({ repo: { id: 'acme/app' }, identity: { groups: { devs: ['bob'] } }, policy: { rules: [] } }, { trigger: true });
+    await commit(s.work, { 'tasks.json': JSON.stringify(MANIFEST), 'src/a.ts': 'a' }, 'seed');
+    await expectAccepted(s, { LOGNAME: 'bob' });
+    const node = await commit(s.work, { 'src/lib/util.ts': 'u' }, 'OPS-7: add a util');
+    await expectAccepted(s, { LOGNAME: 'bob' });
+    const build = (await jobsOf(s.central)).find((j) => j.rev === node && j.task === 'build')!;
+    const r = await taskgate(s.central, ['lineage', build.id]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`job ${build.id}: build at ${node.slice(0, 12)} (default), ready`);
+    expect(r.stdout).toMatch(/push TXN:[0-9a-f]+ by bob via local at \S+, accepted by the gate/);
+    expect(r.stdout).toContain(`changeset ${node.slice(0, 12)} Alice <alice@acme.test>: OPS-7: add a util`);
+    expect(r.stdout).toContain('    src/lib/util.ts matches src/**');
+    expect(r.stdout).toMatch(/queued +[0-9a-f-]{36} live/);
+    const json = JSON.parse((await taskgate(s.central, ['lineage', node.slice(0, 12), '--json'])).stdout);
+    expect(json.map((l: { job: { task: string } }) => l.job.task)).toEqual(['build', 'docs', 'lint', 'test']);
+    expect(json[0].reasons).toEqual([{ kind: 'file', file: 'src/lib/util.ts', glob: 'src/**' }]);
+  });
+});

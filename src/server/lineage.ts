@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import type { AuditRecord } from '../audit/audit-log.js';
+import type { TaskgateConfig } from '../config/config-types.js';
+import { readChangesets } from '../hg/read-push.js';
+import type { AffectedReason } from '../manifest/affected.js';
+import type { AttemptRow, JobStore, PushRecord, StoredJob, TokenRow } from '../store/store-types.js';
+
+export interface JobLineage {
+  job: { id: string; task: string; rev: string; branch: string; status: string; reason: string | null };
+  push: { id: string; pusher: string | null; channel: string; groups: string[]; at: string | null; verdict: string | null; source: string | null };
+  changesets: Array<{ node: string; author: string; description: string; files: string[] }>;
+  reasons: AffectedReason[];
+  filesMatched: number;
+  upstream: Array<{ id: string; task: string; status: string }>;
+  attempts: AttemptRow[];
+  tokens: Array<Pick<TokenRow, 'jti' | 'kind' | 'state' | 'prev' | 'worker' | 'createdAt' | 'transition'>>;
+}
+
+/** The gate's verdict on a push, from the audit log (the transaction id ties them). */
+function verdictOf(auditPath: string, txn: string): { verdict: string; at: string } | null {
+  let text = '';
+  try {
+    text = readFileSync(auditPath, 'utf8');
+  } catch {
+    return null;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.includes(txn)) continue;
+    try {
+      const rec = JSON.parse(line) as AuditRecord;
+      if ((rec.event === 'push.accepted' || rec.event === 'push.bypassed') && (rec.data as { txn?: string }).txn === txn) {
+        return { verdict: rec.event === 'push.bypassed' ? 'bypassed' : 'accepted', at: rec.ts };
+      }
+    } catch {
+      // audit verify reports damaged lines
+    }
+  }
+  return null;
+}
+
+/** Jobs named by a job id (or prefix), a head node (or prefix) or a push id. */
+export function resolveJobs(store: JobStore, ref: string, repo?: string): StoredJob[] {
+  const byId = store.getJob(ref);
+  if (byId) return [byId];
+  const all = store.listJobs({ ...(repo ? { repo } : {}), limit: 100_000 });
+  const byPush = all.filter((j) => j.push.id === ref);
+  if (byPush.length > 0) return byPush;
+  if (/^[0-9a-f]{6,40}$/.test(ref)) {
+    const byRev = all.filter((j) => j.rev.startsWith(ref));
+    if (byRev.length > 0) return byRev;
+    return all.filter((j) => j.id.startsWith(ref));
+  }
+  return [];
+}
+
+/**
+ * "Why did this run": the push (who, when, channel, verdict) -> its changesets -> the files
+ * and globs that matched -> the task -> its upstream jobs -> attempts and the jti chain.
+ */
+export async function lineageOf(job: StoredJob, store: JobStore, config: TaskgateConfig, root: string, env?: NodeJS.ProcessEnv): Promise<JobLineage> {
+  const push: PushRecord | null = store.getPush(job.push.id);
+  const verdict = verdictOf(config.audit.path, job.push.id);
+  let changesets: JobLineage['changesets'] = [];
+  try {
+    const data = await readChangesets(root, `${job.push.node}::${job.rev} and ${job.push.node}:${job.push.nodeLast}`, {}, env);
+    changesets = data.changesets.map((c) => ({ node: c.node, author: c.author, description: c.description.split('\n')[0] ?? '', files: c.files.map((f) => f.path) }));
+  } catch {
+    // a stripped push: the store still knows the rest
+  }
+  return {
+    job: { id: job.id, task: job.task, rev: job.rev, branch: job.branch, status: job.status, reason: job.reason },
+    push: { id: job.push.id, pusher: job.actor.sub, channel: job.actor.via, groups: job.actor.groups, at: verdict?.at ?? push?.createdAt ?? null, verdict: verdict?.verdict ?? null, source: push?.source ?? null },
+    changesets,
+    reasons: job.reasons,
+    filesMatched: job.filesMatched,
+    upstream: job.requires.map((id) => {
+      const u = store.getJob(id);
+      return { id, task: u?.task ?? '?', status: u?.status ?? 'missing' };
+    }),
+    attempts: store.attemptsOf(job.id),
+    tokens: store.tokensOf(job.id).map((t) => ({ jti: t.jti, kind: t.kind, state: t.state, prev: t.prev, worker: t.worker, createdAt: t.createdAt, transition: t.transition })),
+  };
+}
