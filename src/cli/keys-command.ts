@@ -2,12 +2,15 @@ import { durationSeconds } from '../config/duration.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { appendAudit } from '../audit/audit-log.js';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { newWorkerKey } from '../tokens/client-assertion.js';
 import { initKeys, publicJwks, readKeyFile, rotateKeys } from '../tokens/key-store.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
-export const KEYS_USAGE = 'taskgate keys init|rotate|jwks [-R REPO] [--force]';
+export const KEYS_USAGE = 'taskgate keys init|rotate|jwks [-R REPO] [--force] | taskgate keys worker NAME --out WORKER.jwk';
 
 /** The longest a token signed now may live: old public keys stay published that long after rotation. */
 export function maxTokenLifetime(config: TaskgateConfig): number {
@@ -17,7 +20,8 @@ export function maxTokenLifetime(config: TaskgateConfig): number {
 
 /** `taskgate keys`: init (Ed25519, private file 0600), rotate (old public keys kept while their tokens live), jwks (public). */
 export async function keysCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCliArgs('keys', args, { ...REPO_OPTIONS, force: { type: 'boolean' } }, KEYS_USAGE);
+  const { values, positionals } = parseCliArgs('keys', args, { ...REPO_OPTIONS, force: { type: 'boolean' }, out: { type: 'string' } }, KEYS_USAGE);
+  if (positionals[0] === 'worker') return workerKey(positionals[1], values.out, io);
   const { config } = repoConfig(values, io);
   const path = config.tokens.keys;
   switch (positionals[0]) {
@@ -39,4 +43,13 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
     default:
       throw new TaskgateError('ERR_USAGE', `taskgate keys: unknown subcommand ${positionals[0] ?? '(none)'}`, `usage: ${KEYS_USAGE}`);
   }
+}
+
+/** `taskgate keys worker NAME --out FILE`: a worker's own key; prints the public JWK to register under worker.keys. */
+async function workerKey(name: string | undefined, out: string | undefined, io: CliIo): Promise<number> {
+  if (!name || !out) throw new TaskgateError('ERR_USAGE', 'taskgate keys worker: give NAME and --out FILE', `usage: ${KEYS_USAGE}`);
+  const { privateJwk, publicJwk } = await newWorkerKey(name);
+  writeFileSync(resolve(io.cwd, out), `${JSON.stringify(privateJwk)}\n`, { mode: 0o600 });
+  io.out(`${JSON.stringify(publicJwk)}\n`);
+  return CLI_EXIT.ok;
 }

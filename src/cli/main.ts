@@ -9,6 +9,7 @@ import { LINEAGE_USAGE, lineageCommand } from './lineage-command.js';
 import { RECONCILE_USAGE, reconcileCommand } from './reconcile-command.js';
 import { TOKEN_USAGE, tokenCommand } from './token-command.js';
 import { WORKER_USAGE, workerCommand } from './worker-command.js';
+import { SERVE_USAGE, serveCommand } from './serve-command.js';
 
 const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<number>; usage: string; summary: string }> = {
   check: { run: checkCommand, usage: CHECK_USAGE, summary: 'check existing changesets against the policy' },
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   worker: { run: workerCommand, usage: WORKER_USAGE, summary: 'run ready jobs in dependency order (SQLite store, in process)' },
   lineage: { run: lineageCommand, usage: LINEAGE_USAGE, summary: 'why did this job run: push, pusher, files, globs, upstream, tokens' },
   reconcile: { run: reconcileCommand, usage: RECONCILE_USAGE, summary: 'drain the outbox and enqueue pushes no hook saw' },
+  serve: { run: serveCommand, usage: SERVE_USAGE, summary: 'JWKS, the worker API and read APIs over HTTP' },
   keys: { run: keysCommand, usage: KEYS_USAGE, summary: 'create, rotate or publish the signing keys' },
   token: { run: tokenCommand, usage: TOKEN_USAGE, summary: 'verify a job token and print its claims' },
   audit: { run: auditCommand, usage: AUDIT_USAGE, summary: 'verify or show the hash-chained audit log' },

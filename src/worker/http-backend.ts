@@ -1,0 +1,53 @@
+import { TaskgateError } from '../errors/taskgate-error.js';
+import type { Claimed, Outcome } from '../server/job-service.js';
+import { CLIENT_ASSERTION_TYPE, signClientAssertion } from '../tokens/client-assertion.js';
+import type { JobBackend } from './job-backend.js';
+
+type Jwk = Parameters<typeof signClientAssertion>[1];
+
+/** A worker on another host: every request to `taskgate serve` carries a fresh RFC 7523 assertion signed with the worker's own key. */
+export class HttpBackend implements JobBackend {
+  private audience: string | null = null;
+
+  constructor(private readonly url: string, private readonly privateJwk: Jwk) {}
+
+  private async issuer(): Promise<string> {
+    if (this.audience) return this.audience;
+    const r = await fetch(new URL('/.well-known/openid-configuration', this.url));
+    if (!r.ok) throw new TaskgateError('ERR_STORE_UNAVAILABLE', `taskgate serve at ${this.url} answered ${r.status}`, 'check the --server URL');
+    this.audience = ((await r.json()) as { issuer: string }).issuer;
+    return this.audience;
+  }
+
+  private async call<T>(path: string, worker: string, body: Record<string, unknown>): Promise<T> {
+    const assertion = await signClientAssertion(worker, this.privateJwk, await this.issuer());
+    const r = await fetch(new URL(path, this.url), {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }),
+    });
+    const data = (await r.json()) as T & { error?: { code: string; message: string; hint: string } };
+    if (!r.ok) throw new TaskgateError('ERR_TOKEN_INVALID', `${path}: ${data.error?.message ?? r.status}`, data.error?.hint ?? 'see the service log');
+    return data;
+  }
+
+  async claim(worker: string): Promise<Claimed | null> {
+    return (await this.call<{ claimed: Claimed | null }>('/v1/claim', worker, {})).claimed;
+  }
+
+  async heartbeat(worker: string, token: string): Promise<string> {
+    return (await this.call<{ token: string }>('/v1/heartbeat', worker, { token })).token;
+  }
+
+  complete(worker: string, token: string, outcome: Outcome): Promise<unknown> {
+    return this.call('/v1/complete', worker, { token, outcome });
+  }
+
+  fail(worker: string, token: string, outcome: Outcome): Promise<unknown> {
+    return this.call('/v1/fail', worker, { token, outcome });
+  }
+
+  async open(): Promise<boolean> {
+    const r = await fetch(new URL('/v1/jobs?open=1', this.url));
+    return ((await r.json()) as { open: boolean }).open;
+  }
+}

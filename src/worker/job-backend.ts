@@ -1,0 +1,12 @@
+import type { Claimed, Outcome } from '../server/job-service.js';
+
+/** Where a worker gets jobs and exchanges tokens: the store in process (SQLite), or `taskgate serve` over HTTP. */
+export interface JobBackend {
+  claim(worker: string): Promise<Claimed | null>;
+  /** The new running token; throws when the exchange is refused (the lease is lost). */
+  heartbeat(worker: string, token: string): Promise<string>;
+  complete(worker: string, token: string, outcome: Outcome): Promise<unknown>;
+  fail(worker: string, token: string, outcome: Outcome): Promise<unknown>;
+  /** Whether any job still waits or runs (`--once` stops when none does). */
+  open(): Promise<boolean>;
+}

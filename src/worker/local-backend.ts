@@ -1,0 +1,28 @@
+import type { Claimed, JobService, Outcome } from '../server/job-service.js';
+import type { JobBackend } from './job-backend.js';
+
+/** The in-process backend of the SQLite store: the worker and the exchange share the hg server. */
+export class LocalBackend implements JobBackend {
+  constructor(private readonly service: JobService) {}
+
+  claim(worker: string): Promise<Claimed | null> {
+    return this.service.claim(worker);
+  }
+
+  heartbeat(worker: string, token: string): Promise<string> {
+    return this.service.heartbeat(worker, token);
+  }
+
+  complete(worker: string, token: string, outcome: Outcome): Promise<unknown> {
+    return this.service.complete(worker, token, outcome);
+  }
+
+  fail(worker: string, token: string, outcome: Outcome): Promise<unknown> {
+    return this.service.fail(worker, token, outcome);
+  }
+
+  async open(): Promise<boolean> {
+    await this.service.housekeeping();
+    return this.service.open();
+  }
+}
