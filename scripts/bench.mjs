@@ -243,6 +243,19 @@ function taskHistory(tasks) {
     `in process, cold; warm median ${median(samples.slice(1)).toFixed(0)} ms`);
 }
 
+// 5. a worker's own overhead per no-op job with SQLite: claim (queued token checked, running token
+//    signed), exchange, complete (done receipt signed, dependents released), audit records
+{
+  const bundle = join(work, 'service.mjs');
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [join(root, 'scripts/bench-entry.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'warning',
+    external: ['better-sqlite3', 'fastify', 'pino'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+  const { workerOverhead } = await import(bundle);
+  const jobs = quick ? 200 : 1000;
+  const perJob = await workerOverhead(join(work, 'overhead'), jobs);
+  report('worker overhead per no-op job (claim, exchange, complete), SQLite', perJob, 5, 'ms', `${jobs} jobs, one worker, audit records fsync'd`);
+}
+
 rmSync(work, { recursive: true, force: true });
 const rows = results.map((r) => [r.pass === null ? 'INFO' : r.pass ? 'PASS' : 'FAIL', `${r.value}${r.unit}`, r.budget === null ? '-' : `<= ${r.budget}${r.unit}`, r.name, r.detail]);
 console.log(`taskgate bench (${RUNS} interleaved runs each, medians; node ${process.version})`);

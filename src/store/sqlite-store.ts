@@ -93,6 +93,15 @@ export class SqliteStore implements JobStore {
     }
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, prepared once per store. */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version >= MIGRATIONS.length) return;
@@ -113,13 +122,13 @@ export class SqliteStore implements JobStore {
   }
 
   enqueue(batch: EnqueueBatch): EnqueueResult {
-    const insertJob = this.db.prepare(`INSERT OR IGNORE INTO jobs (id, repo, rev, branch, task, definition, requires, push_id, push, actor,
+    const insertJob = this.stmt(`INSERT OR IGNORE INTO jobs (id, repo, rev, branch, task, definition, requires, push_id, push, actor,
       reasons, files_matched, status, attempts, created_at, updated_at, spec, token_jti, token, token_exp)
       VALUES (@id, @repo, @rev, @branch, @task, @definition, @requires, @push_id, @push, @actor, @reasons, @files_matched, @status,
       @attempts, @created_at, @updated_at, @spec, NULL, NULL, NULL)`);
-    const insertPush = this.db.prepare(`INSERT OR IGNORE INTO pushes (id, repo, node, node_last, heads, actor, source, created_at)
+    const insertPush = this.stmt(`INSERT OR IGNORE INTO pushes (id, repo, node, node_last, heads, actor, source, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insertHead = this.db.prepare('INSERT OR IGNORE INTO processed_heads (repo, node, push_id) VALUES (?, ?, ?)');
+    const insertHead = this.stmt('INSERT OR IGNORE INTO processed_heads (repo, node, push_id) VALUES (?, ?, ?)');
     return this.write(() => {
       const p = batch.push;
       insertPush.run(p.id, p.repo, p.node, p.nodeLast, JSON.stringify(p.heads), JSON.stringify(p.actor), p.source, p.createdAt);
@@ -141,14 +150,14 @@ export class SqliteStore implements JobStore {
 
   jobsNeedingToken(repo?: string): StoredJob[] {
     const rows = repo
-      ? this.db.prepare("SELECT * FROM jobs WHERE status = 'ready' AND token IS NULL AND repo = ? ORDER BY created_at, id").all(repo)
-      : this.db.prepare("SELECT * FROM jobs WHERE status = 'ready' AND token IS NULL ORDER BY created_at, id").all();
+      ? this.stmt("SELECT * FROM jobs WHERE status = 'ready' AND token IS NULL AND repo = ? ORDER BY created_at, id").all(repo)
+      : this.stmt("SELECT * FROM jobs WHERE status = 'ready' AND token IS NULL ORDER BY created_at, id").all();
     return (rows as JobRow[]).map(toJob);
   }
 
   setQueuedTokens(tokens: Array<{ jobId: string; jti: string; token: string; exp: number }>): string[] {
-    const update = this.db.prepare("UPDATE jobs SET token_jti = ?, token = ?, token_exp = ?, updated_at = ? WHERE id = ? AND status = 'ready' AND token IS NULL");
-    const insert = this.db.prepare('INSERT INTO tokens (jti, job_id, kind, exp, created_at) VALUES (?, ?, ?, ?, ?)');
+    const update = this.stmt("UPDATE jobs SET token_jti = ?, token = ?, token_exp = ?, updated_at = ? WHERE id = ? AND status = 'ready' AND token IS NULL");
+    const insert = this.stmt('INSERT INTO tokens (jti, job_id, kind, exp, created_at) VALUES (?, ?, ?, ?, ?)');
     return this.write(() => {
       const at = new Date().toISOString();
       const took: string[] = [];
@@ -162,7 +171,7 @@ export class SqliteStore implements JobStore {
   }
 
   getJob(id: string): StoredJob | null {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.stmt('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     return row ? toJob(row) : null;
   }
 
@@ -174,37 +183,37 @@ export class SqliteStore implements JobStore {
     if (filter.rev) (where.push('rev LIKE ?'), args.push(`${filter.rev}%`));
     if (filter.pushId) (where.push('push_id = ?'), args.push(filter.pushId));
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid LIMIT ${Math.max(1, filter.limit ?? 1000)}`;
-    return (this.db.prepare(sql).all(...args) as JobRow[]).map(toJob);
+    return (this.stmt(sql).all(...args) as JobRow[]).map(toJob);
   }
 
   processedHeads(repo: string): string[] {
-    return (this.db.prepare('SELECT node FROM processed_heads WHERE repo = ?').all(repo) as Array<{ node: string }>).map((r) => r.node);
+    return (this.stmt('SELECT node FROM processed_heads WHERE repo = ?').all(repo) as Array<{ node: string }>).map((r) => r.node);
   }
 
   getPush(id: string): PushRecord | null {
-    const row = this.db.prepare('SELECT * FROM pushes WHERE id = ?').get(id) as Record<string, string> | undefined;
+    const row = this.stmt('SELECT * FROM pushes WHERE id = ?').get(id) as Record<string, string> | undefined;
     if (!row) return null;
     return { id: row['id']!, repo: row['repo']!, node: row['node']!, nodeLast: row['node_last']!, heads: JSON.parse(row['heads']!),
       actor: JSON.parse(row['actor']!), source: row['source'] as PushRecord['source'], createdAt: row['created_at']! };
   }
 
   private job(id: string): StoredJob | null {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.stmt('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     return row ? toJob(row) : null;
   }
 
   jobsOfHead(repo: string, rev: string): StoredJob[] {
-    return (this.db.prepare('SELECT * FROM jobs WHERE repo = ? AND rev = ? ORDER BY created_at, rowid').all(repo, rev) as JobRow[]).map(toJob);
+    return (this.stmt('SELECT * FROM jobs WHERE repo = ? AND rev = ? ORDER BY created_at, rowid').all(repo, rev) as JobRow[]).map(toJob);
   }
 
   private setStatus(id: string, status: JobStatus, reason: string | null, at: string): void {
-    this.db.prepare('UPDATE jobs SET status = ?, reason = ?, updated_at = ? WHERE id = ?').run(status, reason, at, id);
+    this.stmt('UPDATE jobs SET status = ?, reason = ?, updated_at = ? WHERE id = ?').run(status, reason, at, id);
   }
 
   /** Every live token of a job dies: after a replay, a lease expiry, a cancel or a retry. */
   private killTokens(jobId: string): void {
-    this.db.prepare("UPDATE tokens SET state = 'dead' WHERE job_id = ? AND state = 'live' AND kind != 'done'").run(jobId);
-    this.db.prepare('UPDATE jobs SET token = NULL, token_exp = NULL WHERE id = ?').run(jobId);
+    this.stmt("UPDATE tokens SET state = 'dead' WHERE job_id = ? AND state = 'live' AND kind != 'done'").run(jobId);
+    this.stmt('UPDATE jobs SET token = NULL, token_exp = NULL WHERE id = ?').run(jobId);
   }
 
   private markUpstreamFailed(job: StoredJob, at: string): string[] {
@@ -223,7 +232,7 @@ export class SqliteStore implements JobStore {
   exchange(req: ExchangeRequest): ExchangeResult {
     return this.write((): ExchangeResult => {
       const at = new Date(req.now * 1000).toISOString();
-      const token = this.db.prepare('SELECT * FROM tokens WHERE jti = ?').get(req.jti) as TokenDbRow | undefined;
+      const token = this.stmt('SELECT * FROM tokens WHERE jti = ?').get(req.jti) as TokenDbRow | undefined;
       const job = this.job(req.jobId);
       if (!token) return { ok: false, reason: 'unknown', job };
       if (token.job_id !== req.jobId || !job) return { ok: false, reason: 'wrong_job', job };
@@ -238,7 +247,7 @@ export class SqliteStore implements JobStore {
         // a second presentation: refuse it, kill every token of the job, fail the job
         this.killTokens(job.id);
         this.setStatus(job.id, 'failed', 'token_replay', at);
-        this.db.prepare("UPDATE attempts SET ended_at = ?, outcome = 'token_replay' WHERE job_id = ? AND ended_at IS NULL").run(req.now, job.id);
+        this.stmt("UPDATE attempts SET ended_at = ?, outcome = 'token_replay' WHERE job_id = ? AND ended_at IS NULL").run(req.now, job.id);
         this.markUpstreamFailed({ ...job, status: 'failed' }, at);
         return { ok: false, reason: 'replay', job: this.job(job.id) };
       }
@@ -247,7 +256,7 @@ export class SqliteStore implements JobStore {
       if (token.kind === 'running' && token.worker !== req.worker) return { ok: false, reason: 'wrong_worker', job };
       if (job.status !== REQUIRES_STATUS[req.transition] || job.tokenJti !== req.jti) return { ok: false, reason: 'wrong_state', job };
       if (req.transition === 'claim') {
-        const r = this.db.prepare('SELECT reserved_by, reserved_until FROM jobs WHERE id = ?').get(job.id) as { reserved_by: string | null; reserved_until: number | null };
+        const r = this.stmt('SELECT reserved_by, reserved_until FROM jobs WHERE id = ?').get(job.id) as { reserved_by: string | null; reserved_until: number | null };
         // another worker reserved it: refuse without consuming the token (competition, not a replay)
         if (r.reserved_by !== null && r.reserved_by !== req.worker && (r.reserved_until ?? 0) >= req.now) return { ok: false, reason: 'wrong_state', job };
       }
@@ -255,40 +264,41 @@ export class SqliteStore implements JobStore {
       let released: string[] = [];
       let upstreamFailed: string[] = [];
       const issue = (t: IssuedToken) => {
-        this.db.prepare("INSERT INTO tokens (jti, job_id, kind, exp, created_at, state, worker, prev) VALUES (?, ?, ?, ?, ?, 'live', ?, ?)")
+        this.stmt("INSERT INTO tokens (jti, job_id, kind, exp, created_at, state, worker, prev) VALUES (?, ?, ?, ?, ?, 'live', ?, ?)")
           .run(t.jti, job.id, t.kind, t.exp, at, req.worker, req.jti);
       };
       if (req.transition === 'claim' || req.transition === 'heartbeat') {
         if (!req.issued || req.issued.kind !== 'running') throw new Error('a claim or heartbeat must issue a running token');
         issue(req.issued);
         const attempts = req.transition === 'claim' ? job.attempts + 1 : job.attempts;
-        this.db.prepare("UPDATE jobs SET status = 'running', attempts = ?, worker = ?, lease_expires = ?, token_jti = ?, token = ?, token_exp = ?, updated_at = ?, reserved_by = NULL, reserved_until = NULL WHERE id = ?")
+        this.stmt("UPDATE jobs SET status = 'running', attempts = ?, worker = ?, lease_expires = ?, token_jti = ?, token = ?, token_exp = ?, updated_at = ?, reserved_by = NULL, reserved_until = NULL WHERE id = ?")
           .run(attempts, req.worker, req.now + req.leaseSeconds, req.issued.jti, req.issued.token, req.issued.exp, at, job.id);
         if (req.transition === 'claim') {
-          this.db.prepare('INSERT OR REPLACE INTO attempts (job_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)').run(job.id, attempts, req.worker, req.now);
+          this.stmt('INSERT OR REPLACE INTO attempts (job_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)').run(job.id, attempts, req.worker, req.now);
         }
       } else if (req.transition === 'complete') {
         if (!req.issued || req.issued.kind !== 'done') throw new Error('a completion must issue a done receipt');
         issue(req.issued);
-        this.db.prepare("UPDATE jobs SET status = 'done', reason = NULL, lease_expires = NULL, token_jti = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?")
+        this.stmt("UPDATE jobs SET status = 'done', reason = NULL, lease_expires = NULL, token_jti = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?")
           .run(req.issued.jti, at, job.id);
-        this.db.prepare("UPDATE attempts SET ended_at = ?, outcome = 'done', exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?")
+        this.stmt("UPDATE attempts SET ended_at = ?, outcome = 'done', exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?")
           .run(req.now, req.outcome?.exitCode ?? 0, req.outcome?.log ?? null, job.id, job.attempts);
         // release the dependents whose upstream jobs are now all done, inside this transaction
-        const head = this.jobsOfHead(job.repo, job.rev);
-        const status = new Map(head.map((j) => [j.id, j.id === job.id ? ('done' as JobStatus) : j.status] as const));
-        released = head.filter((j) => j.status === 'pending' && j.requires.includes(job.id) && isReleased(j.requires, (id) => status.get(id))).map((j) => j.id);
+        const waiting = this.stmt("SELECT id, requires FROM jobs WHERE repo = ? AND rev = ? AND status = 'pending' AND instr(requires, ?) > 0")
+          .all(job.repo, job.rev, `"${job.id}"`) as Array<{ id: string; requires: string }>;
+        const statusOf = (id: string) => (this.stmt('SELECT status FROM jobs WHERE id = ?').get(id) as { status: JobStatus } | undefined)?.status;
+        released = waiting.filter((w) => isReleased(JSON.parse(w.requires) as string[], statusOf)).map((w) => w.id);
         for (const id of released) this.setStatus(id, 'ready', null, at);
       } else {
         const reason = req.outcome?.reason ?? 'task failed';
         const next = afterFailure(job.attempts, job.definition.retries ?? 0);
-        this.db.prepare('UPDATE attempts SET ended_at = ?, outcome = ?, exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?')
+        this.stmt('UPDATE attempts SET ended_at = ?, outcome = ?, exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?')
           .run(req.now, 'failed', req.outcome?.exitCode ?? null, req.outcome?.log ?? null, job.id, job.attempts);
-        this.db.prepare("UPDATE jobs SET status = ?, reason = ?, lease_expires = NULL, worker = NULL, not_before = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?")
+        this.stmt("UPDATE jobs SET status = ?, reason = ?, lease_expires = NULL, worker = NULL, not_before = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?")
           .run(next, reason, next === 'ready' ? req.now + backoffSeconds(job.attempts) : null, at, job.id);
         if (next === 'failed') upstreamFailed = this.markUpstreamFailed({ ...job, status: 'failed' }, at);
       }
-      this.db.prepare("UPDATE tokens SET state = 'consumed', consumed_at = ?, consumed_by = ?, transition = ?, answer = ? WHERE jti = ?")
+      this.stmt("UPDATE tokens SET state = 'consumed', consumed_at = ?, consumed_by = ?, transition = ?, answer = ? WHERE jti = ?")
         .run(req.now, req.worker, req.transition, JSON.stringify({ issued: req.issued, released, upstreamFailed }), req.jti);
       return { ok: true, retry: false, job: this.job(job.id)!, issued: req.issued, released, upstreamFailed };
     });
@@ -296,34 +306,34 @@ export class SqliteStore implements JobStore {
 
   expireLeases(now: number): string[] {
     return this.write(() => {
-      const rows = this.db.prepare("SELECT id, attempts FROM jobs WHERE status = 'running' AND lease_expires < ?").all(now) as Array<{ id: string; attempts: number }>;
+      const rows = this.stmt("SELECT id, attempts FROM jobs WHERE status = 'running' AND lease_expires < ?").all(now) as Array<{ id: string; attempts: number }>;
       const at = new Date(now * 1000).toISOString();
       for (const r of rows) {
         this.killTokens(r.id);
-        this.db.prepare("UPDATE jobs SET status = 'ready', worker = NULL, lease_expires = NULL, token_jti = NULL, reason = 'lease expired', updated_at = ? WHERE id = ?").run(at, r.id);
-        this.db.prepare("UPDATE attempts SET ended_at = ?, outcome = 'lease_expired' WHERE job_id = ? AND attempt = ? AND ended_at IS NULL").run(now, r.id, r.attempts);
+        this.stmt("UPDATE jobs SET status = 'ready', worker = NULL, lease_expires = NULL, token_jti = NULL, reason = 'lease expired', updated_at = ? WHERE id = ?").run(at, r.id);
+        this.stmt("UPDATE attempts SET ended_at = ?, outcome = 'lease_expired' WHERE job_id = ? AND attempt = ? AND ended_at IS NULL").run(now, r.id, r.attempts);
       }
       return rows.map((r) => r.id);
     });
   }
 
   nextReady(now: number, limit: number): StoredJob[] {
-    return (this.db.prepare("SELECT * FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?) ORDER BY created_at, rowid LIMIT ?")
+    return (this.stmt("SELECT * FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?) ORDER BY created_at, rowid LIMIT ?")
       .all(now, limit) as JobRow[]).map(toJob);
   }
 
   reserveNext(worker: string, now: number, seconds: number): StoredJob | null {
     return this.write(() => {
-      const row = this.db.prepare(`SELECT * FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?)
+      const row = this.stmt(`SELECT * FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?)
         AND (reserved_by IS NULL OR reserved_by = ? OR reserved_until < ?) ORDER BY created_at, rowid LIMIT 1`).get(now, worker, now) as JobRow | undefined;
       if (!row) return null;
-      this.db.prepare('UPDATE jobs SET reserved_by = ?, reserved_until = ? WHERE id = ?').run(worker, now + seconds, row.id);
+      this.stmt('UPDATE jobs SET reserved_by = ?, reserved_until = ? WHERE id = ?').run(worker, now + seconds, row.id);
       return toJob(row);
     });
   }
 
   doneReceipts(jobIds: string[]): Array<{ job: string; jti: string }> {
-    const get = this.db.prepare("SELECT jti FROM tokens WHERE job_id = ? AND kind = 'done' ORDER BY created_at DESC LIMIT 1");
+    const get = this.stmt("SELECT jti FROM tokens WHERE job_id = ? AND kind = 'done' ORDER BY created_at DESC LIMIT 1");
     return jobIds.flatMap((id) => {
       const row = get.get(id) as { jti: string } | undefined;
       return row ? [{ job: id, jti: row.jti }] : [];
@@ -343,7 +353,7 @@ export class SqliteStore implements JobStore {
         const j = head.find((h) => h.id === jid)!;
         const next: JobStatus = isReleased(j.requires, (r) => status.get(r)) ? 'ready' : 'pending';
         this.killTokens(jid);
-        this.db.prepare('UPDATE jobs SET status = ?, reason = NULL, attempts = 0, worker = NULL, lease_expires = NULL, not_before = NULL, token_jti = NULL, updated_at = ? WHERE id = ?')
+        this.stmt('UPDATE jobs SET status = ?, reason = NULL, attempts = 0, worker = NULL, lease_expires = NULL, not_before = NULL, token_jti = NULL, updated_at = ? WHERE id = ?')
           .run(next, at, jid);
       }
       return again;
@@ -357,20 +367,20 @@ export class SqliteStore implements JobStore {
       const at = new Date(now * 1000).toISOString();
       this.killTokens(id);
       this.setStatus(id, 'cancelled', 'cancelled by an admin', at);
-      this.db.prepare("UPDATE attempts SET ended_at = ?, outcome = 'cancelled' WHERE job_id = ? AND ended_at IS NULL").run(now, id);
+      this.stmt("UPDATE attempts SET ended_at = ?, outcome = 'cancelled' WHERE job_id = ? AND ended_at IS NULL").run(now, id);
       return [id, ...this.markUpstreamFailed({ ...job, status: 'cancelled' }, at)];
     });
   }
 
   tokensOf(jobId: string): TokenRow[] {
-    return (this.db.prepare('SELECT * FROM tokens WHERE job_id = ? ORDER BY rowid').all(jobId) as TokenDbRow[]).map((t) => ({
+    return (this.stmt('SELECT * FROM tokens WHERE job_id = ? ORDER BY rowid').all(jobId) as TokenDbRow[]).map((t) => ({
       jti: t.jti, jobId: t.job_id, kind: t.kind, exp: t.exp, state: t.state, worker: t.worker, prev: t.prev, createdAt: t.created_at,
       consumedAt: t.consumed_at, transition: t.transition,
     }));
   }
 
   attemptsOf(jobId: string): AttemptRow[] {
-    return (this.db.prepare('SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt').all(jobId) as Array<Record<string, unknown>>).map((a) => ({
+    return (this.stmt('SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt').all(jobId) as Array<Record<string, unknown>>).map((a) => ({
       jobId: a['job_id'] as string, attempt: a['attempt'] as number, worker: a['worker'] as string, startedAt: a['started_at'] as number,
       endedAt: (a['ended_at'] as number | null) ?? null, outcome: (a['outcome'] as string | null) ?? null, exitCode: (a['exit_code'] as number | null) ?? null,
       log: (a['log'] as string | null) ?? null,
