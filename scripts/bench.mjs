@@ -217,7 +217,8 @@ function taskHistory(tasks) {
 
 // 4. affected for a 5,000-task manifest and 50,000 changed files, in process
 {
-  const bundle = join(work, 'manifest.mjs');
+  mkdirSync(cache, { recursive: true });
+  const bundle = join(cache, 'manifest.mjs');
   const { build } = await import('esbuild');
   await build({ entryPoints: [join(root, 'src/manifest/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'warning' });
   const { parseManifest, affectedTasks } = await import(bundle);
@@ -246,7 +247,8 @@ function taskHistory(tasks) {
 // 5. a worker's own overhead per no-op job with SQLite: claim (queued token checked, running token
 //    signed), exchange, complete (done receipt signed, dependents released), audit records
 {
-  const bundle = join(work, 'service.mjs');
+  mkdirSync(cache, { recursive: true });
+  const bundle = join(cache, 'service.mjs');
   const { build } = await import('esbuild');
   await build({ entryPoints: [join(root, 'scripts/bench-entry.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'warning',
     external: ['better-sqlite3', 'fastify', 'pino'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
