@@ -55,8 +55,9 @@ export class JobService {
     return appendAudit(this.config.audit.path, event, data, this.now);
   }
 
-  /** Leases that ran out put their jobs back; ready jobs without a token get one. */
+  /** Queued tokens that ran out expire their jobs; leases that ran out put their jobs back; ready jobs without a token get one. */
   async housekeeping(): Promise<void> {
+    this.store.expireQueuedTokens(this.secs());
     this.store.expireLeases(this.secs());
     await mintQueuedTokens(this.store, this.config, this.now);
   }

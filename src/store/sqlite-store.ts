@@ -317,6 +317,18 @@ export class SqliteStore implements JobStore {
     });
   }
 
+  expireQueuedTokens(now: number): string[] {
+    return this.write(() => {
+      const rows = this.stmt("SELECT id FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND token_exp < ?").all(now) as Array<{ id: string }>;
+      const at = new Date(now * 1000).toISOString();
+      for (const r of rows) {
+        this.killTokens(r.id);
+        this.setStatus(r.id, 'expired', 'the queued token expired before any worker claimed the job', at);
+      }
+      return rows.map((r) => r.id);
+    });
+  }
+
   nextReady(now: number, limit: number): StoredJob[] {
     return (this.stmt("SELECT * FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?) ORDER BY created_at, rowid LIMIT ?")
       .all(now, limit) as JobRow[]).map(toJob);

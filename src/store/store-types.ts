@@ -115,6 +115,8 @@ export interface JobStore {
   exchange(request: ExchangeRequest): ExchangeResult;
   /** Running jobs whose lease ran out go back to ready; their tokens die. Returns their ids. */
   expireLeases(now: number): string[];
+  /** Ready jobs whose queued token ran out become `expired` (an admin's `jobs retry` mints a new one). Returns their ids. */
+  expireQueuedTokens(now: number): string[];
   /** Ready jobs with a queued token and no backoff left, oldest first. */
   nextReady(now: number, limit: number): StoredJob[];
   /**

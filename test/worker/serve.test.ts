@@ -92,3 +92,39 @@ describe('taskgate serve and remote workers', () => {
     expect(bare.status).toBe(400);
   });
 });
+
+describe('the exchange through the service', () => {
+  it('a running token presented again is a replay: refused, recorded, the job failed, and the honest token dead until an admin retries', async () => {
+    const { s, key } = await withRemoteWorker();
+    const url = await serve(s);
+    const { signClientAssertion, CLIENT_ASSERTION_TYPE } = await import('../../src/tokens/client-assertion.js');
+    const jwk = JSON.parse(readFileSync(key, 'utf8'));
+    const call = async (path: string, body: Record<string, unknown>) => {
+      const assertion = await signClientAssertion('w-remote', jwk, 'urn:taskgate:acme/app');
+      const r = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...body, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }) });
+      return { status: r.status, body: (await r.json()) as Record<string, any> };
+    };
+    const claimed = await call('/v1/claim', {});
+    expect(claimed.status).toBe(200);
+    const t1 = claimed.body['claimed'].token as string;
+    const jobId = claimed.body['claimed'].job.id as string;
+    const beat = await call('/v1/heartbeat', { token: t1 });
+    expect(beat.status).toBe(200);
+    const t2 = beat.body['token'] as string;
+    // t1 again, for another transition: a replay
+    const replay = await call('/v1/complete', { token: t1, outcome: { exitCode: 0 } });
+    expect(replay.status).toBe(401);
+    expect(replay.body['error'].message).toContain(`complete of job ${jobId} refused: replay`);
+    expect(readFileSync(join(s.central, '.hg', 'taskgate', 'audit.jsonl'), 'utf8')).toContain('"event":"token.replay"');
+    const honest = await call('/v1/complete', { token: t2, outcome: { exitCode: 0 } });
+    expect(honest.status).toBe(401);
+    expect(honest.body['error'].message).toContain('refused: dead');
+    expect((await jobsOf(s.central)).map((j) => [j.status])).toEqual([['failed'], ['upstream_failed']]);
+    expect((await taskgate(s.central, ['jobs', 'show', jobId])).stdout).toContain('reason: token_replay');
+    expect((await taskgate(s.central, ['jobs', 'retry', jobId])).exitCode).toBe(0);
+    const again = await remote(s, url, 'w-remote', key);
+    expect(again.exitCode, again.all).toBe(0);
+    expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['done', 'done']);
+  });
+});
