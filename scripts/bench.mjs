@@ -47,27 +47,9 @@ function history(count, files) {
   return dir;
 }
 
-const policy = {
-  repo: { id: 'acme/app' },
-  identity: {
-    groups: { devs: ['alice', 'bob'], release: ['alice'], admins: ['root'] },
-    users: { alice: { emails: ['alice@acme.test'] }, bob: { emails: ['bob@acme.test'] } },
-  },
-  gate: { sources: ['serve', 'push'], bypass: { marker: 'POLICY-BYPASS:', who: ['@admins'] } },
-  policy: { rules: [
-    { rule: 'message', pattern: '^[A-Z]+-[0-9]+: .{8,}', forbid: ['^WIP\\b', '^fixup!'], skipMerges: true },
-    { rule: 'author', pattern: '^[^<>]+ <[^@<>]+@acme\\.test>$', matchPusher: true, except: ['@release'] },
-    { rule: 'branch', names: '^(default|stable|feature/[a-z0-9._-]+)$', push: { stable: ['@release'] }, create: ['@devs'], close: ['@release'] },
-    { rule: 'paths', deny: { 'deploy/prod/**': ['*'] }, allow: { '**': ['@devs'] }, except: ['@release'] },
-    { rule: 'files', maxBytes: 5000000, forbid: ['**/*.pem', '**/.env'], caseCollisions: true, portableNames: true },
-    { rule: 'heads', singleHeadPerBranch: true },
-    { rule: 'merges', allow: true },
-    { rule: 'tags', protect: '^v[0-9]' },
-    { rule: 'ownership' },
-    { rule: 'manifest' },
-  ] },
-  manifest: { path: 'tasks.json' },
-};
+// the example policy of DESIGN §3, without secrets (whose cost is reported on its own)
+const example = JSON.parse(readFileSync(join(root, 'examples/taskgate.json'), 'utf8'));
+const policy = { ...example, policy: { rules: example.policy.rules.filter((r) => r.rule !== 'secrets') } };
 
 const HOOKS = {
   none: null,

@@ -1,5 +1,5 @@
 import type { RuleConfig } from '../config/config-types.js';
-import type { Changeset, HgFile, PushData } from '../hg/hg-types.js';
+import type { Changeset, HgFile, PushData, ReadOptions } from '../hg/hg-types.js';
 import type { IdentityConfig, Pusher } from '../identity/pusher.js';
 import type { ManifestResult } from '../manifest/manifest-types.js';
 
@@ -45,14 +45,7 @@ export interface RuleDefinition<C extends RuleConfig = RuleConfig> {
   checkPush?(config: C, changesets: Changeset[], ctx: RuleContext): Violation[];
 }
 
-export interface Needs {
-  /** Sizes of added or modified files, exact above this many bytes. */
-  sizes?: number;
-  addedLines?: number;
-  track?: string[];
-  headFiles?: boolean;
-  heads?: boolean;
-  branchBases?: boolean;
-}
+/** What a rule needs hg to read beyond the changesets: a part of what the reader offers. */
+export type Needs = Pick<ReadOptions, 'sizes' | 'addedLines' | 'track' | 'headFiles' | 'heads' | 'branchBases'>;
 
 export type { HgFile };
