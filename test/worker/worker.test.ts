@@ -84,10 +84,11 @@ describe('workers', () => {
   it('a worker killed mid-job: after the lease expires the job runs again under a new token, and the dead token is refused', async () => {
     const s0 = await scenario({ repo: { id: 'acme/app' } });
     const marker = join(s0.dir, 'first-attempt');
-    const s = await withTasks({ a: { inputs: ['src/**'], run: `if [ -f ${marker} ]; then exit 0; fi; touch ${marker}; exec sleep 29.75` } });
+    // the first attempt writes its pid, so that the test can end the orphaned task after killing its worker
+    const s = await withTasks({ a: { inputs: ['src/**'], run: `if [ -f ${marker} ]; then exit 0; fi; echo $$ > ${marker}; exec sleep 29.75` } });
     const doomed = worker(s, 'doomed', false);
     let job = (await jobsOf(s.central))[0]!;
-    for (let i = 0; i < 100 && !(job.status === 'running' && existsSync(marker)); i++) {
+    for (let i = 0; i < 100 && !(job.status === 'running' && existsSync(marker) && readFileSync(marker, 'utf8').trim() !== ''); i++) {
       await new Promise((r) => setTimeout(r, 100));
       job = (await jobsOf(s.central))[0]!;
     }
@@ -95,7 +96,11 @@ describe('workers', () => {
     const deadToken = JSON.parse((await taskgate(s.central, ['jobs', 'show', job.id, '--json'])).stdout) as { token: string; tokenJti: string };
     doomed.kill('SIGKILL');
     await doomed;
-    await execa('pkill', ['-f', 'sleep 29.75'], { reject: false });
+    try {
+      process.kill(Number(readFileSync(marker, 'utf8').trim()), 'SIGKILL');
+    } catch {
+      // already gone
+    }
     const rescue = await worker(s, 'rescuer');
     expect(rescue.exitCode, rescue.all).toBe(0);
     const after = (await jobsOf(s.central))[0]!;
