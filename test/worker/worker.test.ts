@@ -111,12 +111,15 @@ describe('workers', () => {
     const dead = d.prepare('SELECT state FROM tokens WHERE jti = ?').get(deadToken.tokenJti) as { state: string };
     d.close();
     expect(dead.state).toBe('dead');
-    // the dead worker's running token no longer verifies as usable: the store refuses its heartbeat
+    // the dead worker presents its running token to the exchange service: refused, the token is dead
     const { SqliteStore } = await import('../../src/store/sqlite-store.js');
+    const { JobService } = await import('../../src/server/job-service.js');
+    const { loadConfig } = await import('../../src/config/load-config.js');
     const store = new SqliteStore(join(s.central, '.hg', 'taskgate', 'jobs.db'));
-    const refused = store.exchange({ jobId: job.id, jti: deadToken.tokenJti, worker: 'doomed', transition: 'heartbeat', now: Math.floor(Date.now() / 1000), issued: null, leaseSeconds: 4 });
+    const service = await JobService.create(loadConfig({ root: s.central }), store);
+    await expect(service.heartbeat('doomed', deadToken.token)).rejects.toThrow(`heartbeat of job ${job.id} refused: dead`);
+    await expect(service.complete('doomed', deadToken.token)).rejects.toThrow('refused: dead');
     store.close();
-    expect(refused).toMatchObject({ ok: false, reason: 'dead' });
   });
 
   it('a replayed token is refused and recorded; the job stays refused until an admin retries it', async () => {
