@@ -1,6 +1,8 @@
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { CHECK_USAGE, checkCommand } from './check-command.js';
+import { DOCTOR_USAGE, doctorCommand } from './doctor-command.js';
+import { INSTALL_USAGE, UNINSTALL_USAGE, installCommand, uninstallCommand } from './install-command.js';
 import { AFFECTED_USAGE, affectedCommand } from './affected-command.js';
 import { CLI_EXIT, reportError, type CliIo } from './cli-io.js';
 import { JOBS_USAGE, jobsCommand } from './jobs-command.js';
@@ -12,6 +14,9 @@ import { WORKER_USAGE, workerCommand } from './worker-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 
 const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<number>; usage: string; summary: string }> = {
+  install: { run: installCommand, usage: INSTALL_USAGE, summary: 'write the hooks into a repository, with a default config and a key' },
+  uninstall: { run: uninstallCommand, usage: UNINSTALL_USAGE, summary: "remove taskgate's hooks from a repository" },
+  doctor: { run: doctorCommand, usage: DOCTOR_USAGE, summary: 'check everything that can silently break the hooks' },
   check: { run: checkCommand, usage: CHECK_USAGE, summary: 'check existing changesets against the policy' },
   affected: { run: affectedCommand, usage: AFFECTED_USAGE, summary: 'the tasks a range of changesets affects, and why' },
   jobs: { run: jobsCommand, usage: JOBS_USAGE, summary: 'list, show, retry or cancel jobs' },
@@ -22,6 +27,23 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   keys: { run: keysCommand, usage: KEYS_USAGE, summary: 'create, rotate or publish the signing keys' },
   token: { run: tokenCommand, usage: TOKEN_USAGE, summary: 'verify a job token and print its claims' },
   audit: { run: auditCommand, usage: AUDIT_USAGE, summary: 'verify or show the hash-chained audit log' },
+};
+
+/** One example per command, for `taskgate COMMAND --help`. */
+const EXAMPLES: Record<string, string> = {
+  install: 'taskgate install /srv/hg/app',
+  uninstall: 'taskgate uninstall /srv/hg/app',
+  doctor: 'taskgate doctor /srv/hg/app',
+  check: "taskgate check -R /srv/hg/app -r 'all()' --user bob",
+  affected: 'taskgate affected -R /srv/hg/app -r tip --json',
+  jobs: 'taskgate jobs list -R /srv/hg/app --status failed',
+  worker: 'taskgate worker -R /srv/hg/app --concurrency 4',
+  serve: 'taskgate serve -R /srv/hg/app --port 8470',
+  lineage: 'taskgate lineage 9c0c10572573 -R /srv/hg/app',
+  reconcile: 'taskgate reconcile -R /srv/hg/app',
+  keys: 'taskgate keys rotate -R /srv/hg/app',
+  token: 'taskgate token verify "$TOKEN" -R /srv/hg/app',
+  audit: 'taskgate audit verify -R /srv/hg/app',
 };
 
 function help(): string {
@@ -39,6 +61,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[name];
   const json = rest.includes('--json');
+  if (command && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(`${command.summary}\n\nusage: ${command.usage}\nexample: ${EXAMPLES[name] ?? command.usage}\n\nmore: docs/ in the taskgate folder; every command takes --json where it reports\n`);
+    return CLI_EXIT.ok;
+  }
   if (!command) return reportError(new TaskgateError('ERR_USAGE', `unknown command ${name}`, 'run `taskgate help` for the list'), io, json);
   try {
     return await command.run(rest, io);

@@ -4,3 +4,4 @@ export { runHg, hgEnv } from './run-hg.js';
 export { parseHookEnv, type HookEnv } from './hook-env.js';
 export { findRepoRoot } from './find-root.js';
 export { archiveRevision } from './archive.js';
+export { hgVersion, hgHooks } from './hg-info.js';

@@ -10,7 +10,7 @@ export interface PushRecord {
   heads: string[];
   actor: JobActor;
   /** `hook` for the changegroup hook, `outbox` when drained later, `reconcile` for a push no hook saw. */
-  source: 'hook' | 'outbox' | 'reconcile';
+  source: 'hook' | 'outbox' | 'reconcile' | 'install';
   createdAt: string;
 }
 
