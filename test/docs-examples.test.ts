@@ -43,3 +43,34 @@ describe('the docs examples', () => {
     expect(config.policy.rules.map((r) => r.rule)).toEqual(['message', 'author', 'branch', 'paths', 'files', 'secrets', 'heads', 'merges', 'tags', 'ownership', 'manifest']);
   });
 });
+
+describe('the token verification examples of docs/tokens.md', () => {
+  it('the Node and Python snippets verify a real queued token', async () => {
+    const { commit, jobsOf, taskgate, baseEnv, ROOT: root } = await import('./helpers/hg-fixture.js');
+    const { expectAccepted, scenario } = await import('./helpers/scenario.js');
+    const { execa } = await import('execa');
+    const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [] }, tokens: { issuer: 'https://hg.acme.test/taskgate' } }, { trigger: true });
+    await commit(s.work, { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['**'], run: 'true' } } }), 'a.txt': 'a' }, 'x');
+    await expectAccepted(s);
+    const job = (await jobsOf(s.central))[0]!;
+    const token = JSON.parse((await taskgate(s.central, ['jobs', 'show', job.id, '--json'])).stdout).token as string;
+    writeFileSync(join(s.dir, 'jwks.json'), (await taskgate(s.central, ['keys', 'jwks'])).stdout);
+    const doc = readFileSync(join(root, 'docs', 'tokens.md'), 'utf8');
+    const js = /```js\n([\s\S]*?)```/.exec(doc)![1]!;
+    const py = /```python\n([\s\S]*?)```/.exec(doc)![1]!;
+    // the Node snippet runs from the taskgate folder so that it finds jose
+    const jsFile = join(root, '.docs-example.mjs');
+    writeFileSync(jsFile, js);
+    try {
+      const node = await execa(process.execPath, [jsFile, token], { cwd: s.dir, env: baseEnv(), extendEnv: false, reject: false });
+      expect(node.exitCode, node.stderr).toBe(0);
+      expect(node.stdout.trim()).toBe('repo:acme/app:branch:default:task:build');
+    } finally {
+      (await import('node:fs')).rmSync(jsFile, { force: true });
+    }
+    writeFileSync(join(s.dir, 'verify.py'), py);
+    const python = await execa('/usr/bin/python3', [join(s.dir, 'verify.py'), token], { cwd: s.dir, env: baseEnv(), extendEnv: false, reject: false });
+    expect(python.exitCode, python.stderr).toBe(0);
+    expect(python.stdout.trim()).toBe('repo:acme/app:branch:default:task:build');
+  });
+});

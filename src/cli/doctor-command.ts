@@ -86,7 +86,11 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
     }
     try {
       readKeyFile(config.tokens.keys);
-      const mode = statSync(config.tokens.keys).mode & 0o777;
+      const st = statSync(config.tokens.keys);
+      const mode = st.mode & 0o777;
+      if (process.getuid && st.uid !== process.getuid()) {
+        add({ name: 'signing key owner', status: 'warn', detail: `${config.tokens.keys} is owned by uid ${st.uid}, not by this account (uid ${process.getuid()})`, hint: 'the key must belong to the account that serves pushes' });
+      }
       add(mode & 0o077
         ? { name: 'signing key', status: 'fail', detail: `${config.tokens.keys} has mode ${mode.toString(8).padStart(4, '0')}: others can read it`, hint: `chmod 600 ${config.tokens.keys}` }
         : { name: 'signing key', status: 'ok', detail: `${config.tokens.keys} (mode 0600)` });
