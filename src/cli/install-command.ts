@@ -16,7 +16,7 @@ export const UNINSTALL_USAGE = 'taskgate uninstall REPO [--json]';
 
 /** Where this taskgate lives: the hooks written into hgrc point here. */
 export function taskgateHome(): string {
-  // the bundle is dist/cli.js; the sources are src/cli/*.ts: both two levels below the root... or one
+  // dist/cli.js in the build, src/cli/*.ts under the tests: walk up to the folder with hooks/
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'hooks', 'pretxnchangegroup')) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;

@@ -104,12 +104,13 @@ export class PolicyEvaluator {
 
   /** The rest, once the whole push is read. */
   finish(): Verdict {
+    const index = new Map(this.changesets.map((cs, i) => [cs.node, i] as const));
     for (const { config, position, onBranch } of this.active) {
       const rule = ruleFor(config);
       const applies = this.changesets.filter((cs) => onBranch(cs) && this.applies(config, cs));
       if (rule.check && !rule.perChangeset) {
         applies.forEach((cs) => {
-          for (const v of rule.check!(config, cs, this.ctx)) this.found.push({ v, cs: this.changesets.indexOf(cs), rule: position });
+          for (const v of rule.check!(config, cs, this.ctx)) this.found.push({ v, cs: index.get(cs.node)!, rule: position });
         });
       }
       if (rule.checkPush && applies.length > 0) {
@@ -117,7 +118,6 @@ export class PolicyEvaluator {
       }
     }
     // push order, then the order of the rules in the configuration
-    const index = new Map(this.changesets.map((cs, i) => [cs.node, i] as const));
     const rank = (r: Ranked) => (r.v.node !== null && r.cs >= Number.MAX_SAFE_INTEGER - 1 ? index.get(r.v.node) ?? r.cs : r.cs);
     const violations = this.found.sort((a, b) => rank(a) - rank(b) || a.rule - b.rule).map((r) => r.v);
     return { violations, bypassed: this.bypassed, changesets: this.changesets.length };
