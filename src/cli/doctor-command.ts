@@ -44,9 +44,9 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
   // hooks: what the hgrc file says, against what hg itself loads (an untrusted hgrc is silently ignored)
   const hgrc = join(root, '.hg', 'hgrc');
   const text = existsSync(hgrc) ? readFileSync(hgrc, 'utf8') : '';
-  const seen = await hgHooks(root);
+  const loaded = await hgHooks(root);
   for (const [key] of taskgateHookLines(taskgateHome())) {
-    const value = seen.hooks.get(key);
+    const value = loaded.get(key);
     const inFile = text.includes(key);
     if (!value && inFile) {
       const owner = statSync(hgrc).uid;

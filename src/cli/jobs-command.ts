@@ -33,7 +33,7 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
     if (sub === 'show') {
       const id = positionals[1];
       if (!id) throw new TaskgateError('ERR_USAGE', 'taskgate jobs show: give a job id', `usage: ${JOBS_USAGE}`);
-      const job = store.getJob(id) ?? store.listJobs({}).find((j) => j.id.startsWith(id)) ?? null;
+      const job = store.getJob(id) ?? store.listJobs({ idPrefix: id, limit: 1 })[0] ?? null;
       if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${id}`, 'list the jobs with `taskgate jobs list`');
       if (values.json) {
         io.out(`${JSON.stringify(publicJob(job, true))}\n`);
@@ -50,7 +50,7 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
     if (sub === 'retry' || sub === 'cancel') {
       const id = positionals[1];
       if (!id) throw new TaskgateError('ERR_USAGE', `taskgate jobs ${sub}: give a job id`, `usage: ${JOBS_USAGE}`);
-      const job = store.getJob(id) ?? store.listJobs({}).find((j) => j.id.startsWith(id)) ?? null;
+      const job = store.getJob(id) ?? store.listJobs({ idPrefix: id, limit: 1 })[0] ?? null;
       if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${id}`, 'list the jobs with `taskgate jobs list`');
       const at = Math.floor(io.now().getTime() / 1000);
       const changed = sub === 'retry' ? store.retryJob(job.id, at) : store.cancelJob(job.id, at);

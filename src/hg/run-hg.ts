@@ -4,6 +4,8 @@ import { TaskgateError } from '../errors/taskgate-error.js';
 export interface HgRunOptions {
   cwd: string;
   env?: NodeJS.ProcessEnv;
+  /** Exit codes that are answers, not failures (`hg config` exits 1 when nothing is set). */
+  okExitCodes?: number[];
 }
 
 /** The environment every hg call gets: plain output, UTF-8 metadata, HG_PENDING kept from the hook. */
@@ -57,7 +59,7 @@ function checkResult(result: { failed: boolean; exitCode?: number | undefined; s
   if (result.failed && (result as { code?: string }).code === 'ENOENT') {
     throw new TaskgateError('ERR_HG_MISSING', `cannot run ${hg}: not found on PATH`, 'install Mercurial (apt-get install mercurial) or set TASKGATE_HG');
   }
-  if (result.exitCode !== 0) {
+  if (result.exitCode !== 0 && !(options.okExitCodes ?? []).includes(result.exitCode ?? -1)) {
     const stderr = String(result.stderr ?? '').trim().split('\n').slice(-3).join(' / ');
     throw new TaskgateError('ERR_HG_FAILED', `\`hg ${args[0] ?? ''}\` failed in ${options.cwd} (exit ${result.exitCode ?? 'signal'}): ${stderr}`,
       'run the same hg command by hand in that repository to see why');

@@ -38,19 +38,15 @@ function verdictOf(auditPath: string, txn: string): { verdict: string; at: strin
   return null;
 }
 
-/** Jobs named by a job id (or prefix), a head node (or prefix) or a push id. */
+/** Jobs named by a job id (or a prefix of one), a head node (or a prefix of one) or a push id. */
 export function resolveJobs(store: JobStore, ref: string, repo?: string): StoredJob[] {
   const byId = store.getJob(ref);
   if (byId) return [byId];
-  const all = store.listJobs({ ...(repo ? { repo } : {}), limit: 100_000 });
-  const byPush = all.filter((j) => j.push.id === ref);
-  if (byPush.length > 0) return byPush;
-  if (/^[0-9a-f]{6,40}$/.test(ref)) {
-    const byRev = all.filter((j) => j.rev.startsWith(ref));
-    if (byRev.length > 0) return byRev;
-    return all.filter((j) => j.id.startsWith(ref));
-  }
-  return [];
+  const scope = { ...(repo ? { repo } : {}), limit: 100_000 };
+  const byPush = store.listJobs({ ...scope, pushId: ref });
+  if (byPush.length > 0 || !/^[0-9a-f]{6,40}$/.test(ref)) return byPush;
+  const byRev = store.listJobs({ ...scope, rev: ref });
+  return byRev.length > 0 ? byRev : store.listJobs({ ...scope, idPrefix: ref });
 }
 
 /**

@@ -182,6 +182,7 @@ export class SqliteStore implements JobStore {
     if (filter.status) (where.push('status = ?'), args.push(filter.status));
     if (filter.rev) (where.push('rev LIKE ?'), args.push(`${filter.rev}%`));
     if (filter.pushId) (where.push('push_id = ?'), args.push(filter.pushId));
+    if (filter.idPrefix) (where.push('id LIKE ?'), args.push(`${filter.idPrefix.replace(/[%_]/g, '')}%`));
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid LIMIT ${Math.max(1, filter.limit ?? 1000)}`;
     return (this.stmt(sql).all(...args) as JobRow[]).map(toJob);
   }

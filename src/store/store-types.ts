@@ -94,6 +94,8 @@ export interface JobFilter {
   status?: JobStatus;
   rev?: string;
   pushId?: string;
+  /** Ids starting with this (a short id typed by a person). */
+  idPrefix?: string;
   limit?: number;
 }
 

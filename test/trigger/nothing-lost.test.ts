@@ -11,6 +11,19 @@ async function withTrigger(): Promise<Scenario> {
   return scenario({ repo: { id: 'acme/app' }, identity: { groups: { devs: ['bob'] } }, policy: { rules: [] } }, { trigger: true });
 }
 
+/** Root ignores file modes, so make the store unopenable: its files moved aside, a folder in their place. */
+function breakStore(s: Scenario): void {
+  const dir = join(s.central, '.hg', 'taskgate');
+  for (const f of readdirSync(dir).filter((n) => n.startsWith('jobs.db'))) renameSync(join(dir, f), join(s.dir, f));
+  mkdirSync(join(dir, 'jobs.db'));
+}
+
+function restoreStore(s: Scenario): void {
+  const dir = join(s.central, '.hg', 'taskgate');
+  rmSync(join(dir, 'jobs.db'), { recursive: true });
+  for (const f of readdirSync(s.dir).filter((n) => n.startsWith('jobs.db'))) renameSync(join(s.dir, f), join(dir, f));
+}
+
 function ids(jobs: Array<{ id: string }>) {
   return jobs.map((j) => j.id).sort();
 }
@@ -36,17 +49,13 @@ describe('the trigger never loses a job and never doubles one', () => {
     const s = await withTrigger();
     await commit(s.work, { 'tasks.json': MANIFEST, 'src/a.ts': 'a' }, 'first');
     await expectAccepted(s, { LOGNAME: 'bob' });
-    const db = join(s.central, '.hg', 'taskgate', 'jobs.db');
-    // root ignores file modes, so make the store unopenable: a folder where its file should be
-    for (const f of readdirSync(join(s.central, '.hg', 'taskgate')).filter((n) => n.startsWith('jobs.db'))) renameSync(join(s.central, '.hg', 'taskgate', f), join(s.dir, f));
-    mkdirSync(db);
+    breakStore(s);
     const node = await commit(s.work, { 'src/a.ts': 'b' }, 'second');
     const r = await expectAccepted(s, { LOGNAME: 'bob' });
     const warnings = r.all!.split('\n').filter((l) => l.includes('warning: the job store is unavailable'));
     expect(warnings).toEqual(['taskgate: warning: the job store is unavailable (ERR_STORE_UNAVAILABLE); 2 jobs wait in the outbox until `taskgate reconcile`']);
     expect(readdirSync(join(s.central, '.hg', 'taskgate', 'outbox')).filter((n) => n.endsWith('.json'))).toHaveLength(1);
-    rmSync(db, { recursive: true });
-    for (const f of readdirSync(s.dir).filter((n) => n.startsWith('jobs.db'))) renameSync(join(s.dir, f), join(s.central, '.hg', 'taskgate', f));
+    restoreStore(s);
     const rec = await taskgate(s.central, ['reconcile']);
     expect(rec.exitCode, rec.stderr).toBe(0);
     expect(rec.stdout).toContain('outbox: 1 batch drained');
@@ -63,13 +72,10 @@ describe('the trigger never loses a job and never doubles one', () => {
     const s = await withTrigger();
     await commit(s.work, { 'tasks.json': MANIFEST, 'src/a.ts': 'a' }, 'first');
     await expectAccepted(s);
-    const db = join(s.central, '.hg', 'taskgate', 'jobs.db');
-    for (const f of readdirSync(join(s.central, '.hg', 'taskgate')).filter((n) => n.startsWith('jobs.db'))) renameSync(join(s.central, '.hg', 'taskgate', f), join(s.dir, f));
-    mkdirSync(db);
+    breakStore(s);
     const second = await commit(s.work, { 'src/a.ts': 'b' }, 'second');
     await expectAccepted(s);
-    rmSync(db, { recursive: true });
-    for (const f of readdirSync(s.dir).filter((n) => n.startsWith('jobs.db'))) renameSync(join(s.dir, f), join(s.central, '.hg', 'taskgate', f));
+    restoreStore(s);
     const third = await commit(s.work, { 'src/a.ts': 'c' }, 'third');
     await expectAccepted(s);
     const jobs = await jobsOf(s.central);
