@@ -1,4 +1,5 @@
 import { main } from './main.js';
+import { wantsColour } from './terminal.js';
 
 /** Entry for bin/taskgate. */
 export function cliMain(argv: string[]): Promise<number> {
@@ -8,6 +9,7 @@ export function cliMain(argv: string[]): Promise<number> {
     env: process.env,
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
+    colour: wantsColour(Boolean(process.stdout.isTTY), process.env),
     now: () => new Date(),
   });
 }

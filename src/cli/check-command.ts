@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
+import { paint, progress } from './terminal.js';
 
 export const CHECK_USAGE = 'taskgate check [-R REPO] [-r REVSET] [--user NAME] [--config FILE] [--json]';
 
@@ -24,22 +25,23 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const revs = values.rev ?? ['draft()'];
   const revset = revs.map((r) => `(${r})`).join(' or ');
   const pusher = namedPusher(values.user ?? resolvePusherName('', io.env).name, config.identity);
-  if (io.isTTY && !values.json) io.err('taskgate: reading changesets...\r');
-  const { push, verdict } = await judge(root, revset, config, pusher, { env: io.env }).catch((error: unknown) => {
+  // progress on a terminal: a long history takes a while
+  const bar = progress(io, !values.json);
+  bar.update('reading changesets', true);
+  const { push, verdict } = await judge(root, revset, config, pusher, { env: io.env, onChangeset: (n) => bar.update(`${n} changesets checked`) }).finally(() => bar.done()).catch((error: unknown) => {
     // hg refusing the revset is the user's input, not a broken environment
     if (error instanceof TaskgateError && error.code === 'ERR_HG_FAILED' && /parse error|unknown revision|syntax error|unknown identifier|not a function|ambiguous/i.test(error.message)) {
       throw new TaskgateError('ERR_USAGE', `taskgate check: hg cannot read the revset ${revset}: ${error.message.replace(/^.*\): /, '')}`, 'see `hg help revsets`');
     }
     throw error;
   });
-  if (io.isTTY && !values.json) io.err('\x1b[K');
   const ok = verdict.violations.length === 0;
   if (values.json) {
     io.out(`${JSON.stringify({ ok, changesets: verdict.changesets, pusher: pusher.name, violations: verdict.violations, bypassed: verdict.bypassed })}\n`);
   } else if (push.changesets.length === 0) {
     io.out(`taskgate: no changesets in ${revset}\n`);
   } else if (ok) {
-    io.out(`taskgate: ${push.changesets.length} changeset${push.changesets.length === 1 ? '' : 's'} pass the policy (as ${pusher.name ?? 'the unknown pusher'})\n`);
+    io.out(`taskgate: ${paint(io)('green', `${push.changesets.length} changeset${push.changesets.length === 1 ? '' : 's'} pass the policy`)} (as ${pusher.name ?? 'the unknown pusher'})\n`);
   } else {
     io.out(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), mode: 'check' }));
   }

@@ -6,7 +6,10 @@ export interface CliIo {
   err(text: string): void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** stderr is a terminal: progress lines. */
   isTTY: boolean;
+  /** stdout is a terminal and NO_COLOR is not set: colour. */
+  colour: boolean;
   now: () => Date;
 }
 

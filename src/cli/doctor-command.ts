@@ -14,6 +14,7 @@ import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { taskgateHookLines } from './hgrc-hooks.js';
 import { taskgateHome } from './install-command.js';
 import { parseCliArgs } from './parse-cli-args.js';
+import { paint } from './terminal.js';
 
 export const DOCTOR_USAGE = 'taskgate doctor [REPO] [--json]';
 
@@ -142,8 +143,10 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
 
   if (values.json) io.out(`${JSON.stringify({ root, ok: !checks.some((c) => c.status === 'fail'), checks })}\n`);
   else {
+    const colour = paint(io);
+    const tone = { ok: 'green', warn: 'yellow', fail: 'red' } as const;
     for (const c of checks) {
-      io.out(`${c.status.padEnd(4)}  ${c.name}: ${c.detail}\n`);
+      io.out(`${colour(tone[c.status], c.status.padEnd(4))}  ${c.name}: ${c.detail}\n`);
       if (c.hint && c.status !== 'ok') io.out(`      hint: ${c.hint}\n`);
     }
   }

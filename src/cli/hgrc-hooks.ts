@@ -38,7 +38,10 @@ export function withHooks(text: string, lines: Array<[string, string]>): string 
   return `${rows.join('\n')}\n`;
 }
 
-/** Removes exactly the given keys from the [hooks] section. */
+/**
+ * Removes exactly the given keys from the [hooks] section, and the section itself when
+ * nothing but blank lines is left in it (install appends it when there is none).
+ */
 export function withoutHooks(text: string, keys: string[]): string {
   const rows = text.replace(/\n$/, '').split('\n');
   let inHooks = false;
@@ -46,5 +49,16 @@ export function withoutHooks(text: string, keys: string[]): string {
     if (/^\s*\[/.test(r)) inHooks = /^\s*\[hooks\]\s*$/.test(r);
     return !(inHooks && keys.includes(KEY.exec(r)?.[1] ?? ''));
   });
+  const start = out.findIndex((r) => /^\s*\[hooks\]\s*$/.test(r));
+  if (start >= 0) {
+    let end = out.findIndex((r, i) => i > start && /^\s*\[/.test(r));
+    if (end < 0) end = out.length;
+    if (out.slice(start + 1, end).every((r) => r.trim() === '')) {
+      // the blank line install put before the section goes with it
+      const from = start > 0 && out[start - 1]!.trim() === '' ? start - 1 : start;
+      out.splice(from, end - from, ...(end < out.length && from > 0 ? [''] : []));
+    }
+  }
+  while (out.length > 0 && out[out.length - 1]!.trim() === '') out.pop();
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

@@ -8,6 +8,9 @@ import { describeReason } from './affected-command.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
+import { paint, type Colour } from './terminal.js';
+
+const STATUS_TONE: Partial<Record<string, Colour>> = { done: 'green', running: 'yellow', failed: 'red', upstream_failed: 'red', expired: 'red' };
 
 export const JOBS_USAGE = 'taskgate jobs list|show|retry|cancel [ID] [-R REPO] [--status S] [--rev NODE] [--json]';
 
@@ -27,7 +30,7 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
       const jobs = store.listJobs({ ...(config.repo.id ? { repo: config.repo.id } : {}), ...(values.status ? { status: values.status as JobStatus } : {}),
         ...(values.rev ? { rev: values.rev } : {}), limit: Number(values.limit ?? 1000) });
       if (values.json) io.out(`${JSON.stringify(jobs.map((j) => publicJob(j, false)))}\n`);
-      else for (const j of jobs) io.out(`${j.id}  ${j.status.padEnd(9)}  ${j.rev.slice(0, 12)}  ${printable(j.branch)}  ${j.task}\n`);
+      else for (const j of jobs) io.out(`${j.id}  ${paint(io)(STATUS_TONE[j.status] ?? 'dim', j.status.padEnd(9))}  ${j.rev.slice(0, 12)}  ${printable(j.branch)}  ${j.task}\n`);
       return CLI_EXIT.ok;
     }
     if (sub === 'show') {

@@ -1,6 +1,7 @@
 import { reconcile } from '../trigger/reconcile.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
+import { progress } from './terminal.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
 export const RECONCILE_USAGE = 'taskgate reconcile [-R REPO] [--json]';
@@ -10,11 +11,9 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
   const { values } = parseCliArgs('reconcile', args, REPO_OPTIONS, RECONCILE_USAGE);
   const { root, config } = repoConfig(values, io);
   // progress on a terminal: draining an outbox and reading a long history take a while
-  const progress = io.isTTY && !values.json ? (text: string) => io.err(`\r\x1b[Ktaskgate: ${text}`) : () => {};
-  progress('draining the outbox and reading unprocessed changesets...');
-  const r = await reconcile(root, config, io.env, io.now);
-  progress('');
-  if (io.isTTY && !values.json) io.err('\r\x1b[K');
+  const bar = progress(io, !values.json);
+  bar.update('draining the outbox', true);
+  const r = await reconcile(root, config, io.env, io.now, (text) => bar.update(text)).finally(() => bar.done());
   if (values.json) {
     io.out(`${JSON.stringify({ drained: r.drained, heads: r.plans.map((p) => p.node), created: r.created, existing: r.existing, minted: r.minted.map((m) => m.jti).length })}\n`);
   } else {

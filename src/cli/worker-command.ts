@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import { findRepoRoot } from '../hg/find-root.js';
 import { JobService } from '../server/job-service.js';
 import { openStore } from '../store/open-store.js';
 import { HttpBackend } from '../worker/http-backend.js';
@@ -28,9 +27,9 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
   try {
     if (values.server) {
       if (!values.key || !values.name) throw new TaskgateError('ERR_USAGE', 'taskgate worker --server needs --name and --key (the worker\'s private JWK)', `usage: ${WORKER_USAGE}`);
-      // a remote worker archives revisions from its own clone (-R), which it keeps up to date
-      const root = findRepoRoot(values.repository ? resolve(io.cwd, values.repository) : io.cwd);
-      const { config } = repoConfig(values, io);
+      // a remote worker archives revisions from its own clone (-R), which it keeps up to date;
+      // a plain clone has no taskgate.json, and then the worker settings are the defaults
+      const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
       const backend = new HttpBackend(values.server, JSON.parse(readFileSync(resolve(io.cwd, values.key), 'utf8')));
       const { ran } = await runWorker({ root, config, backend, concurrency, once: values.once ?? false, name: values.name, log, signal: stop.signal });
       io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { TaskgateError } from '../errors/taskgate-error.js';
@@ -15,6 +15,8 @@ export interface ConfigLocation {
   env?: NodeJS.ProcessEnv;
   /** The repository root: where `.hg/taskgate.json` is looked for, and what relative paths are against. */
   root: string;
+  /** The defaults when the repository has no configuration (a remote worker's clone); never for the gate. */
+  defaultsIfMissing?: boolean;
 }
 
 /** Which file holds the configuration: `--config`, then TASKGATE_CONFIG, then `.hg/taskgate.json`. */
@@ -106,7 +108,8 @@ function checkPatterns(rules: RuleConfig[], path: string): void {
 /** Loads, merges (`extends`), validates and completes the configuration. Throws a TaskgateError with every problem. */
 export function loadConfig(location: ConfigLocation): TaskgateConfig {
   const path = findConfigPath(location);
-  const own = readJson(path, null);
+  const useDefaults = location.defaultsIfMissing === true && location.explicit === undefined && !location.env?.['TASKGATE_CONFIG'] && !existsSync(path);
+  const own = useDefaults ? {} : readJson(path, null);
   const files = [path];
   let merged: unknown = own;
   let current = own;

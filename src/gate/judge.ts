@@ -12,11 +12,15 @@ export interface Judgement {
 }
 
 /** Reads `revset` with one hg process and judges it against the policy: the gate and `taskgate check` share this. */
-export async function judge(root: string, revset: string, config: TaskgateConfig, pusher: Pusher, options: { env?: NodeJS.ProcessEnv; bypassReason?: string | null } = {}): Promise<Judgement> {
+export async function judge(root: string, revset: string, config: TaskgateConfig, pusher: Pusher, options: { env?: NodeJS.ProcessEnv; bypassReason?: string | null; onChangeset?: (count: number) => void } = {}): Promise<Judgement> {
   const rules = config.policy.rules;
   // the evaluator sees each changeset as it is parsed, so per-changeset rules run while hg still reads
   let evaluator: PolicyEvaluator | null = null;
-  const parser = new ReadParser((cs) => evaluator!.add(cs));
+  let count = 0;
+  const parser = new ReadParser((cs) => {
+    evaluator!.add(cs);
+    options.onChangeset?.(++count);
+  });
   const ctx = buildRuleContext(parser.data, pusher, config);
   evaluator = new PolicyEvaluator(rules, ctx, { marker: config.gate.bypass?.marker, who: config.gate.bypass?.who, pushReason: options.bypassReason ?? null });
   const push = await readChangesets(root, revset, needsOf(rules, config.manifest.path), options.env, parser);

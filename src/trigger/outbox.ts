@@ -50,9 +50,11 @@ export function pendingOutbox(root: string): string[] {
 }
 
 /** Moves every outbox batch into the store (idempotent: job ids are deterministic); returns the batches drained. */
-export function drainOutbox(root: string, store: JobStore): EnqueueBatch[] {
+export function drainOutbox(root: string, store: JobStore, onBatch?: (done: number, total: number) => void): EnqueueBatch[] {
   const drained: EnqueueBatch[] = [];
-  for (const file of pendingOutbox(root)) {
+  const files = pendingOutbox(root);
+  for (const [i, file] of files.entries()) {
+    onBatch?.(i + 1, files.length);
     let batch: EnqueueBatch;
     try {
       batch = JSON.parse(readFileSync(file, 'utf8')) as EnqueueBatch;

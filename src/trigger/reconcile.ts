@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendAudit, type AuditRecord } from '../audit/audit-log.js';
 import type { TaskgateConfig } from '../config/config-types.js';
-import { readChangesets } from '../hg/read-push.js';
+import { ReadParser, readChangesets } from '../hg/read-push.js';
 import type { JobActor } from '../jobs/job-types.js';
 import { openStore } from '../store/open-store.js';
 import { mintQueuedTokens, type Minted } from './mint-queued-tokens.js';
@@ -51,17 +51,20 @@ function gateRecordFor(auditPath: string, heads: string[]): { actor: JobActor; t
  * push covers (hook skipped or crashed, hgrc untrusted, store down), taking the pusher from
  * the gate's record of those heads, or recording it as unknown; then mints missing tokens.
  */
-export async function reconcile(root: string, config: TaskgateConfig, env: NodeJS.ProcessEnv, now: () => Date = () => new Date()): Promise<ReconcileResult> {
+export async function reconcile(root: string, config: TaskgateConfig, env: NodeJS.ProcessEnv, now: () => Date = () => new Date(),
+  onProgress: (text: string) => void = () => {}): Promise<ReconcileResult> {
   const repo = repoId(config);
   const store = openStore(config);
   try {
-    const drained = drainOutbox(root, store).length;
+    const drained = drainOutbox(root, store, (done, total) => onProgress(`draining the outbox: ${done}/${total} batches`)).length;
+    let read = 0;
+    const parser = new ReadParser(() => onProgress(`reading unprocessed changesets: ${++read}`));
     const tmp = mkdtempSync(join(tmpdir(), 'taskgate-reconcile-'));
     let push;
     try {
       const file = join(tmp, 'processed');
       writeFileSync(file, store.processedHeads(repo).join('\n'));
-      push = await readChangesets(root, 'all()', { headStatus: true, track: [config.manifest.path], excludeAncestorsOf: file }, env);
+      push = await readChangesets(root, 'all()', { headStatus: true, track: [config.manifest.path], excludeAncestorsOf: file }, env, parser);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -78,9 +81,11 @@ export async function reconcile(root: string, config: TaskgateConfig, env: NodeJ
       const last = push.changesets.at(-1)!.node;
       const id = gate?.txn ?? `reconcile:${createHash('sha256').update(heads.join('\n')).digest('hex').slice(0, 16)}`;
       const batch = buildBatch(config, plans, { id, node: first, nodeLast: last }, actor, 'reconcile', now());
+      onProgress(`enqueueing ${batch.jobs.length} jobs for ${heads.length} head${heads.length === 1 ? '' : 's'}`);
       ({ created, existing } = store.enqueue(batch));
       await appendAudit(config.audit.path, 'jobs.enqueued', { repo, push: id, heads, created, existing, reconciled: true, pusher: actor.sub, channel: actor.via }, now);
     }
+    onProgress('minting queued tokens');
     const minted = await mintQueuedTokens(store, config, now);
     return { drained, plans, created, existing, minted, actor };
   } finally {

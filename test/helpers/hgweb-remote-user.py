@@ -1,6 +1,7 @@
 # A tiny authenticating proxy in front of hgweb: every request needs HTTP Basic credentials
 # (any password), and the user name reaches hgweb as REMOTE_USER, as behind an OIDC or LDAP proxy.
-# usage: python3 hgweb-remote-user.py REPO  (prints the port it listens on)
+# usage: python3 hgweb-remote-user.py REPO|APP.wsgi  (prints the port it listens on); an APP.wsgi
+# file is loaded as Apache's mod_wsgi would, and its `application` served.
 import base64
 import sys
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -8,7 +9,13 @@ from socketserver import ThreadingMixIn
 
 from mercurial.hgweb import hgweb
 
-app = hgweb(sys.argv[1].encode())
+if sys.argv[1].endswith('.wsgi'):
+    scope = {'__file__': sys.argv[1]}
+    with open(sys.argv[1]) as f:
+        exec(compile(f.read(), sys.argv[1], 'exec'), scope)
+    app = scope['application']
+else:
+    app = hgweb(sys.argv[1].encode())
 
 
 def proxy(environ, start_response):

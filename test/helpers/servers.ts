@@ -36,7 +36,7 @@ export async function hgServe(repo: string): Promise<string> {
   return m[1]!.replace('localhost', '127.0.0.1');
 }
 
-/** hgweb behind a WSGI wrapper that authenticates and sets REMOTE_USER. Returns host:port. */
+/** hgweb (a repository, or an application in a .wsgi file) behind a WSGI wrapper that authenticates and sets REMOTE_USER. Returns host:port. */
 export async function hgwebWithRemoteUser(repo: string): Promise<string> {
   // Debian's hg runs on the system python3, which is where its modules are
   const proc = execa('/usr/bin/python3', [join(HELPERS, 'hgweb-remote-user.py'), repo], { env: baseEnv(), extendEnv: false, reject: false });
