@@ -17,7 +17,7 @@ export async function workerOverhead(dir: string, count: number): Promise<number
   const now = new Date();
   const tasks = Array.from({ length: count }, (_, i) => ({ task: `t${i}`, definition: { run: 'true' }, requires: [], reasons: [], filesMatched: 0 }));
   const jobs = buildHeadJobs({ repo: 'bench/overhead', node: 'f'.repeat(40), branch: 'default', tasks, push: { id: 'bench', node: 'f'.repeat(40), nodeLast: 'f'.repeat(40) }, actor: { sub: 'bench', via: 'local', groups: [] }, now });
-  store.enqueue({ push: { id: 'bench', repo: 'bench/overhead', node: 'f'.repeat(40), nodeLast: 'f'.repeat(40), heads: ['f'.repeat(40)], actor: { sub: 'bench', via: 'local', groups: [] }, source: 'hook', createdAt: now.toISOString() }, jobs });
+  await store.enqueue({ push: { id: 'bench', repo: 'bench/overhead', node: 'f'.repeat(40), nodeLast: 'f'.repeat(40), heads: ['f'.repeat(40)], actor: { sub: 'bench', via: 'local', groups: [] }, source: 'hook', createdAt: now.toISOString() }, jobs });
   const service = await JobService.create(config, store);
   await service.housekeeping();
   const start = process.hrtime.bigint();
@@ -27,6 +27,6 @@ export async function workerOverhead(dir: string, count: number): Promise<number
     await service.complete('bench-worker', claimed.token, { exitCode: 0 });
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  store.close();
+  await store.close();
   return ms / count;
 }

@@ -69,9 +69,7 @@ export async function appendAudit(path: string, event: AuditEvent, data: Record<
   return withFileLock(`${path}.lock`, () => {
     try {
       const last = lastLine(path);
-      const previous = last ? (JSON.parse(last) as AuditRecord) : null;
-      const body: Omit<AuditRecord, 'hash'> = { seq: (previous?.seq ?? 0) + 1, ts: now().toISOString(), event, data, prev: previous?.hash ?? GENESIS };
-      const record: AuditRecord = { ...body, hash: recordHash(body) };
+      const record = nextRecord(last ? (JSON.parse(last) as AuditRecord) : null, event, data, now);
       const fd = openSync(path, 'a', 0o640);
       try {
         writeSync(fd, `${JSON.stringify(record)}\n`);
@@ -106,9 +104,23 @@ export function verifyAudit(path: string): AuditCheck {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, records: 0, problems: [] };
     throw new TaskgateError('ERR_AUDIT_BROKEN', `cannot read the audit log ${path}`, 'check its permissions');
   }
-  const problems: string[] = [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
+  let head: { seq: number; hash: string } | null = null;
+  try {
+    head = JSON.parse(readFileSync(headPath(path), 'utf8')) as { seq: number; hash: string };
+  } catch {
+    head = null;
+  }
+  return checkChain(lines, head, `the chain head ${headPath(path)}`);
+}
+
+/**
+ * The checks of `audit verify` on records in order (lines of the file, or rows of a store):
+ * every edit, deletion, reordering or cut-off tail shows as a problem naming its line.
+ */
+export function checkChain(lines: string[], head: { seq: number; hash: string } | null, headName: string): AuditCheck {
+  const problems: string[] = [];
   let prev = GENESIS;
   let seq = 0;
   lines.forEach((line, i) => {
@@ -127,13 +139,16 @@ export function verifyAudit(path: string): AuditCheck {
     prev = hash;
     seq = rec.seq;
   });
-  try {
-    const head = JSON.parse(readFileSync(headPath(path), 'utf8')) as { seq: number; hash: string };
+  if (head) {
     if (head.seq !== seq || head.hash !== prev) {
       problems.push(`end of log: the last record is seq ${seq}, but the chain head says seq ${head.seq} (the tail was cut off or replaced)`);
     }
-  } catch {
-    if (lines.length > 0) problems.push(`end of log: the chain head ${headPath(path)} is missing`);
-  }
+  } else if (lines.length > 0) problems.push(`end of log: ${headName} is missing`);
   return { ok: problems.length === 0, records: lines.length, problems };
+}
+
+/** The next record after `previous` (null: the first). */
+export function nextRecord(previous: { seq: number; hash: string } | null, event: AuditEvent, data: Record<string, unknown>, now: () => Date): AuditRecord {
+  const body: Omit<AuditRecord, 'hash'> = { seq: (previous?.seq ?? 0) + 1, ts: now().toISOString(), event, data, prev: previous?.hash ?? GENESIS };
+  return { ...body, hash: recordHash(body) };
 }

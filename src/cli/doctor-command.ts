@@ -8,6 +8,7 @@ import { findRepoRoot } from '../hg/find-root.js';
 import { hgHooks, hgVersion } from '../hg/hg-info.js';
 import { readChangesets } from '../hg/read-push.js';
 import { openStore } from '../store/open-store.js';
+import { safeUrl } from '../store/safe-url.js';
 import { readKeyFile } from '../tokens/key-store.js';
 import { pendingOutbox } from '../trigger/outbox.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
@@ -101,9 +102,9 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
     }
     let store = null;
     try {
-      store = openStore(config);
-      store.listJobs({ limit: 1 });
-      add({ name: 'store', status: 'ok', detail: `${config.store.backend} ${config.store.path ?? config.store.url ?? ''}` });
+      store = await openStore(config);
+      await store.listJobs({ limit: 1 });
+      add({ name: 'store', status: 'ok', detail: config.store.backend === 'postgres' ? `postgres ${safeUrl(config.store.url ?? '')}` : `sqlite ${config.store.path ?? ''}` });
     } catch (error) {
       const e = toTaskgateError(error);
       add({ name: 'store', status: 'fail', detail: e.message, hint: e.hint });
@@ -127,7 +128,7 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
     if (store && config.repo.id) {
       const tmp = mkdtempSync(join(tmpdir(), 'taskgate-doctor-'));
       try {
-        writeFileSync(join(tmp, 'processed'), store.processedHeads(config.repo.id).join('\n'));
+        writeFileSync(join(tmp, 'processed'), (await store.processedHeads(config.repo.id)).join('\n'));
         const missed = await readChangesets(root, 'all()', { excludeAncestorsOf: join(tmp, 'processed') }, io.env);
         add(missed.changesets.length === 0 ? { name: 'unprocessed pushes', status: 'ok', detail: 'none' }
           : { name: 'unprocessed pushes', status: 'warn', detail: `${missed.changesets.length} changesets no processed push covers`, hint: 'run `taskgate reconcile`' });
@@ -137,7 +138,7 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
         rmSync(tmp, { recursive: true, force: true });
       }
     }
-    store?.close();
+    await store?.close();
     if (!config.worker.runAs) add({ name: 'worker account', status: 'warn', detail: 'worker.runAs is not set: tasks run as the worker\'s own account', hint: 'run workers as an unprivileged account that cannot read .hg/ or the key' });
   }
 

@@ -64,18 +64,18 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
     done.push(`created signing key ${key.kid} in ${config.tokens.keys} (mode 0600)`);
   }
   // the history before taskgate is not a push to run: mark today's heads processed
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
-    if (config.repo.id && store.processedHeads(config.repo.id).length === 0) {
+    if (config.repo.id && (await store.processedHeads(config.repo.id)).length === 0) {
       const heads = (await readChangesets(root, 'head()', {}, io.env)).changesets.map((c) => c.node);
       if (heads.length > 0) {
         const at = io.now().toISOString();
-        store.enqueue({ push: { id: `install:${at}`, repo: config.repo.id, node: heads[0]!, nodeLast: heads.at(-1)!, heads, actor: { sub: null, via: 'local', groups: [] }, source: 'install', createdAt: at }, jobs: [] });
+        await store.enqueue({ push: { id: `install:${at}`, repo: config.repo.id, node: heads[0]!, nodeLast: heads.at(-1)!, heads, actor: { sub: null, via: 'local', groups: [] }, source: 'install', createdAt: at }, jobs: [] });
         done.push(`marked ${heads.length} existing head${heads.length === 1 ? '' : 's'} as processed (history before taskgate queues nothing)`);
       }
     }
   } finally {
-    store.close();
+    await store.close();
   }
   if (values.json) io.out(`${JSON.stringify({ root, done })}\n`);
   else {

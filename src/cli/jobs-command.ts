@@ -23,11 +23,11 @@ function publicJob(job: StoredJob, withToken: boolean): Record<string, unknown> 
 export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCliArgs('jobs', args, { ...REPO_OPTIONS, status: { type: 'string' }, rev: { type: 'string' }, limit: { type: 'string' } }, JOBS_USAGE);
   const { config } = repoConfig(values, io);
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     const sub = positionals[0] ?? 'list';
     if (sub === 'list') {
-      const jobs = store.listJobs({ ...(config.repo.id ? { repo: config.repo.id } : {}), ...(values.status ? { status: values.status as JobStatus } : {}),
+      const jobs = await store.listJobs({ ...(config.repo.id ? { repo: config.repo.id } : {}), ...(values.status ? { status: values.status as JobStatus } : {}),
         ...(values.rev ? { rev: values.rev } : {}), limit: Number(values.limit ?? 1000) });
       if (values.json) io.out(`${JSON.stringify(jobs.map((j) => publicJob(j, false)))}\n`);
       else for (const j of jobs) io.out(`${j.id}  ${paint(io)(STATUS_TONE[j.status] ?? 'dim', j.status.padEnd(9))}  ${j.rev.slice(0, 12)}  ${printable(j.branch)}  ${j.task}\n`);
@@ -36,7 +36,7 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
     if (sub === 'show') {
       const id = positionals[1];
       if (!id) throw new TaskgateError('ERR_USAGE', 'taskgate jobs show: give a job id', `usage: ${JOBS_USAGE}`);
-      const job = store.getJob(id) ?? store.listJobs({ idPrefix: id, limit: 1 })[0] ?? null;
+      const job = (await store.getJob(id)) ?? (await store.listJobs({ idPrefix: id, limit: 1 }))[0] ?? null;
       if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${id}`, 'list the jobs with `taskgate jobs list`');
       if (values.json) {
         io.out(`${JSON.stringify(publicJob(job, true))}\n`);
@@ -53,10 +53,10 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
     if (sub === 'retry' || sub === 'cancel') {
       const id = positionals[1];
       if (!id) throw new TaskgateError('ERR_USAGE', `taskgate jobs ${sub}: give a job id`, `usage: ${JOBS_USAGE}`);
-      const job = store.getJob(id) ?? store.listJobs({ idPrefix: id, limit: 1 })[0] ?? null;
+      const job = (await store.getJob(id)) ?? (await store.listJobs({ idPrefix: id, limit: 1 }))[0] ?? null;
       if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${id}`, 'list the jobs with `taskgate jobs list`');
       const at = Math.floor(io.now().getTime() / 1000);
-      const changed = sub === 'retry' ? store.retryJob(job.id, at) : store.cancelJob(job.id, at);
+      const changed = sub === 'retry' ? await store.retryJob(job.id, at) : await store.cancelJob(job.id, at);
       if (changed.length === 0) {
         throw new TaskgateError('ERR_USAGE', `job ${job.id} is ${job.status}: it cannot be ${sub === 'retry' ? 'retried' : 'cancelled'}`,
           sub === 'retry' ? 'retry a failed, upstream_failed, cancelled or expired job' : 'only a job that has not ended can be cancelled');
@@ -69,6 +69,6 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
     }
     throw new TaskgateError('ERR_USAGE', `taskgate jobs: unknown subcommand ${sub}`, `usage: ${JOBS_USAGE}`);
   } finally {
-    store.close();
+    await store.close();
   }
 }

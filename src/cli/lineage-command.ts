@@ -15,9 +15,9 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
   const ref = positionals[0];
   if (!ref) throw new TaskgateError('ERR_USAGE', 'taskgate lineage: give a job id, a node or a push id', `usage: ${LINEAGE_USAGE}`);
   const { root, config } = repoConfig(values, io);
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
-    const jobs = resolveJobs(store, ref, config.repo.id);
+    const jobs = await resolveJobs(store, ref, config.repo.id);
     if (jobs.length === 0) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list the jobs with `taskgate jobs list`');
     const lineages = [];
     for (const job of jobs) lineages.push(await lineageOf(job, store, config, root, io.env));
@@ -40,6 +40,6 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
     }
     return CLI_EXIT.ok;
   } finally {
-    store.close();
+    await store.close();
   }
 }

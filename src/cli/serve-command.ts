@@ -10,7 +10,7 @@ export const SERVE_USAGE = 'taskgate serve [-R REPO] [--host 127.0.0.1] [--port 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCliArgs('serve', args, { ...REPO_OPTIONS, host: { type: 'string' }, port: { type: 'string' } }, SERVE_USAGE);
   const { root, config } = repoConfig(values, io);
-  const store = openStore(config);
+  const store = await openStore(config);
   let base = '';
   const app = await createServer({ config, store, root, baseUrl: () => base, now: io.now });
   const address = await app.listen({ host: values.host ?? '127.0.0.1', port: Number(values.port ?? '8470') });
@@ -21,6 +21,6 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     process.once('SIGINT', () => done());
   });
   await app.close();
-  store.close();
+  await store.close();
   return CLI_EXIT.ok;
 }

@@ -36,14 +36,14 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
       return CLI_EXIT.ok;
     }
     const { root, config } = repoConfig(values, io);
-    const store = openStore(config);
+    const store = await openStore(config);
     try {
       const backend = new LocalBackend(await JobService.create(config, store, io.now));
       const { ran } = await runWorker({ root, config, backend, concurrency, once: values.once ?? false, ...(values.name ? { name: values.name } : {}), log, signal: stop.signal });
       io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
       return CLI_EXIT.ok;
     } finally {
-      store.close();
+      await store.close();
     }
   } finally {
     process.off('SIGTERM', onSignal);

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   ERR_TOKEN_INVALID: 'a token was refused',
   ERR_STORE_UNAVAILABLE: 'the job store cannot be reached or written',
   ERR_STORE_CORRUPT: 'the job store is damaged',
+  ERR_STORE_SCHEMA: 'the job store schema does not match this taskgate',
   ERR_STORE_BACKEND: 'the configured job store backend is not available',
   ERR_JOB_NOT_FOUND: 'no such job',
   ERR_OUTBOX: 'the outbox cannot be written or read',

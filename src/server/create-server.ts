@@ -71,6 +71,16 @@ export async function createServer(options: { config: TaskgateConfig; store: Job
   }));
   app.get('/v1/policy', async () => ({ repo: config.repo, gate: { sources: config.gate.sources, bypass: { marker: config.gate.bypass?.marker } }, policy: config.policy, manifest: config.manifest }));
 
+  // a worker's long poll: answered when the store says work may be ready (NOTIFY), or after ms (at most 25 s)
+  app.get('/v1/wait', async (req, reply) => {
+    const ms = Math.min(25_000, Math.max(0, Number((req.query as { ms?: string }).ms ?? 0) || 0));
+    const gone = new AbortController();
+    // the worker hung up (it stopped): stop waiting for it
+    reply.raw.once('close', () => gone.abort());
+    await store.waitForWork(ms, gone.signal);
+    return { ok: true };
+  });
+
   app.post('/v1/claim', { schema: { body: assertionBody } }, async (req) => {
     const worker = await authenticate(req.body as { client_assertion: string });
     return { claimed: await service.claim(worker) };
@@ -93,23 +103,23 @@ export async function createServer(options: { config: TaskgateConfig; store: Job
 
   app.get('/v1/jobs', async (req) => {
     const q = req.query as { open?: string; status?: string };
-    if (q.open) return { open: service.open() };
-    return { jobs: store.listJobs({ ...(config.repo.id ? { repo: config.repo.id } : {}), ...(q.status ? { status: q.status as StoredJob['status'] } : {}) }).map(publicJob) };
+    if (q.open) return { open: await service.open() };
+    return { jobs: (await store.listJobs({ ...(config.repo.id ? { repo: config.repo.id } : {}), ...(q.status ? { status: q.status as StoredJob['status'] } : {}) })).map(publicJob) };
   });
   app.get('/v1/jobs/:id', async (req) => {
-    const job = store.getJob((req.params as { id: string }).id);
+    const job = await store.getJob((req.params as { id: string }).id);
     if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${(req.params as { id: string }).id}`, 'list jobs with GET /v1/jobs');
     return { job: publicJob(job) };
   });
   app.get('/v1/pushes/:id', async (req) => {
     const id = (req.params as { id: string }).id;
-    const push = store.getPush(id);
+    const push = await store.getPush(id);
     if (!push) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no push ${id}`, 'push ids are the hooks\' HG_TXNID');
-    return { push, jobs: store.listJobs({ pushId: id }).map(publicJob) };
+    return { push, jobs: (await store.listJobs({ pushId: id })).map(publicJob) };
   });
   app.get('/v1/lineage/:ref', async (req) => {
     const ref = (req.params as { ref: string }).ref;
-    const jobs = resolveJobs(store, ref, config.repo.id);
+    const jobs = await resolveJobs(store, ref, config.repo.id);
     if (jobs.length === 0) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list jobs with GET /v1/jobs');
     return { lineage: await Promise.all(jobs.map((j) => lineageOf(j, store, config, root))) };
   });

@@ -1,4 +1,4 @@
-import { appendAudit } from '../audit/audit-log.js';
+import type { AuditEvent } from '../audit/audit-log.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { durationSeconds } from '../config/duration.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
@@ -7,6 +7,7 @@ import type { JobRecord } from '../jobs/job-types.js';
 import type { Transition } from '../jobs/state-machine.js';
 import type { ExchangeResult, JobStore, StoredJob } from '../store/store-types.js';
 import { verifyJobToken } from '../tokens/verify-token.js';
+import { jobAuditTrail } from '../trigger/audit-trail.js';
 import { mintQueuedTokens } from '../trigger/mint-queued-tokens.js';
 import { TokenMinter } from '../worker/token-minter.js';
 
@@ -51,21 +52,24 @@ export class JobService {
     return Math.floor(this.now().getTime() / 1000);
   }
 
-  private audit(event: Parameters<typeof appendAudit>[1], data: Record<string, unknown>) {
-    return appendAudit(this.config.audit.path, event, data, this.now);
+  private audit(event: AuditEvent, data: Record<string, unknown>) {
+    return jobAuditTrail(this.config, this.store).append(event, data, this.now);
   }
 
   /** Queued tokens that ran out expire their jobs; leases that ran out put their jobs back; ready jobs without a token get one. */
   async housekeeping(): Promise<void> {
-    this.store.expireQueuedTokens(this.secs());
-    this.store.expireLeases(this.secs());
+    await this.store.expireQueuedTokens(this.secs());
+    await this.store.expireLeases(this.secs());
     await mintQueuedTokens(this.store, this.config, this.now);
   }
 
   /** Whether any job still waits or runs. */
-  open(): boolean {
+  async open(): Promise<boolean> {
     const repo = this.config.repo.id ? { repo: this.config.repo.id } : {};
-    return (['pending', 'ready', 'running'] as const).some((status) => this.store.listJobs({ ...repo, status, limit: 1 }).length > 0);
+    for (const status of ['pending', 'ready', 'running'] as const) {
+      if ((await this.store.listJobs({ ...repo, status, limit: 1 })).length > 0) return true;
+    }
+    return false;
   }
 
   private async refused(result: Extract<ExchangeResult, { ok: false }>, job: string, jti: string, worker: string, transition: Transition): Promise<never> {
@@ -78,7 +82,7 @@ export class JobService {
   async claim(worker: string): Promise<Claimed | null> {
     await this.housekeeping();
     for (;;) {
-      const job = this.store.reserveNext(worker, this.secs(), 30);
+      const job = await this.store.reserveNext(worker, this.secs(), 30);
       if (!job) return null;
       const claimed = await this.claimJob(worker, job);
       if (claimed) return claimed;
@@ -91,13 +95,13 @@ export class JobService {
     const spec = specDigest(job.repo, job.rev, job.task, job.definition);
     if (!verified || verified.claims['spec'] !== spec || job.spec !== spec || verified.claims['job'] !== job.id) {
       // a row altered in the store, or a token that is not ours: never run it
-      this.store.cancelJob(job.id, this.secs());
+      await this.store.cancelJob(job.id, this.secs());
       await this.audit('job.failed', { job: job.id, task: job.task, worker, reason: verified ? 'spec_mismatch' : 'queued token refused', status: 'cancelled' });
       return null;
     }
     const prev = verified.claims.jti!;
     const running = await this.minter.running(job, worker, prev, this.now(), this.runningLife);
-    const r = this.store.exchange({ jobId: job.id, jti: prev, worker, transition: 'claim', now: this.secs(), issued: running, leaseSeconds: this.leaseSeconds });
+    const r = await this.store.exchange({ jobId: job.id, jti: prev, worker, transition: 'claim', now: this.secs(), issued: running, leaseSeconds: this.leaseSeconds });
     if (!r.ok) {
       if (r.reason === 'replay') await this.audit('token.replay', { job: job.id, jti: prev, worker, transition: 'claim' });
       return null;
@@ -111,7 +115,7 @@ export class JobService {
     const v = await verifyJobToken(token, this.minter.jwks, { issuer: this.config.tokens.issuer, audience: this.config.tokens.audience, kinds: ['running'], now: this.now() });
     const act = v.claims['act'] as { sub?: string } | undefined;
     if (act?.sub !== worker) throw new TaskgateError('ERR_TOKEN_INVALID', `the running token belongs to ${String(act?.sub)}, not ${worker}`, 'only the worker that claimed a job may present its token');
-    const job = this.store.getJob(String(v.claims['job']));
+    const job = await this.store.getJob(String(v.claims['job']));
     if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${String(v.claims['job'])}`, 'claim another job');
     return { job, jti: v.claims.jti! };
   }
@@ -120,7 +124,7 @@ export class JobService {
   async heartbeat(worker: string, token: string): Promise<string> {
     const { job, jti } = await this.presented(worker, token);
     const next = await this.minter.running(job, worker, jti, this.now(), this.runningLife);
-    const r = this.store.exchange({ jobId: job.id, jti, worker, transition: 'heartbeat', now: this.secs(), issued: next, leaseSeconds: this.leaseSeconds });
+    const r = await this.store.exchange({ jobId: job.id, jti, worker, transition: 'heartbeat', now: this.secs(), issued: next, leaseSeconds: this.leaseSeconds });
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'heartbeat');
     return r.issued!.token;
   }
@@ -129,7 +133,7 @@ export class JobService {
   async complete(worker: string, token: string, outcome: Outcome = {}): Promise<{ receipt: string; released: string[] }> {
     const { job, jti } = await this.presented(worker, token);
     const receipt = await this.minter.done(job, worker, jti, this.now());
-    const r = this.store.exchange({ jobId: job.id, jti, worker, transition: 'complete', now: this.secs(), issued: receipt, leaseSeconds: this.leaseSeconds,
+    const r = await this.store.exchange({ jobId: job.id, jti, worker, transition: 'complete', now: this.secs(), issued: receipt, leaseSeconds: this.leaseSeconds,
       outcome: { exitCode: outcome.exitCode ?? 0, log: outcome.log ?? null } });
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'complete');
     if (!r.retry) {
@@ -142,7 +146,7 @@ export class JobService {
   /** Failure: a retry with backoff while `retries` allow, else failed and the dependents upstream_failed. */
   async fail(worker: string, token: string, outcome: Outcome = {}): Promise<{ status: string; upstreamFailed: string[] }> {
     const { job, jti } = await this.presented(worker, token);
-    const r = this.store.exchange({ jobId: job.id, jti, worker, transition: 'fail', now: this.secs(), issued: null, leaseSeconds: this.leaseSeconds, outcome });
+    const r = await this.store.exchange({ jobId: job.id, jti, worker, transition: 'fail', now: this.secs(), issued: null, leaseSeconds: this.leaseSeconds, outcome });
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'fail');
     if (!r.retry) {
       await this.audit('job.failed', { job: job.id, task: job.task, worker, attempt: r.job.attempts, reason: outcome.reason ?? 'task failed', status: r.job.status, upstreamFailed: r.upstreamFailed });

@@ -39,13 +39,13 @@ function verdictOf(auditPath: string, txn: string): { verdict: string; at: strin
 }
 
 /** Jobs named by a job id (or a prefix of one), a head node (or a prefix of one) or a push id. */
-export function resolveJobs(store: JobStore, ref: string, repo?: string): StoredJob[] {
-  const byId = store.getJob(ref);
+export async function resolveJobs(store: JobStore, ref: string, repo?: string): Promise<StoredJob[]> {
+  const byId = await store.getJob(ref);
   if (byId) return [byId];
   const scope = { ...(repo ? { repo } : {}), limit: 100_000 };
-  const byPush = store.listJobs({ ...scope, pushId: ref });
+  const byPush = await store.listJobs({ ...scope, pushId: ref });
   if (byPush.length > 0 || !/^[0-9a-f]{6,40}$/.test(ref)) return byPush;
-  const byRev = store.listJobs({ ...scope, rev: ref });
+  const byRev = await store.listJobs({ ...scope, rev: ref });
   return byRev.length > 0 ? byRev : store.listJobs({ ...scope, idPrefix: ref });
 }
 
@@ -54,7 +54,7 @@ export function resolveJobs(store: JobStore, ref: string, repo?: string): Stored
  * and globs that matched -> the task -> its upstream jobs -> attempts and the jti chain.
  */
 export async function lineageOf(job: StoredJob, store: JobStore, config: TaskgateConfig, root: string, env?: NodeJS.ProcessEnv): Promise<JobLineage> {
-  const push: PushRecord | null = store.getPush(job.push.id);
+  const push: PushRecord | null = await store.getPush(job.push.id);
   const verdict = verdictOf(config.audit.path, job.push.id);
   let changesets: JobLineage['changesets'] = [];
   try {
@@ -69,11 +69,11 @@ export async function lineageOf(job: StoredJob, store: JobStore, config: Taskgat
     changesets,
     reasons: job.reasons,
     filesMatched: job.filesMatched,
-    upstream: job.requires.map((id) => {
-      const u = store.getJob(id);
+    upstream: await Promise.all(job.requires.map(async (id) => {
+      const u = await store.getJob(id);
       return { id, task: u?.task ?? '?', status: u?.status ?? 'missing' };
-    }),
-    attempts: store.attemptsOf(job.id),
-    tokens: store.tokensOf(job.id).map((t) => ({ jti: t.jti, kind: t.kind, state: t.state, prev: t.prev, worker: t.worker, createdAt: t.createdAt, transition: t.transition })),
+    })),
+    attempts: await store.attemptsOf(job.id),
+    tokens: (await store.tokensOf(job.id)).map((t) => ({ jti: t.jti, kind: t.kind, state: t.state, prev: t.prev, worker: t.worker, createdAt: t.createdAt, transition: t.transition })),
   };
 }

@@ -1,3 +1,4 @@
+import type { AuditStorage } from '../audit/audit-chain.js';
 import type { JobActor, JobRecord, JobStatus } from '../jobs/job-types.js';
 import type { Transition } from '../jobs/state-machine.js';
 
@@ -103,37 +104,41 @@ export interface JobFilter {
 export interface JobStore {
   readonly backend: 'sqlite' | 'postgres';
   /** One transaction per push; jobs that already exist (same deterministic id) are left as they are. */
-  enqueue(batch: EnqueueBatch): EnqueueResult;
+  enqueue(batch: EnqueueBatch): Promise<EnqueueResult>;
   /** Ready jobs that have no queued token yet (minted after enqueue, or repaired by reconcile). */
-  jobsNeedingToken(repo?: string): StoredJob[];
+  jobsNeedingToken(repo?: string): Promise<StoredJob[]>;
   /** Records queued tokens in one transaction, each only if its job is still ready and has none; returns the job ids that took one. */
-  setQueuedTokens(tokens: Array<{ jobId: string; jti: string; token: string; exp: number }>): string[];
-  getJob(id: string): StoredJob | null;
-  listJobs(filter?: JobFilter): StoredJob[];
+  setQueuedTokens(tokens: Array<{ jobId: string; jti: string; token: string; exp: number }>): Promise<string[]>;
+  getJob(id: string): Promise<StoredJob | null>;
+  listJobs(filter?: JobFilter): Promise<StoredJob[]>;
   /** Every head node already processed for a repository: the high-water mark. */
-  processedHeads(repo: string): string[];
-  getPush(id: string): PushRecord | null;
+  processedHeads(repo: string): Promise<string[]>;
+  getPush(id: string): Promise<PushRecord | null>;
   /** One token exchange (DESIGN §8), in one transaction with the dependents it releases. */
-  exchange(request: ExchangeRequest): ExchangeResult;
+  exchange(request: ExchangeRequest): Promise<ExchangeResult>;
   /** Running jobs whose lease ran out go back to ready; their tokens die. Returns their ids. */
-  expireLeases(now: number): string[];
+  expireLeases(now: number): Promise<string[]>;
   /** Ready jobs whose queued token ran out become `expired` (an admin's `jobs retry` mints a new one). Returns their ids. */
-  expireQueuedTokens(now: number): string[];
+  expireQueuedTokens(now: number): Promise<string[]>;
   /** Ready jobs with a queued token and no backoff left, oldest first. */
-  nextReady(now: number, limit: number): StoredJob[];
+  nextReady(now: number, limit: number): Promise<StoredJob[]>;
   /**
-   * Reserves the oldest such job for one worker for `seconds` (under BEGIN IMMEDIATE), so that
+   * Reserves the oldest such job for one worker for `seconds` (BEGIN IMMEDIATE; FOR UPDATE SKIP LOCKED), so that
    * competing workers never present the same queued token: a second presentation is a replay.
    */
-  reserveNext(worker: string, now: number, seconds: number): StoredJob | null;
+  reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null>;
   /** The done receipts of these jobs: the `upstream` of the tokens they release. */
-  doneReceipts(jobIds: string[]): Array<{ job: string; jti: string }>;
+  doneReceipts(jobIds: string[]): Promise<Array<{ job: string; jti: string }>>;
   /** Admin: a failed, upstream_failed, cancelled or expired job (and its upstream_failed dependents) back to ready or pending, with fresh tokens. */
-  retryJob(id: string, now: number): string[];
+  retryJob(id: string, now: number): Promise<string[]>;
   /** Admin: cancel a job that has not ended; its dependents become upstream_failed. */
-  cancelJob(id: string, now: number): string[];
-  tokensOf(jobId: string): TokenRow[];
-  attemptsOf(jobId: string): AttemptRow[];
-  jobsOfHead(repo: string, rev: string): StoredJob[];
-  close(): void;
+  cancelJob(id: string, now: number): Promise<string[]>;
+  tokensOf(jobId: string): Promise<TokenRow[]>;
+  attemptsOf(jobId: string): Promise<AttemptRow[]>;
+  jobsOfHead(repo: string, rev: string): Promise<StoredJob[]>;
+  /** Resolves when work may have become ready (PostgreSQL NOTIFY), or after `ms`, or when `signal` aborts. */
+  waitForWork(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Where the audit chain is kept in the database (postgres); null where the chain is the audit file (sqlite). */
+  readonly auditStorage: AuditStorage | null;
+  close(): Promise<void>;
 }

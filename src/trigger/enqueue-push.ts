@@ -52,14 +52,14 @@ export async function commitBatch(root: string, config: TaskgateConfig, batch: E
   let store: JobStore | null = null;
   const out: CommitResult = { result: null, outbox: null, storeError: null, minted: [], tokenError: null, drained: 0 };
   try {
-    store = openStore(config);
-    out.drained = drainOutbox(root, store).length;
-    out.result = store.enqueue(batch);
+    store = await openStore(config);
+    out.drained = (await drainOutbox(root, store)).length;
+    out.result = await store.enqueue(batch);
   } catch (error) {
     if (!isStoreError(error)) throw error;
     out.storeError = error;
     out.outbox = writeOutbox(root, batch);
-    store?.close();
+    await store?.close();
     return out;
   }
   try {
@@ -68,7 +68,7 @@ export async function commitBatch(root: string, config: TaskgateConfig, batch: E
     if (!isTaskgateError(error)) throw error;
     out.tokenError = error;
   } finally {
-    store.close();
+    await store.close();
   }
   return out;
 }

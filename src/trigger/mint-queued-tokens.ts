@@ -17,7 +17,7 @@ export interface Minted {
  * its token only when it becomes ready). Safe to repeat: the store takes a token only once.
  */
 export async function mintQueuedTokens(store: JobStore, config: TaskgateConfig, now: () => Date = () => new Date()): Promise<Minted[]> {
-  const jobs = store.jobsNeedingToken(config.repo.id);
+  const jobs = await store.jobsNeedingToken(config.repo.id);
   if (jobs.length === 0) return [];
   const key = activeKey(readKeyFile(config.tokens.keys));
   const cryptoKey = await importSigningKey(key);
@@ -31,9 +31,9 @@ export async function mintQueuedTokens(store: JobStore, config: TaskgateConfig, 
       push: { id: job.push.id, node: job.push.node, node_last: job.push.nodeLast },
       actor: { sub: job.actor.sub, via: job.actor.via, groups: job.actor.groups },
       scope: TOKEN_SCOPE.queued,
-      upstream: store.doneReceipts(job.requires),
+      upstream: await store.doneReceipts(job.requires),
     }, key, { issuer: config.tokens.issuer, audience: config.tokens.audience, ttlSeconds, now: at, cryptoKey }),
   })));
-  const took = new Set(store.setQueuedTokens(signed.map(({ job, signed: s }) => ({ jobId: job.id, ...s }))));
+  const took = new Set(await store.setQueuedTokens(signed.map(({ job, signed: s }) => ({ jobId: job.id, ...s }))));
   return signed.filter(({ job }) => took.has(job.id)).map(({ job, signed: s }) => ({ job: job.id, task: job.task, jti: s.jti }));
 }

@@ -50,7 +50,7 @@ export function pendingOutbox(root: string): string[] {
 }
 
 /** Moves every outbox batch into the store (idempotent: job ids are deterministic); returns the batches drained. */
-export function drainOutbox(root: string, store: JobStore, onBatch?: (done: number, total: number) => void): EnqueueBatch[] {
+export async function drainOutbox(root: string, store: JobStore, onBatch?: (done: number, total: number) => void): Promise<EnqueueBatch[]> {
   const drained: EnqueueBatch[] = [];
   const files = pendingOutbox(root);
   for (const [i, file] of files.entries()) {
@@ -64,7 +64,7 @@ export function drainOutbox(root: string, store: JobStore, onBatch?: (done: numb
       renameSync(file, join(outboxDir(root), 'bad', file.split('/').pop()!));
       continue;
     }
-    store.enqueue({ ...batch, push: { ...batch.push, source: 'outbox' } });
+    await store.enqueue({ ...batch, push: { ...batch.push, source: 'outbox' } });
     rmSync(file, { force: true });
     drained.push(batch);
   }

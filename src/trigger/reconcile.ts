@@ -54,16 +54,16 @@ function gateRecordFor(auditPath: string, heads: string[]): { actor: JobActor; t
 export async function reconcile(root: string, config: TaskgateConfig, env: NodeJS.ProcessEnv, now: () => Date = () => new Date(),
   onProgress: (text: string) => void = () => {}): Promise<ReconcileResult> {
   const repo = repoId(config);
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
-    const drained = drainOutbox(root, store, (done, total) => onProgress(`draining the outbox: ${done}/${total} batches`)).length;
+    const drained = (await drainOutbox(root, store, (done, total) => onProgress(`draining the outbox: ${done}/${total} batches`))).length;
     let read = 0;
     const parser = new ReadParser(() => onProgress(`reading unprocessed changesets: ${++read}`));
     const tmp = mkdtempSync(join(tmpdir(), 'taskgate-reconcile-'));
     let push;
     try {
       const file = join(tmp, 'processed');
-      writeFileSync(file, store.processedHeads(repo).join('\n'));
+      writeFileSync(file, (await store.processedHeads(repo)).join('\n'));
       push = await readChangesets(root, 'all()', { headStatus: true, track: [config.manifest.path], excludeAncestorsOf: file }, env, parser);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
@@ -82,13 +82,13 @@ export async function reconcile(root: string, config: TaskgateConfig, env: NodeJ
       const id = gate?.txn ?? `reconcile:${createHash('sha256').update(heads.join('\n')).digest('hex').slice(0, 16)}`;
       const batch = buildBatch(config, plans, { id, node: first, nodeLast: last }, actor, 'reconcile', now());
       onProgress(`enqueueing ${batch.jobs.length} jobs for ${heads.length} head${heads.length === 1 ? '' : 's'}`);
-      ({ created, existing } = store.enqueue(batch));
+      ({ created, existing } = await store.enqueue(batch));
       await appendAudit(config.audit.path, 'jobs.enqueued', { repo, push: id, heads, created, existing, reconciled: true, pusher: actor.sub, channel: actor.via }, now);
     }
     onProgress('minting queued tokens');
     const minted = await mintQueuedTokens(store, config, now);
     return { drained, plans, created, existing, minted, actor };
   } finally {
-    store.close();
+    await store.close();
   }
 }

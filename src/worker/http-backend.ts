@@ -46,6 +46,16 @@ export class HttpBackend implements JobBackend {
     return this.call('/v1/fail', worker, { token, outcome });
   }
 
+  /** A long poll: the service answers when the store says work may be ready, or after `ms`. */
+  async idle(ms: number, signal?: AbortSignal): Promise<void> {
+    try {
+      await fetch(new URL(`/v1/wait?ms=${Math.floor(ms)}`, this.url), { ...(signal ? { signal } : {}) });
+    } catch {
+      // the service is away or we were stopped: a short pause, and the claim says more
+      await new Promise((r) => setTimeout(r, Math.min(ms, 1000)));
+    }
+  }
+
   async open(): Promise<boolean> {
     const r = await fetch(new URL('/v1/jobs?open=1', this.url));
     return ((await r.json()) as { open: boolean }).open;

@@ -9,4 +9,6 @@ export interface JobBackend {
   fail(worker: string, token: string, outcome: Outcome): Promise<unknown>;
   /** Whether any job still waits or runs (`--once` stops when none does). */
   open(): Promise<boolean>;
+  /** Waits, when no job was ready, until one may be (PostgreSQL NOTIFY through the store or the service), at most `ms`. */
+  idle(ms: number, signal?: AbortSignal): Promise<void>;
 }

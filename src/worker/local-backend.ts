@@ -21,6 +21,10 @@ export class LocalBackend implements JobBackend {
     return this.service.fail(worker, token, outcome);
   }
 
+  idle(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.service.store.waitForWork(ms, signal);
+  }
+
   async open(): Promise<boolean> {
     await this.service.housekeeping();
     return this.service.open();

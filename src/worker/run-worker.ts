@@ -21,7 +21,6 @@ export interface WorkerOptions {
   signal?: AbortSignal;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * `taskgate worker`: claims ready jobs in dependency order, runs each task in a fresh archive
@@ -92,7 +91,8 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
       const claimed = await backend.claim(worker);
       if (!claimed) {
         if (options.once && !(await backend.open())) return;
-        await sleep(200);
+        // woken by the store when work arrives (postgres), else this is a poll interval
+        await backend.idle(options.once ? 200 : 10_000, options.signal);
         continue;
       }
       await run(worker, claimed);

@@ -21,20 +21,20 @@ describe('queued token expiry (clock injected)', () => {
     const node = 'a'.repeat(40);
     const jobs = buildHeadJobs({ repo: 'x/y', node, branch: 'default', tasks: [{ task: 't', definition: { run: 'true' }, requires: [], reasons: [], filesMatched: 0 }],
       push: { id: 'p', node, nodeLast: node }, actor: { sub: 'bob', via: 'local', groups: [] }, now: clock });
-    store.enqueue({ push: { id: 'p', repo: 'x/y', node, nodeLast: node, heads: [node], actor: { sub: 'bob', via: 'local', groups: [] }, source: 'hook', createdAt: clock.toISOString() }, jobs });
+    await store.enqueue({ push: { id: 'p', repo: 'x/y', node, nodeLast: node, heads: [node], actor: { sub: 'bob', via: 'local', groups: [] }, source: 'hook', createdAt: clock.toISOString() }, jobs });
     const service = await JobService.create(config, store, now);
     await service.housekeeping();
-    const first = store.getJob(jobs[0]!.id)!;
+    const first = (await store.getJob(jobs[0]!.id))!;
     expect(first.status).toBe('ready');
     clock = new Date('2026-11-01T11:00:02Z');
     await service.housekeeping();
-    expect(store.getJob(first.id)).toMatchObject({ status: 'expired', token: null });
-    expect(store.tokensOf(first.id).map((t) => t.state)).toEqual(['dead']);
+    expect(await store.getJob(first.id)).toMatchObject({ status: 'expired', token: null });
+    expect((await store.tokensOf(first.id)).map((t) => t.state)).toEqual(['dead']);
     expect(await service.claim('w')).toBeNull();
-    expect(store.retryJob(first.id, Math.floor(clock.getTime() / 1000))).toEqual([first.id]);
+    expect(await store.retryJob(first.id, Math.floor(clock.getTime() / 1000))).toEqual([first.id]);
     await service.housekeeping();
     const claimed = await service.claim('w');
     expect(claimed?.job.id).toBe(first.id);
-    store.close();
+    await store.close();
   });
 });

@@ -119,7 +119,7 @@ describe('workers', () => {
     const service = await JobService.create(loadConfig({ root: s.central }), store);
     await expect(service.heartbeat('doomed', deadToken.token)).rejects.toThrow(`heartbeat of job ${job.id} refused: dead`);
     await expect(service.complete('doomed', deadToken.token)).rejects.toThrow('refused: dead');
-    store.close();
+    await store.close();
   });
 
   it('a replayed token is refused and recorded; the job stays refused until an admin retries it', async () => {
@@ -129,16 +129,16 @@ describe('workers', () => {
     const store = new SqliteStore(join(s.central, '.hg', 'taskgate', 'jobs.db'));
     const now = Math.floor(Date.now() / 1000);
     const running = (jti: string) => ({ jti, token: `running-${jti}`, exp: now + 600, kind: 'running' as const });
-    const first = store.exchange({ jobId: job.id, jti: job.tokenJti!, worker: 'honest', transition: 'claim', now, issued: running('r1'), leaseSeconds: 60 });
+    const first = await store.exchange({ jobId: job.id, jti: job.tokenJti!, worker: 'honest', transition: 'claim', now, issued: running('r1'), leaseSeconds: 60 });
     expect(first.ok).toBe(true);
     // the same worker repeating the same claim within 30 s gets the same answer, not a replay
-    const retry = store.exchange({ jobId: job.id, jti: job.tokenJti!, worker: 'honest', transition: 'claim', now: now + 1, issued: running('r-unused'), leaseSeconds: 60 });
+    const retry = await store.exchange({ jobId: job.id, jti: job.tokenJti!, worker: 'honest', transition: 'claim', now: now + 1, issued: running('r-unused'), leaseSeconds: 60 });
     expect(retry).toMatchObject({ ok: true, retry: true, issued: { jti: 'r1' } });
-    const replay = store.exchange({ jobId: job.id, jti: job.tokenJti!, worker: 'thief', transition: 'claim', now: now + 2, issued: running('r2'), leaseSeconds: 60 });
+    const replay = await store.exchange({ jobId: job.id, jti: job.tokenJti!, worker: 'thief', transition: 'claim', now: now + 2, issued: running('r2'), leaseSeconds: 60 });
     expect(replay).toMatchObject({ ok: false, reason: 'replay', job: { status: 'failed', reason: 'token_replay' } });
-    const honest = store.exchange({ jobId: job.id, jti: 'r1', worker: 'honest', transition: 'heartbeat', now: now + 3, issued: running('r3'), leaseSeconds: 60 });
+    const honest = await store.exchange({ jobId: job.id, jti: 'r1', worker: 'honest', transition: 'heartbeat', now: now + 3, issued: running('r3'), leaseSeconds: 60 });
     expect(honest).toMatchObject({ ok: false, reason: 'dead' });
-    store.close();
+    await store.close();
     expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['failed', 'upstream_failed']);
     const retried = await taskgate(s.central, ['jobs', 'retry', job.id]);
     expect(retried.exitCode, retried.stderr).toBe(0);

@@ -1,0 +1,80 @@
+import type { AuditStorage } from '../audit/audit-chain.js';
+import { TaskgateError } from '../errors/taskgate-error.js';
+import type { SqlDriver } from './sql-driver.js';
+import { SqlJobs } from './sql-store.js';
+import type {
+  AttemptRow, EnqueueBatch, EnqueueResult, ExchangeRequest, ExchangeResult, JobFilter, JobStore, PushRecord, StoredJob, TokenRow,
+} from './store-types.js';
+
+export interface SqlJobStoreParts {
+  backend: JobStore['backend'];
+  driver: SqlDriver;
+  /** Turns an engine's error into a TaskgateError that names the store and says what to do. */
+  describeError: (error: unknown) => TaskgateError;
+  auditStorage: AuditStorage | null;
+  waitForWork?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  onClose?: () => Promise<void>;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Both engines: one implementation of the interface over a driver, every engine error named. */
+export class SqlJobStore implements JobStore {
+  readonly backend: JobStore['backend'];
+  readonly auditStorage: AuditStorage | null;
+  private readonly jobs: SqlJobs;
+
+  constructor(private readonly parts: SqlJobStoreParts) {
+    this.backend = parts.backend;
+    this.auditStorage = parts.auditStorage;
+    this.jobs = new SqlJobs(parts.driver);
+  }
+
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof TaskgateError) throw error;
+      throw this.parts.describeError(error);
+    }
+  }
+
+  enqueue(batch: EnqueueBatch): Promise<EnqueueResult> { return this.guard(() => this.jobs.enqueue(batch)); }
+  jobsNeedingToken(repo?: string): Promise<StoredJob[]> { return this.guard(() => this.jobs.jobsNeedingToken(repo)); }
+  setQueuedTokens(tokens: Array<{ jobId: string; jti: string; token: string; exp: number }>): Promise<string[]> { return this.guard(() => this.jobs.setQueuedTokens(tokens)); }
+  getJob(id: string): Promise<StoredJob | null> { return this.guard(() => this.jobs.getJob(id)); }
+  listJobs(filter?: JobFilter): Promise<StoredJob[]> { return this.guard(() => this.jobs.listJobs(filter)); }
+  processedHeads(repo: string): Promise<string[]> { return this.guard(() => this.jobs.processedHeads(repo)); }
+  getPush(id: string): Promise<PushRecord | null> { return this.guard(() => this.jobs.getPush(id)); }
+  exchange(request: ExchangeRequest): Promise<ExchangeResult> { return this.guard(() => this.jobs.exchange(request)); }
+  expireLeases(now: number): Promise<string[]> { return this.guard(() => this.jobs.expireLeases(now)); }
+  expireQueuedTokens(now: number): Promise<string[]> { return this.guard(() => this.jobs.expireQueuedTokens(now)); }
+  nextReady(now: number, limit: number): Promise<StoredJob[]> { return this.guard(() => this.jobs.nextReady(now, limit)); }
+  reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null> { return this.guard(() => this.jobs.reserveNext(worker, now, seconds)); }
+  doneReceipts(jobIds: string[]): Promise<Array<{ job: string; jti: string }>> { return this.guard(() => this.jobs.doneReceipts(jobIds)); }
+  retryJob(id: string, now: number): Promise<string[]> { return this.guard(() => this.jobs.retryJob(id, now)); }
+  cancelJob(id: string, now: number): Promise<string[]> { return this.guard(() => this.jobs.cancelJob(id, now)); }
+  tokensOf(jobId: string): Promise<TokenRow[]> { return this.guard(() => this.jobs.tokensOf(jobId)); }
+  attemptsOf(jobId: string): Promise<AttemptRow[]> { return this.guard(() => this.jobs.attemptsOf(jobId)); }
+  jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> { return this.guard(() => this.jobs.jobsOfHead(repo, rev)); }
+
+  waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
+    // without notifications this is a poll: a short one, so that new work starts soon
+    return this.parts.waitForWork ? this.parts.waitForWork(ms, signal) : sleep(Math.min(ms, 200), signal);
+  }
+
+  async close(): Promise<void> {
+    await this.parts.onClose?.();
+    await this.parts.driver.close();
+  }
+}
