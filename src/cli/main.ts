@@ -9,6 +9,7 @@ import { JOBS_USAGE, jobsCommand } from './jobs-command.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { LINEAGE_USAGE, lineageCommand } from './lineage-command.js';
 import { RECONCILE_USAGE, reconcileCommand } from './reconcile-command.js';
+import { STORE_USAGE, storeCommand } from './store-command.js';
 import { TOKEN_USAGE, tokenCommand } from './token-command.js';
 import { WORKER_USAGE, workerCommand } from './worker-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   lineage: { run: lineageCommand, usage: LINEAGE_USAGE, summary: 'why did this job run: push, pusher, files, globs, upstream, tokens', example: 'taskgate lineage 9c0c10572573 -R /srv/hg/app' },
   reconcile: { run: reconcileCommand, usage: RECONCILE_USAGE, summary: 'drain the outbox and enqueue pushes no hook saw', example: 'taskgate reconcile -R /srv/hg/app' },
   serve: { run: serveCommand, usage: SERVE_USAGE, summary: 'JWKS, the worker API and read APIs over HTTP', example: 'taskgate serve -R /srv/hg/app --port 8470' },
+  store: { run: storeCommand, usage: STORE_USAGE, summary: 'migrate the job store, or copy a SQLite store into PostgreSQL', example: 'taskgate store copy --from /srv/hg/app/.hg/taskgate/jobs.db -R /srv/hg/app' },
   keys: { run: keysCommand, usage: KEYS_USAGE, summary: 'create, rotate or publish the signing keys', example: 'taskgate keys rotate -R /srv/hg/app' },
   token: { run: tokenCommand, usage: TOKEN_USAGE, summary: 'verify a job token and print its claims', example: 'taskgate token verify "$TOKEN" -R /srv/hg/app' },
   audit: { run: auditCommand, usage: AUDIT_USAGE, summary: 'verify or show the hash-chained audit log', example: 'taskgate audit verify -R /srv/hg/app' },

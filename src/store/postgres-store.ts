@@ -177,7 +177,8 @@ export class PostgresStore extends SqlJobStore {
           throw new TaskgateError('ERR_STORE_SCHEMA', `the job store ${safeUrl(options.url)} has schema version ${version}; this taskgate needs ${PG_MIGRATIONS.length}`,
             'run `taskgate store migrate`');
         }
-      } else {
+      } else if ((await schemaVersion(pool)) !== PG_MIGRATIONS.length) {
+        // behind (or new): migrate; a newer schema is refused inside
         await migratePostgres(pool);
       }
     } catch (error) {
@@ -188,7 +189,22 @@ export class PostgresStore extends SqlJobStore {
     return new PostgresStore(pool, options.url, { client: null, waiters: new Set() });
   }
 
-  /** For `store migrate` and `doctor`: the schema version in the database. */
+  /** `taskgate store migrate`: applies what is missing; returns the versions before and after. */
+  static async migrate(url: string): Promise<{ from: number; to: number }> {
+    const { default: driver } = await import('pg');
+    const pool = new driver.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 });
+    pool.on('error', () => undefined);
+    try {
+      return await migratePostgres(pool);
+    } catch (error) {
+      if (error instanceof TaskgateError) throw error;
+      throw storeError(url, error);
+    } finally {
+      await pool.end().catch(() => undefined);
+    }
+  }
+
+  /** For `doctor`: the schema version in the database. */
   async schemaVersion(): Promise<number> {
     return schemaVersion(this.pool);
   }

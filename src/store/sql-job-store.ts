@@ -68,6 +68,11 @@ export class SqlJobStore implements JobStore {
   attemptsOf(jobId: string): Promise<AttemptRow[]> { return this.guard(() => this.jobs.attemptsOf(jobId)); }
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> { return this.guard(() => this.jobs.jobsOfHead(repo, rev)); }
 
+  /** The engine underneath, for `taskgate store copy`. */
+  get driver(): SqlDriver {
+    return this.parts.driver;
+  }
+
   waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
     // without notifications this is a poll: a short one, so that new work starts soon
     return this.parts.waitForWork ? this.parts.waitForWork(ms, signal) : sleep(Math.min(ms, 200), signal);

@@ -4,6 +4,7 @@ import { buildHeadJobs } from '../jobs/build-jobs.js';
 import type { JobActor, PushRef } from '../jobs/job-types.js';
 import { openStore } from '../store/open-store.js';
 import type { EnqueueBatch, EnqueueResult, JobStore, PushRecord } from '../store/store-types.js';
+import { jobAuditTrail } from './audit-trail.js';
 import { mintQueuedTokens, type Minted } from './mint-queued-tokens.js';
 import { drainOutbox, writeOutbox } from './outbox.js';
 import type { HeadPlan } from './plan-push.js';
@@ -48,7 +49,9 @@ function isStoreError(error: unknown): error is TaskgateError {
  * store cannot be reached, the batch goes to the fsync'd outbox instead, and nothing is lost.
  * Then the queued tokens of the ready jobs are minted.
  */
-export async function commitBatch(root: string, config: TaskgateConfig, batch: EnqueueBatch, now: () => Date): Promise<CommitResult> {
+export async function commitBatch(root: string, config: TaskgateConfig, batch: EnqueueBatch, now: () => Date,
+  /** Appended once the batch is in the store: the job events' audit chain (the file, or the store's own). */
+  enqueued?: (result: CommitResult) => Record<string, unknown>): Promise<CommitResult> {
   let store: JobStore | null = null;
   const out: CommitResult = { result: null, outbox: null, storeError: null, minted: [], tokenError: null, drained: 0 };
   try {
@@ -63,10 +66,13 @@ export async function commitBatch(root: string, config: TaskgateConfig, batch: E
     return out;
   }
   try {
-    out.minted = await mintQueuedTokens(store, config, now);
-  } catch (error) {
-    if (!isTaskgateError(error)) throw error;
-    out.tokenError = error;
+    try {
+      out.minted = await mintQueuedTokens(store, config, now);
+    } catch (error) {
+      if (!isTaskgateError(error)) throw error;
+      out.tokenError = error;
+    }
+    if (enqueued) await jobAuditTrail(config, store).append('jobs.enqueued', enqueued(out), now);
   } finally {
     await store.close();
   }

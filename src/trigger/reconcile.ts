@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendAudit, type AuditRecord } from '../audit/audit-log.js';
+import type { AuditRecord } from '../audit/audit-log.js';
+import { jobAuditTrail } from './audit-trail.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { ReadParser, readChangesets } from '../hg/read-push.js';
 import type { JobActor } from '../jobs/job-types.js';
@@ -83,7 +84,7 @@ export async function reconcile(root: string, config: TaskgateConfig, env: NodeJ
       const batch = buildBatch(config, plans, { id, node: first, nodeLast: last }, actor, 'reconcile', now());
       onProgress(`enqueueing ${batch.jobs.length} jobs for ${heads.length} head${heads.length === 1 ? '' : 's'}`);
       ({ created, existing } = await store.enqueue(batch));
-      await appendAudit(config.audit.path, 'jobs.enqueued', { repo, push: id, heads, created, existing, reconciled: true, pusher: actor.sub, channel: actor.via }, now);
+      await jobAuditTrail(config, store).append('jobs.enqueued', { repo, push: id, heads, created, existing, reconciled: true, pusher: actor.sub, channel: actor.via }, now);
     }
     onProgress('minting queued tokens');
     const minted = await mintQueuedTokens(store, config, now);

@@ -49,17 +49,16 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
     const last = push.changesets.at(-1)?.node ?? hook.nodeLast;
     const pushRef = { id: hook.txnId ?? `push:${hook.node}:${last}`, node: hook.node, nodeLast: last };
     const batch = buildBatch(config, plans, pushRef, { ...actor, groups: [...actor.groups] }, 'hook', now());
-    const committed = await commitBatch(root, config, batch, now);
+    const committed = await commitBatch(root, config, batch, now, (c) => ({
+      repo: batch.push.repo, push: batch.push.id, heads: batch.push.heads, created: c.result!.created, existing: c.result!.existing,
+      tokens: c.minted.map((m) => ({ job: m.job, jti: m.jti })),
+    }));
     const lines = describePlans(plans, manifestPath);
     const landed = { repo: batch.push.repo, txn: hook.txnId, node: hook.node, nodeLast: last, heads: batch.push.heads, pusher: pusher.name, channel: pusher.channel, groups: pusher.groups };
     await appendAudit(config.audit.path, 'push.landed', landed, now);
     if (committed.outbox) {
       lines.push(`taskgate: warning: the job store is unavailable (${committed.storeError?.code}); ${batch.jobs.length} jobs wait in the outbox until \`taskgate reconcile\``);
     } else {
-      await appendAudit(config.audit.path, 'jobs.enqueued', {
-        repo: batch.push.repo, push: batch.push.id, heads: batch.push.heads, created: committed.result!.created, existing: committed.result!.existing,
-        tokens: committed.minted.map((m) => ({ job: m.job, jti: m.jti })),
-      }, now);
       if (committed.tokenError) lines.push(`taskgate: warning: queued tokens not minted (${committed.tokenError.code}: ${committed.tokenError.hint})`);
     }
     io.write(`${lines.join('\n')}\n`);

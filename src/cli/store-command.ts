@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+import { TaskgateError } from '../errors/taskgate-error.js';
+import { copyStore } from '../store/copy-store.js';
+import { openStore } from '../store/open-store.js';
+import { SqlJobStore } from '../store/sql-job-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { parseCliArgs } from './parse-cli-args.js';
+import { REPO_OPTIONS, repoConfig } from './repo-config.js';
+import { progress } from './terminal.js';
+
+export const STORE_USAGE = 'taskgate store migrate|copy [-R REPO] [--from JOBS.db] [--json]';
+
+/**
+ * `taskgate store migrate` brings the configured store's schema up to this taskgate's;
+ * `taskgate store copy --from JOBS.db` copies a SQLite store's jobs into the configured one
+ * (the move from SQLite to PostgreSQL), idempotently.
+ */
+export async function storeCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCliArgs('store', args, { ...REPO_OPTIONS, from: { type: 'string' } }, STORE_USAGE);
+  const sub = positionals[0];
+  const { config } = repoConfig(values, io);
+  if (sub === 'migrate') {
+    if (config.store.backend === 'postgres') {
+      const { PostgresStore } = await import('../store/postgres-store.js');
+      const { from, to } = await PostgresStore.migrate(config.store.url ?? '');
+      io.out(values.json ? `${JSON.stringify({ backend: 'postgres', from, to })}\n`
+        : `store: ${from === to ? `schema version ${to}: nothing to do` : `schema version ${from} -> ${to}`}\n`);
+    } else {
+      // SQLite migrates on open, under BEGIN IMMEDIATE
+      const store = await openStore(config);
+      await store.close();
+      io.out(values.json ? `${JSON.stringify({ backend: 'sqlite', migrated: true })}\n` : `store: sqlite ${config.store.path}: schema up to date\n`);
+    }
+    return CLI_EXIT.ok;
+  }
+  if (sub === 'copy') {
+    if (!values.from) throw new TaskgateError('ERR_USAGE', 'taskgate store copy: give --from JOBS.db, the SQLite store to copy from', `usage: ${STORE_USAGE}`);
+    const from = new SqliteStore(resolve(io.cwd, values.from));
+    const to = await openStore(config);
+    try {
+      if (!(to instanceof SqlJobStore)) throw new TaskgateError('ERR_STORE_BACKEND', 'the configured store cannot be copied into', 'configure a sqlite or postgres store');
+      const bar = progress(io, !values.json);
+      const r = await copyStore(from, to, (table, rows) => bar.update(`copying ${table}: ${rows} rows`, true)).finally(() => bar.done());
+      if (values.json) io.out(`${JSON.stringify(r)}\n`);
+      else for (const table of Object.keys(r.copied)) io.out(`${table}: ${r.copied[table]} copied, ${r.skipped[table]} already there\n`);
+      return CLI_EXIT.ok;
+    } finally {
+      await from.close();
+      await to.close();
+    }
+  }
+  throw new TaskgateError('ERR_USAGE', `taskgate store: unknown subcommand ${sub ?? '(none)'}`, `usage: ${STORE_USAGE}`);
+}
