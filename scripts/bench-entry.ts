@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
 import { buildHeadJobs } from '../src/jobs/build-jobs.js';
 import { JobService } from '../src/server/job-service.js';
+import { openStore } from '../src/store/open-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { initKeys } from '../src/tokens/key-store.js';
 
@@ -29,4 +30,40 @@ export async function workerOverhead(dir: string, count: number): Promise<number
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   await store.close();
   return ms / count;
+}
+
+/**
+ * Claim-and-complete throughput, jobs per second: `workers` workers, each with its own store
+ * connection (as separate processes or hosts have), draining `count` independent no-op jobs.
+ */
+export async function claimThroughput(dir: string, options: { url?: string; workers: number; count: number }): Promise<number> {
+  mkdirSync(join(dir, '.hg'), { recursive: true });
+  const store = options.url ? { backend: 'postgres', url: options.url } : { backend: 'sqlite' };
+  writeFileSync(join(dir, '.hg', 'taskgate.json'), JSON.stringify({ repo: { id: 'bench/throughput' }, store }));
+  const config = loadConfig({ root: dir });
+  await initKeys(config.tokens.keys, 'EdDSA');
+  const open = () => openStore(config);
+  const first = await open();
+  const now = new Date();
+  const node = 'e'.repeat(40);
+  const tasks = Array.from({ length: options.count }, (_, i) => ({ task: `t${i}`, definition: { run: 'true' }, requires: [], reasons: [], filesMatched: 0 }));
+  const jobs = buildHeadJobs({ repo: 'bench/throughput', node, branch: 'default', tasks, push: { id: 'bench', node, nodeLast: node }, actor: { sub: 'bench', via: 'local', groups: [] }, now });
+  await first.enqueue({ push: { id: 'bench', repo: 'bench/throughput', node, nodeLast: node, heads: [node], actor: { sub: 'bench', via: 'local', groups: [] }, source: 'hook', createdAt: now.toISOString() }, jobs });
+  await (await JobService.create(config, first)).housekeeping();
+  const stores = [first, ...(await Promise.all(Array.from({ length: options.workers - 1 }, open)))];
+  const services = await Promise.all(stores.map((s) => JobService.create(config, s)));
+  let done = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(services.map(async (service, i) => {
+    for (;;) {
+      const claimed = await service.claim(`w${i}`);
+      if (!claimed) return;
+      await service.complete(`w${i}`, claimed.token, { exitCode: 0 });
+      done += 1;
+    }
+  }));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  for (const s of stores) await s.close();
+  if (done !== options.count) throw new Error(`${done} of ${options.count} jobs completed`);
+  return done / seconds;
 }

@@ -233,11 +233,34 @@ function taskHistory(tasks) {
   const bundle = join(cache, 'service.mjs');
   const { build } = await import('esbuild');
   await build({ entryPoints: [join(root, 'scripts/bench-entry.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'warning',
-    external: ['better-sqlite3', 'fastify', 'pino'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+    external: ['better-sqlite3', 'fastify', 'pino', 'pg'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
   const { workerOverhead } = await import(bundle);
   const jobs = quick ? 200 : 1000;
   const perJob = await workerOverhead(join(work, 'overhead'), jobs);
   report('worker overhead per no-op job (claim, exchange, complete), SQLite', perJob, 5, 'ms', `${jobs} jobs, one worker, audit records fsync'd`);
+
+  // 6. claim-and-complete throughput: SQLite (one process) next to PostgreSQL with 1, 4 and 16
+  //    workers, each with its own connection; scripts/bench runs under pg_virtualenv
+  const { claimThroughput } = await import(bundle);
+  const count = quick ? 200 : 1000;
+  const sqlite = await claimThroughput(join(work, 'tp-sqlite'), { workers: 1, count });
+  report('claim-and-complete throughput, SQLite, 1 worker', sqlite, null, ' jobs/s', `${count} no-op jobs; signatures, exchange, audit append`);
+  if (process.env.PGHOST) {
+    const { default: pg } = await import('pg');
+    const admin = `postgres://${encodeURIComponent(process.env.PGUSER ?? 'postgres')}:${encodeURIComponent(process.env.PGPASSWORD ?? '')}@127.0.0.1:${process.env.PGPORT}`;
+    for (const workers of [1, 4, 16]) {
+      const name = `tg_bench_${workers}_${process.pid}`;
+      const client = new pg.Client({ connectionString: `${admin}/postgres` });
+      await client.connect();
+      await client.query(`CREATE DATABASE ${name}`);
+      await client.end();
+      const rate = await claimThroughput(join(work, `tp-pg-${workers}`), { url: `${admin}/${name}`, workers, count });
+      report(`claim-and-complete throughput, PostgreSQL, ${workers} worker${workers === 1 ? '' : 's'}`, rate, null, ' jobs/s',
+        `${count} no-op jobs, a connection pool per worker; ${(rate / sqlite).toFixed(2)}x SQLite's figure`);
+    }
+  } else {
+    report('claim-and-complete throughput, PostgreSQL', 0, null, ' jobs/s', 'not measured: no PostgreSQL (run ./scripts/bench, which starts one)');
+  }
 }
 
 rmSync(work, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, baseEnv, commit, hgOk, jobsOf, makeClone, push, tempDir } from './helpers/hg-fixture.js';
+import { freshDatabase } from './helpers/postgres.js';
 import { hgwebWithRemoteUser } from './helpers/servers.js';
 
 /**
@@ -256,6 +257,17 @@ describe('the docs, run as an admin would', () => {
       const verify = await execa('systemd-analyze', ['verify', '--man=no', ...unitFiles], { reject: false, all: true });
       expect(verify.exitCode, verify.all).toBe(0);
       expect(verify.all.split('\n').filter((l) => l.includes(units)), verify.all).toEqual([]);
+
+      // PostgreSQL: the store entry of the docs, then migrate and copy the SQLite jobs across
+      const jobsBefore = await jobsOf(central);
+      const pgUrl = await freshDatabase();
+      const storeExample = blocks().find((b) => b.lang === 'json' && b.text.includes('"backend": "postgres"'))!;
+      const storeEntry = JSON.parse(storeExample.text.replace(/postgres:\/\/[^"]+/, pgUrl)) as Record<string, unknown>;
+      const current = JSON.parse(readFileSync(join(central, '.hg', 'taskgate.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(central, '.hg', 'taskgate.json'), JSON.stringify({ ...current, ...storeEntry }));
+      expect(await run(/^taskgate store migrate /)).toContain('schema version 0 -> 1');
+      expect(await run(/^taskgate store copy /)).toContain(`jobs: ${jobsBefore.length} copied`);
+      expect((await jobsOf(central)).map((j) => [j.id, j.status])).toEqual(jobsBefore.map((j) => [j.id, j.status]));
 
       // and uninstall takes exactly the hook lines away again
       await run(/^taskgate uninstall \/srv\/hg\/app$/);

@@ -22,7 +22,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
   check: { run: checkCommand, usage: CHECK_USAGE, summary: 'check existing changesets against the policy', example: "taskgate check -R /srv/hg/app -r 'all()' --user bob" },
   affected: { run: affectedCommand, usage: AFFECTED_USAGE, summary: 'the tasks a range of changesets affects, and why', example: 'taskgate affected -R /srv/hg/app -r tip --json' },
   jobs: { run: jobsCommand, usage: JOBS_USAGE, summary: 'list, show, retry or cancel jobs', example: 'taskgate jobs list -R /srv/hg/app --status failed' },
-  worker: { run: workerCommand, usage: WORKER_USAGE, summary: 'run ready jobs in dependency order (SQLite store, in process)', example: 'taskgate worker -R /srv/hg/app --concurrency 4' },
+  worker: { run: workerCommand, usage: WORKER_USAGE, summary: 'run ready jobs in dependency order, in process or against taskgate serve', example: 'taskgate worker -R /srv/hg/app --concurrency 4' },
   lineage: { run: lineageCommand, usage: LINEAGE_USAGE, summary: 'why did this job run: push, pusher, files, globs, upstream, tokens', example: 'taskgate lineage 9c0c10572573 -R /srv/hg/app' },
   reconcile: { run: reconcileCommand, usage: RECONCILE_USAGE, summary: 'drain the outbox and enqueue pushes no hook saw', example: 'taskgate reconcile -R /srv/hg/app' },
   serve: { run: serveCommand, usage: SERVE_USAGE, summary: 'JWKS, the worker API and read APIs over HTTP', example: 'taskgate serve -R /srv/hg/app --port 8470' },

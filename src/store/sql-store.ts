@@ -203,9 +203,17 @@ export class SqlJobs {
         await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'done', exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?",
           [req.now, req.outcome?.exitCode ?? 0, req.outcome?.log ?? null, job.id, job.attempts]);
         // release the dependents whose upstream jobs are now all done, inside this transaction
-        const head = await this.jobsOfHead(job.repo, job.rev, tx);
-        const status = new Map(head.map((j) => [j.id, j.id === job.id ? 'done' as const : j.status]));
-        released = head.filter((w) => w.status === 'pending' && w.requires.includes(job.id) && isReleased(w.requires, (id) => status.get(id))).map((w) => w.id);
+        // (only the jobs that wait for this one: a head may hold thousands)
+        const waiting = await tx.all<{ id: string; requires: string }>("SELECT id, requires FROM jobs WHERE repo = ? AND rev = ? AND status = 'pending' AND requires LIKE ?",
+          [job.repo, job.rev, `%"${job.id}"%`]);
+        for (const w of waiting) {
+          const requires = JSON.parse(w.requires) as string[];
+          const status = new Map<string, JobStatus>([[job.id, 'done']]);
+          for (const id of requires) {
+            if (id !== job.id) status.set(id, (await tx.get<{ status: JobStatus }>('SELECT status FROM jobs WHERE id = ?', [id]))?.status ?? 'pending');
+          }
+          if (isReleased(requires, (id) => status.get(id))) released.push(w.id);
+        }
         for (const id of released) await this.setStatus(tx, id, 'ready', null, at);
       } else {
         const reason = req.outcome?.reason ?? 'task failed';
