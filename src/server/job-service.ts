@@ -78,9 +78,16 @@ export class JobService {
       result.reason === 'replay' ? 'the token was already used: the job is failed until an admin runs `taskgate jobs retry`' : 'claim the job again, or ask an admin');
   }
 
+  private lastHousekeeping = Number.NEGATIVE_INFINITY;
+
   /** Claims the oldest ready job for `worker`: checks its queued token and spec digest, and exchanges the token for a running one. */
   async claim(worker: string): Promise<Claimed | null> {
-    await this.housekeeping();
+    // expiry and minting at most once a second: on a busy service every claim would repeat them
+    const at = this.now().getTime();
+    if (at - this.lastHousekeeping >= 1000 || at < this.lastHousekeeping) {
+      this.lastHousekeeping = at;
+      await this.housekeeping();
+    }
     for (;;) {
       const job = await this.store.reserveNext(worker, this.secs(), 30);
       if (!job) return null;
