@@ -193,4 +193,30 @@ describe('PostgreSQL deployments', () => {
     expect(w.stdout).toContain('4 jobs run');
     expect((await taskgate(repo, ['reconcile', '--json'])).stdout).toContain('"created":[]');
   });
+
+  it('an idle worker waits on LISTEN and wakes when another host enqueues work, not at the end of its wait', async () => {
+    const url = await freshDatabase();
+    const { PostgresStore } = await import('../../src/store/postgres-store.js');
+    const waiting = await PostgresStore.open({ url });
+    const other = await PostgresStore.open({ url });
+    try {
+      // the first wait opens the listening connection; nothing arrives, so it runs its course
+      let t = Date.now();
+      await waiting.waitForWork(300);
+      expect(Date.now() - t).toBeGreaterThanOrEqual(290);
+      t = Date.now();
+      const woke = waiting.waitForWork(20_000).then(() => Date.now() - t);
+      await new Promise((r) => setTimeout(r, 200));
+      const node = 'c'.repeat(40);
+      await other.enqueue({ push: { id: 'p', repo: 'acme/app', node, nodeLast: node, heads: [node], actor: { sub: null, via: 'local', groups: [] }, source: 'hook', createdAt: new Date().toISOString() },
+        jobs: [{ id: 'j'.repeat(32), repo: 'acme/app', rev: node, branch: 'default', task: 't', definition: { run: 'true' }, requires: [], push: { id: 'p', node, nodeLast: node },
+          actor: { sub: null, via: 'local', groups: [] }, reasons: [], filesMatched: 0, status: 'ready', attempts: 0, createdAt: '', updatedAt: '', spec: 's', tokenJti: null }] });
+      const waited = await woke;
+      expect(waited).toBeGreaterThanOrEqual(150);
+      expect(waited).toBeLessThan(10_000);
+    } finally {
+      await waiting.close();
+      await other.close();
+    }
+  });
 });
