@@ -34,15 +34,25 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** A source repository of `count` changesets, generated once and cached between runs. */
-function history(count, files) {
-  const dir = join(cache, `history-${count}-${files}`);
-  if (!existsSync(join(dir, '.hg'))) {
+/**
+ * A source repository of `count` changesets over a tree of `files` files, each touching 1-10
+ * files, with renames, deletes and (every `merges`) merges; the first commits a task manifest
+ * of `tasks` tasks. Generated once and cached between runs.
+ */
+function history(count, files, { merges = 100, tasks = 20 } = {}) {
+  const dir = join(cache, `history-${count}-${files}-m${merges}-t${tasks}`);
+  if (!existsSync(join(dir, '.hg', 'complete'))) {
     mkdirSync(cache, { recursive: true });
     rmSync(dir, { recursive: true, force: true });
     run('hg', ['init', dir]);
     process.stderr.write(`bench: generating ${count} changesets over ${files} files (cached in .bench-cache/)\n`);
-    run('/usr/bin/python3', [join(root, 'test/helpers/make-history.py'), dir, String(count), '--files', String(files), '--renames']);
+    const manifest = { version: 1, tasks: {} };
+    for (let i = 0; i < tasks; i++) manifest.tasks[`task${i}`] = { inputs: [`src/dir${String(i % 97).padStart(3, '0')}/**`], run: 'true' };
+    writeFileSync(join(dir, 'tasks.json'), JSON.stringify(manifest));
+    run('hg', ['commit', '-q', '-A', '-m', 'OPS-0: the task manifest', '-u', 'Alice <alice@acme.test>'], { cwd: dir });
+    run('/usr/bin/python3', [join(root, 'test/helpers/make-history.py'), dir, String(count - 1), '--files', String(files), '--renames',
+      ...(merges ? ['--merges', String(merges)] : [])]);
+    writeFileSync(join(dir, '.hg', 'complete'), '');
   }
   return dir;
 }
@@ -51,49 +61,74 @@ function history(count, files) {
 const example = JSON.parse(readFileSync(join(root, 'examples/taskgate.json'), 'utf8'));
 const policy = { ...example, policy: { rules: example.policy.rules.filter((r) => r.rule !== 'secrets') } };
 
-const HOOKS = {
-  none: null,
-  'node + hg log': join(root, 'scripts/bench-baseline-hook.mjs'),
-  gate: join(root, 'hooks/pretxnchangegroup'),
+const hookLog = join(work, 'hook-times.log');
+const memLog = join(work, 'hook-memory.log');
+const timer = join(root, 'scripts/bench-time-hook.sh');
+// GNU time: the gate's peak memory (its largest process: node, or the hg it runs)
+const memory = existsSync('/usr/bin/time') ? `/usr/bin/time -f %M -a -o ${memLog}` : '';
+
+// one signing key for every central repository the trigger runs in
+const keysDir = join(work, 'keys-repo');
+run('hg', ['init', keysDir]);
+writeFileSync(join(keysDir, '.hg', 'taskgate.json'), JSON.stringify(policy));
+run(process.execPath, [join(root, 'bin/taskgate'), 'keys', 'init', '-R', keysDir]);
+const keys = readFileSync(join(keysDir, '.hg', 'taskgate', 'keys.json'));
+
+/** What each configuration puts in the central repository's hgrc; `timer` times the hook measured. */
+const CONFIGS = {
+  none: '',
+  'node + hg log': `[hooks]\npretxnchangegroup.bench = ${timer} ${join(root, 'scripts/bench-baseline-hook.mjs')}\n`,
+  gate: `[hooks]\npretxnchangegroup.bench = ${timer} ${join(root, 'hooks/pretxnchangegroup')}\n`,
+  python: `[hooks]\npretxnchangegroup.bench = python:${join(root, 'scripts/bench-python-hook.py')}:hook\n`,
+  taskgate: `[hooks]\npretxnchangegroup.taskgate = ${timer} ${memory} ${join(root, 'hooks/pretxnchangegroup')}\nchangegroup.taskgate = ${join(root, 'hooks/changegroup')}\n`,
 };
 
-const hookLog = join(work, 'hook-times.log');
-const timer = join(root, 'scripts/bench-time-hook.sh');
-
-/** A fresh central repository with `hook` as pretxnchangegroup (timed), holding the source up to `baseRev` already. */
-function central(name, hook, source, baseRev) {
+/** A fresh central repository with one configuration, holding the source up to `baseRev` already. */
+function central(name, config, source, baseRev) {
   const dir = join(work, name);
   rmSync(dir, { recursive: true, force: true });
   if (baseRev >= 0) run('hg', ['clone', '-q', '-U', '-r', String(baseRev), source, dir]);
   else run('hg', ['init', dir]);
-  writeFileSync(join(dir, '.hg', 'hgrc'), hook ? `[hooks]\npretxnchangegroup.bench = ${timer} ${hook}\n` : '');
+  writeFileSync(join(dir, '.hg', 'hgrc'), CONFIGS[config]);
   writeFileSync(join(dir, '.hg', 'taskgate.json'), JSON.stringify(policy));
+  mkdirSync(join(dir, '.hg', 'taskgate'), { recursive: true });
+  writeFileSync(join(dir, '.hg', 'taskgate', 'keys.json'), keys, { mode: 0o600 });
   return dir;
 }
 
-/** Pushes `source` up to `rev` into a fresh central repository; returns the push's time and the hook's own. */
-function timedPush(h, source, baseRev, rev) {
-  const dir = central(`c-${h.replace(/\W+/g, '-')}`, HOOKS[h], source, baseRev);
+/** Pushes `source` up to `rev` into a fresh central repository; returns the push's time, the timed hook's own, and its peak memory. */
+function timedPush(config, source, baseRev, rev) {
+  const dir = central(`c-${config.replace(/\W+/g, '-')}`, config, source, baseRev);
   rmSync(hookLog, { force: true });
+  rmSync(memLog, { force: true });
   const r = { status: 0 };
-  const args = ['push', '-q', '-f', ...(rev === null ? [] : ['-r', String(rev)]), dir];
+  const args = ['push', '-q', '-f', '-r', String(rev), dir];
   const push = timed(() => Object.assign(r, run('hg', args, { cwd: source, allowFail: true, env: { ...env, BENCH_HOOK_LOG: hookLog } })));
-  if (r.status !== 0) throw new Error(`push with ${h} failed:\n${r.stderr}${r.stdout}`);
+  if (r.status !== 0) throw new Error(`push with ${config} failed:\n${r.stderr}${r.stdout}`);
   const hook = existsSync(hookLog) ? Number(readFileSync(hookLog, 'utf8').trim()) / 1e6 : 0;
-  return { push, hook };
+  const kb = existsSync(memLog) ? Number(readFileSync(memLog, 'utf8').trim().split('\n').at(-1)) : 0;
+  return { push, hook, kb };
 }
 
 /** Medians over interleaved runs (A B C A B C ...) of each hook's push and hook time. */
-function pushTimes(source, baseRev, rev, hooks, runs = RUNS) {
-  const times = Object.fromEntries(hooks.map((h) => [h, { push: [], hook: [] }]));
+function pushTimes(source, baseRev, rev, configs, runs = RUNS) {
+  const times = Object.fromEntries(configs.map((h) => [h, { push: [], hook: [], kb: [] }]));
   for (let i = 0; i < runs; i++) {
-    for (const h of hooks) {
+    for (const h of configs) {
       const t = timedPush(h, source, baseRev, rev);
       times[h].push.push(t.push);
       times[h].hook.push(t.hook);
+      times[h].kb.push(t.kb);
     }
   }
-  return Object.fromEntries(Object.entries(times).map(([h, t]) => [h, { push: median(t.push), hook: median(t.hook) }]));
+  return Object.fromEntries(Object.entries(times).map(([h, t]) => [h, { push: median(t.push), hook: median(t.hook), kb: Math.max(...t.kb) }]));
+}
+
+/** The whole push with taskgate (gate and trigger) against the same push with the in-process Python hook. */
+function reportWholePush(count, t, budget) {
+  report(`whole ${count}-changeset push with taskgate (gate + trigger) / with the in-process Python hook`, t.taskgate.push / t.python.push, budget, 'x',
+    `push ${t.none.push.toFixed(0)} ms with no hook, ${t.python.push.toFixed(0)} ms with the Python hook, ${t.taskgate.push.toFixed(0)} ms with taskgate` +
+    (budget === null ? ' (reported)' : ' (the goal)'));
 }
 
 const results = [];
@@ -105,12 +140,19 @@ function report(name, value, budget, unit, detail) {
 // 1. the gate on a 1-changeset push, against node + one hg log
 {
   const src = history(201, 200);
-  const t = pushTimes(src, 199, 200, ['none', 'node + hg log', 'gate']);
+  const t = pushTimes(src, 199, 200, ['none', 'node + hg log', 'gate', 'python', 'taskgate']);
   const baseline = t['node + hg log'].hook;
   const gate = t.gate.hook;
   report('gate, 1-changeset push: added time / (node + hg log) added time', gate / baseline, 1.3, 'x',
     `push ${t.none.push.toFixed(0)} ms with no hook; node + hg log adds ${baseline.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms` +
     ` (as push differences: ${(t['node + hg log'].push - t.none.push).toFixed(0)} and ${(t.gate.push - t.none.push).toFixed(0)} ms)`);
+  reportWholePush(1, t, null);
+}
+
+// 1b. 1,000 changesets: the whole push with taskgate against the in-process Python hook (goal 1.5x)
+{
+  const src = history(10_000, 5000);
+  reportWholePush(1000, pushTimes(src, -1, 999, ['none', 'python', 'taskgate'], quick ? 2 : RUNS), 1.5);
 }
 
 // 2. the gate on a 10,000-changeset push, against the bare hg log extraction
@@ -118,21 +160,17 @@ function report(name, value, budget, unit, detail) {
   const count = 10_000;
   const src = history(count, 5000);
   const logTimes = [];
-  const gateTimes = [];
-  const pushes = { none: [], gate: [] };
-  for (let i = 0; i < Math.max(3, RUNS - 2); i++) {
-    logTimes.push(timed(() => run('hg', ['log', '-r', `0:${count - 1}`, '-T', '{node}{author}{desc}{branch}{p1node}{p2node}{files}\n'], { cwd: src })));
-    const none = timedPush('none', src, -1, null);
-    const gate = timedPush('gate', src, -1, null);
-    pushes.none.push(none.push);
-    pushes.gate.push(gate.push);
-    gateTimes.push(gate.hook);
-  }
+  // each round pushes 10,000 changesets three times (~25 s): --quick takes two rounds
+  const runs = quick ? 2 : Math.max(3, RUNS - 2);
+  for (let i = 0; i < runs; i++) logTimes.push(timed(() => run('hg', ['log', '-r', `0:${count - 1}`, '-T', '{node}{author}{desc}{branch}{p1node}{p2node}{files}\n'], { cwd: src })));
+  // the gate's own time is taken inside the taskgate push (gate + trigger), so one set of pushes gives every figure
+  const t = pushTimes(src, -1, count - 1, ['none', 'python', 'taskgate'], runs);
   const log = median(logTimes);
-  const gate = median(gateTimes);
+  const gate = t.taskgate.hook;
   report(`gate, ${count}-changeset push: added time / bare hg log extraction`, gate / log, 1.5, 'x',
-    `push ${median(pushes.none).toFixed(0)} ms with no hook; hg log extraction ${log.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms` +
-    ` (as a push difference: ${(median(pushes.gate) - median(pushes.none)).toFixed(0)} ms)`);
+    `push ${t.none.push.toFixed(0)} ms with no hook; hg log extraction ${log.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms`);
+  reportWholePush(count, t, null);
+  if (t.taskgate.kb > 0) report(`gate, ${count}-changeset push: peak memory (its largest process)`, t.taskgate.kb / 1024, null, ' MB', 'GNU time, max RSS over the runs');
 
   // secrets, reported on its own: the reader with and without added lines, per changed file
   const reader = join(root, 'dist/taskgate_read.py');
@@ -166,17 +204,12 @@ function taskHistory(tasks) {
   return dir;
 }
 {
-  const keysDir = join(work, 'keys-repo');
-  run('hg', ['init', keysDir]);
-  writeFileSync(join(keysDir, '.hg', 'taskgate.json'), JSON.stringify(policy));
-  run(process.execPath, [join(root, 'bin/taskgate'), 'keys', 'init', '-R', keysDir]);
-  const keys = readFileSync(join(keysDir, '.hg', 'taskgate', 'keys.json'));
   const trigger = join(root, 'hooks/changegroup');
   for (const [tasks, budget] of [[10, 2], [1000, 2.5]]) {
     const src = taskHistory(tasks);
     const times = { base: [], trigger: [] };
     for (let i = 0; i < RUNS; i++) {
-      for (const [name, hook] of [['base', HOOKS['node + hg log']], ['trigger', trigger]]) {
+      for (const [name, hook] of [['base', join(root, 'scripts/bench-baseline-hook.mjs')], ['trigger', trigger]]) {
         const dir = join(work, `trigger-${name}`);
         rmSync(dir, { recursive: true, force: true });
         run('hg', ['clone', '-q', '-U', '-r', '0', src, dir]);
@@ -242,7 +275,7 @@ function taskHistory(tasks) {
   // 6. claim-and-complete throughput: SQLite (one process) next to PostgreSQL with 1, 4 and 16
   //    workers, each with its own connection; scripts/bench runs under pg_virtualenv
   const { claimThroughput } = await import(bundle);
-  const count = quick ? 200 : 1000;
+  const count = quick ? 100 : 1000;
   const sqlite = await claimThroughput(join(work, 'tp-sqlite'), { workers: 1, count });
   report('claim-and-complete throughput, SQLite, 1 worker', sqlite, null, ' jobs/s', `${count} no-op jobs; signatures, exchange, audit append`);
   if (process.env.PGHOST) {
