@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { RE2JS } from 're2js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { TaskgateError } from '../errors/taskgate-error.js';
@@ -71,10 +72,11 @@ function checkPatterns(rules: RuleConfig[], path: string): void {
   const regex = (value: unknown, at: string) => {
     if (typeof value !== 'string') return;
     try {
-      new RegExp(value, 'u');
+      // RE2 syntax: what the rules match with (linear time; no lookaround or backreferences)
+      RE2JS.compile(value);
     } catch (error) {
       regexProblem = true;
-      problems.push(`${at}: invalid regular expression ${JSON.stringify(value)}: ${(error as Error).message}`);
+      problems.push(`${at}: invalid regular expression ${JSON.stringify(value)} (RE2 syntax): ${(error as Error).message}`);
     }
   };
   const glob = (value: unknown, at: string) => {
