@@ -101,6 +101,55 @@ def _read_index(repo, path):
     return bylink, bynode
 
 
+def _manifest_entries(text):
+    """{path: node hex + flags} of manifest lines."""
+    out = {}
+    for line in text.splitlines():
+        path, _sep, value = line.partition(b'\0')
+        out[path] = value
+    return out
+
+
+def _merge_changes(repo, cl, rev, p1rev):
+    """What merge `rev` brings into its first parent's line, as `repo.status(p1, rev)` says,
+    but from p1's manifest text and the merge's stored delta against it (a merge's manifest
+    is stored as a delta against p1): parsing and diffing two full manifests per merge cost
+    more than reading the whole changelog. Returns (added, modified, removed, {path: node}
+    of the added and modified, p1's manifest text)."""
+    mlog = repo.manifestlog.getstorage(b'')
+    m1 = mlog.rev(cl.changelogrevision(p1rev).manifest)
+    m2 = mlog.rev(cl.changelogrevision(rev).manifest)
+    p1text = mlog.rawdata(m1)
+    delta = mlog.revdiff(m1, m2)
+    old = {}
+    new = {}
+    pos = 0
+    while pos < len(delta):
+        start, end, length = _HUNK.unpack_from(delta, pos)
+        pos += _HUNK.size
+        old.update(_manifest_entries(p1text[start:end]))
+        new.update(_manifest_entries(delta[pos:pos + length]))
+        pos += length
+    added = sorted(p for p in new if p not in old)
+    modified = sorted(p for p in new if p in old and old[p] != new[p])
+    removed = sorted(p for p in old if p not in new)
+    nodes = {p: bytes.fromhex(new[p][:40].decode('ascii')) for p in added + modified}
+    return added, modified, removed, nodes, p1text
+
+
+def _manifest_node(text, path):
+    """The node of `path` in a manifest text, or None."""
+    key = path + b'\0'
+    at = 0 if text.startswith(key) else text.find(b'\n' + key)
+    if at < 0:
+        return None
+    at = at + len(key) + (0 if at == 0 else 1)
+    return bytes.fromhex(text[at:at + 40].decode('ascii'))
+
+
+_HUNK = struct.Struct('>lll')
+
+
 def _added_lines(old, new):
     """(1-based line number, bytes) for each line of `new` that `old` lacks."""
     out = []
@@ -154,19 +203,22 @@ def taskgate_read(ui, repo, **opts):
     filelogs = {}
     children = set()
     branches = {}
-    contents = {}  # (path, rev) already emitted
+    contents = {}  # (path, rev) already emitted -> its content
 
-    def track(path, rev):
+    def track(path, rev, known=False, data=None):
+        """Emits `path` as of `rev` once; `known` passes its content (hex, or None when absent)."""
         key = (path, rev)
         if key in contents:
-            return
-        contents[key] = True
-        data = None
-        if rev != nullrev:
-            ctx = repo[rev]
-            if path in ctx:
-                data = _hex(ctx[path].data())
+            return contents[key]
+        if not known:
+            data = None
+            if rev != nullrev:
+                ctx = repo[rev]
+                if path in ctx:
+                    data = _hex(ctx[path].data())
+        contents[key] = data
         _emit(ui, {'t': 'file', 'path': _hex(path), 'rev': rev, 'data': data})
+        return data
 
     cl = repo.changelog
     limit = opts['sizes']
@@ -199,19 +251,27 @@ def taskgate_read(ui, repo, **opts):
         judged = files
         if merge:
             # a merge is judged on what it brings into its first parent's line
-            ctx = repo[rev]
-            st = repo.status(parents[0], rev)
-            rec['mergeAdded'] = [_hex(f) for f in st.added]
-            rec['mergeModified'] = [_hex(f) for f in st.modified]
-            rec['mergeRemoved'] = [_hex(f) for f in st.removed]
-            judged = list(st.added) + list(st.modified) + list(st.removed)
+            m_added, m_modified, m_removed, m_nodes, p1text = _merge_changes(repo, cl, rev, parents[0])
+            rec['mergeAdded'] = [_hex(f) for f in m_added]
+            rec['mergeModified'] = [_hex(f) for f in m_modified]
+            rec['mergeRemoved'] = [_hex(f) for f in m_removed]
+            judged = m_added + m_modified + m_removed
         if limit >= 0:
             sizes = []
             for f in judged:
                 index = filelogs.get(f)
                 if index is None:
                     index = filelogs[f] = _read_index(repo, f) or ({}, {})
-                hit = None if merge else index[0].get(rev)
+                if merge:
+                    # the merge's delta named the node; a removed file has none
+                    fnode = m_nodes.get(f)
+                    size = None if fnode is None else index[1].get(fnode, -1)
+                    if size is not None and (size < 0 or size > limit):
+                        flog = repo.file(f)
+                        size = flog.size(flog.rev(fnode))
+                    sizes.append(size)
+                    continue
+                hit = index[0].get(rev)
                 if hit is not None and 0 <= hit[1] <= limit:
                     # the revision this changeset added to the file's log: no manifest needed
                     sizes.append(hit[1])
@@ -245,7 +305,19 @@ def taskgate_read(ui, repo, **opts):
         _emit(ui, rec)
         branches.setdefault(encoding.tolocal(branch), []).append(rev)
         for path in tracked:
-            if path in files or merge:
+            if merge:
+                # p1's content from its manifest text; the merge's is p1's unless it changed it
+                before = contents.get((path, parents[0]), False)
+                if before is False:
+                    fnode = _manifest_node(p1text, path)
+                    before = None if fnode is None else _hex(repo.file(path).read(fnode))
+                if path in m_nodes:
+                    after = _hex(repo.file(path).read(m_nodes[path]))
+                else:
+                    after = None if path in m_removed else before
+                track(path, rev, True, after)
+                track(path, parents[0], True, before)
+            elif path in files:
                 track(path, rev)
                 if parents:
                     track(path, parents[0])
