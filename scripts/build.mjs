@@ -16,7 +16,7 @@ mkdirSync(join(root, 'dist'), { recursive: true });
 const common = {
   bundle: true, platform: 'node', target: 'node20', format: 'esm', sourcemap: 'linked', logLevel: 'warning',
   // pino is loaded only when something is logged; better-sqlite3 is a native module
-  external: ['pino', 'better-sqlite3', 'fastify', 'pg'],
+  external: ['pino', 'better-sqlite3', 'fastify', 'pg', 're2js'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 };
 await build({ ...common, entryPoints: { 'gate-hook': join(root, 'src/gate/hook-main.ts'), 'trigger-hook': join(root, 'src/trigger/hook-main.ts'), cli: join(root, 'src/cli/bin-main.ts') }, outdir: join(root, 'dist') });

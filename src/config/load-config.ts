@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { RE2JS } from 're2js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { TaskgateError } from '../errors/taskgate-error.js';
@@ -66,17 +65,26 @@ function describeSchemaError(error: ErrorObject): string {
 }
 
 /** Every regular expression and glob in the rules must compile; all failures are reported at once. */
+/** Lookahead, lookbehind and backreferences: JavaScript has them, RE2 does not. */
+const RE2_MISSING = /(?<!\\)\(\?<?[=!]|(?<!\\)\\(?:[1-9]|k<)/;
+
 function checkPatterns(rules: RuleConfig[], path: string): void {
   const problems: string[] = [];
   let regexProblem = false;
   const regex = (value: unknown, at: string) => {
     if (typeof value !== 'string') return;
+    // the rules match with RE2 (linear time), loaded only when a push is judged: here, the
+    // syntax, and the constructs RE2 does not have
+    let problem: string | null = null;
     try {
-      // RE2 syntax: what the rules match with (linear time; no lookaround or backreferences)
-      RE2JS.compile(value);
+      new RegExp(value, 'u');
+      if (RE2_MISSING.test(value)) problem = 'lookaround and backreferences are not available';
     } catch (error) {
+      problem = (error as Error).message;
+    }
+    if (problem) {
       regexProblem = true;
-      problems.push(`${at}: invalid regular expression ${JSON.stringify(value)} (RE2 syntax): ${(error as Error).message}`);
+      problems.push(`${at}: invalid regular expression ${JSON.stringify(value)} (RE2 syntax): ${problem}`);
     }
   };
   const glob = (value: unknown, at: string) => {

@@ -4,6 +4,8 @@ import { ReadParser, readChangesets } from '../hg/read-push.js';
 import type { Pusher } from '../identity/pusher.js';
 import { PolicyEvaluator, type Verdict } from '../policy/evaluate.js';
 import { needsOf } from '../policy/needs.js';
+import { loadPatternEngine } from '../policy/patterns.js';
+import type { Changeset } from '../hg/hg-types.js';
 import { buildRuleContext } from './rule-context.js';
 
 export interface Judgement {
@@ -17,12 +19,21 @@ export async function judge(root: string, revset: string, config: TaskgateConfig
   // the evaluator sees each changeset as it is parsed, so per-changeset rules run while hg still reads
   let evaluator: PolicyEvaluator | null = null;
   let count = 0;
-  const parser = new ReadParser((cs) => {
+  // the pattern engine loads while hg starts; changesets parsed before it is ready wait for it
+  let ready = false;
+  const early: Changeset[] = [];
+  const add = (cs: Changeset) => {
     evaluator!.add(cs);
     options.onChangeset?.(++count);
+  };
+  const loading = loadPatternEngine().then(() => {
+    for (const cs of early.splice(0)) add(cs);
+    ready = true;
   });
+  const parser = new ReadParser((cs) => (ready ? add(cs) : early.push(cs)));
   const ctx = buildRuleContext(parser.data, pusher, config);
   evaluator = new PolicyEvaluator(rules, ctx, { marker: config.gate.bypass?.marker, who: config.gate.bypass?.who, pushReason: options.bypassReason ?? null });
   const push = await readChangesets(root, revset, needsOf(rules, config.manifest.path), options.env, parser);
+  await loading;
   return { push, verdict: evaluator.finish() };
 }
