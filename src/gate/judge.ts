@@ -26,14 +26,15 @@ export async function judge(root: string, revset: string, config: TaskgateConfig
     evaluator!.add(cs);
     options.onChangeset?.(++count);
   };
+  const parser = new ReadParser((cs) => (ready ? add(cs) : early.push(cs)));
+  const ctx = buildRuleContext(parser.data, pusher, config);
+  evaluator = new PolicyEvaluator(rules, ctx, { marker: config.gate.bypass?.marker, who: config.gate.bypass?.who, pushReason: options.bypassReason ?? null });
+  // hg first (its process is spawned before this returns), then the engine, while hg starts
+  const reading = readChangesets(root, revset, needsOf(rules, config.manifest.path), options.env, parser);
   const loading = loadPatternEngine().then(() => {
     for (const cs of early.splice(0)) add(cs);
     ready = true;
   });
-  const parser = new ReadParser((cs) => (ready ? add(cs) : early.push(cs)));
-  const ctx = buildRuleContext(parser.data, pusher, config);
-  evaluator = new PolicyEvaluator(rules, ctx, { marker: config.gate.bypass?.marker, who: config.gate.bypass?.who, pushReason: options.bypassReason ?? null });
-  const push = await readChangesets(root, revset, needsOf(rules, config.manifest.path), options.env, parser);
-  await loading;
+  const [push] = await Promise.all([reading, loading]);
   return { push, verdict: evaluator.finish() };
 }
