@@ -1,5 +1,6 @@
 import type { JobRecord, JobStatus } from '../jobs/job-types.js';
 import { CONSUMES, REQUIRES_STATUS, RETRYABLE, afterFailure, backoffSeconds, dependentsOf, isReleased, presentation } from '../jobs/state-machine.js';
+import { faultPoint } from '../errors/fault-point.js';
 import type { SqlDriver } from './sql-driver.js';
 import type {
   AttemptRow, EnqueueBatch, EnqueueResult, ExchangeRequest, ExchangeResult, IssuedToken, JobFilter, PushRecord, StoredJob, TokenRow,
@@ -58,6 +59,7 @@ export class SqlJobs {
         (changed > 0 ? created : existing).push(j.id);
       }
       for (const head of p.heads) await tx.run('INSERT INTO processed_heads (repo, node, push_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.repo, head, p.id]);
+      faultPoint('store:enqueue');
       if (created.length > 0) await tx.notifyReady();
       return { created, existing };
     });
@@ -215,6 +217,7 @@ export class SqlJobs {
           if (isReleased(requires, (id) => status.get(id))) released.push(w.id);
         }
         for (const id of released) await this.setStatus(tx, id, 'ready', null, at);
+        faultPoint('store:complete');
       } else {
         const reason = req.outcome?.reason ?? 'task failed';
         const next = afterFailure(job.attempts, job.definition.retries ?? 0);

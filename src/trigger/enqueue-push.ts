@@ -1,4 +1,5 @@
 import type { TaskgateConfig } from '../config/config-types.js';
+import { faultPoint } from '../errors/fault-point.js';
 import { TaskgateError, isTaskgateError } from '../errors/taskgate-error.js';
 import { buildHeadJobs } from '../jobs/build-jobs.js';
 import type { JobActor, PushRef } from '../jobs/job-types.js';
@@ -62,6 +63,7 @@ export async function commitBatch(root: string, config: TaskgateConfig, batch: E
     if (!isStoreError(error)) throw error;
     out.storeError = error;
     out.outbox = writeOutbox(root, batch);
+    faultPoint('trigger:outbox-written');
     await store?.close();
     return out;
   }

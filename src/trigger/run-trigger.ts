@@ -10,6 +10,7 @@ import { readChangesets } from '../hg/read-push.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { buildBatch, commitBatch, repoId } from './enqueue-push.js';
 import { planPush, type HeadPlan } from './plan-push.js';
+import { faultPoint } from '../errors/fault-point.js';
 
 export interface TriggerIo {
   write(text: string): void;
@@ -49,6 +50,7 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
     const last = push.changesets.at(-1)?.node ?? hook.nodeLast;
     const pushRef = { id: hook.txnId ?? `push:${hook.node}:${last}`, node: hook.node, nodeLast: last };
     const batch = buildBatch(config, plans, pushRef, { ...actor, groups: [...actor.groups] }, 'hook', now());
+    faultPoint('trigger:planned');
     const committed = await commitBatch(root, config, batch, now, (c) => ({
       repo: batch.push.repo, push: batch.push.id, heads: batch.push.heads, created: c.result!.created, existing: c.result!.existing,
       tokens: c.minted.map((m) => ({ job: m.job, jti: m.jti })),

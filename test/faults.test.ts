@@ -1,0 +1,103 @@
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { TASKGATE, baseEnv, commit, jobsOf, push, taskgate } from './helpers/hg-fixture.js';
+import { scenario, type Scenario } from './helpers/scenario.js';
+
+/**
+ * Crashes at every step that matters (TASKGATE_TEST_KILL_AT makes the process SIGKILL itself
+ * there), then `reconcile`: every job exactly once, whatever moment the crash picked.
+ */
+
+const TASKS = { version: 1, tasks: { build: { inputs: ['src/**'], run: 'true' }, test: { requires: ['build'], run: 'true' }, docs: { inputs: ['docs/**'], run: 'true' } } };
+
+async function withTrigger(config: Record<string, unknown> = {}): Promise<Scenario> {
+  return scenario({ repo: { id: 'acme/app' }, policy: { rules: [] }, worker: { lease: '2s', heartbeat: '1s' }, ...config }, { trigger: true });
+}
+
+async function exactlyOnce(s: Scenario, heads: number, dbPath = join(s.central, '.hg', 'taskgate', 'jobs.db')): Promise<void> {
+  const r = await taskgate(s.central, ['reconcile']);
+  expect(r.exitCode, r.stderr).toBe(0);
+  const again = await taskgate(s.central, ['reconcile', '--json']);
+  expect(JSON.parse(again.stdout)).toMatchObject({ drained: 0, created: [] });
+  const jobs = await jobsOf(s.central);
+  expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
+  expect(new Set(jobs.map((j) => j.rev)).size).toBe(heads);
+  const db = new Database(dbPath);
+  try {
+    const n = (db.prepare('SELECT count(*) AS n FROM jobs').get() as { n: number }).n;
+    expect(n).toBe(jobs.length);
+    // each ready job has exactly one live queued token
+    const tokens = db.prepare("SELECT job_id, count(*) AS n FROM tokens WHERE kind = 'queued' AND state = 'live' GROUP BY job_id").all() as Array<{ n: number }>;
+    expect(tokens.every((t) => t.n === 1)).toBe(true);
+  } finally {
+    db.close();
+  }
+}
+
+describe('SIGKILL of the changegroup hook at each step: reconcile ends with every job exactly once', () => {
+  it.each(['trigger:planned', 'store:enqueue'])('killed at %s', async (point) => {
+    const s = await withTrigger();
+    await commit(s.work, { 'tasks.json': JSON.stringify(TASKS), 'src/a.ts': 'a' }, 'first');
+    const first = await push(s.work, s.central, { TASKGATE_TEST_KILL_AT: point });
+    // the push itself landed: the changegroup hook runs after the transaction
+    expect(first.exitCode, first.all).toBe(0);
+    expect(first.all).toMatch(/changegroup\.taskgate hook (was killed|exited with status|killed by signal)/i);
+    expect(await jobsOf(s.central)).toEqual([]);
+    // doctor sees the push no hook finished, and reconcile queues it
+    expect((await taskgate(s.central, ['doctor', s.central])).stdout).toMatch(/^warn +unprocessed pushes: 1 changesets no processed push covers/m);
+    await exactlyOnce(s, 1);
+    expect((await jobsOf(s.central)).map((j) => j.task).sort()).toEqual(['build', 'docs', 'test']);
+    // and the next push is the hook's again
+    await commit(s.work, { 'src/a.ts': 'b' }, 'second, with the hook healthy again');
+    expect((await push(s.work, s.central)).exitCode).toBe(0);
+    await exactlyOnce(s, 2);
+  });
+
+  it('killed right after writing the outbox (the store unavailable)', async () => {
+    // the store's folder is a file: it cannot be opened, so the batch goes to the outbox
+    const s = await withTrigger({ store: { backend: 'sqlite', path: '.hg/taskgate/blocked/jobs.db' } });
+    writeFileSync(join(s.central, '.hg', 'taskgate', 'blocked'), 'not a folder');
+    await commit(s.work, { 'tasks.json': JSON.stringify(TASKS), 'src/a.ts': 'a' }, 'first');
+    const r = await push(s.work, s.central, { TASKGATE_TEST_KILL_AT: 'trigger:outbox-written' });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(readdirSync(join(s.central, '.hg', 'taskgate', 'outbox')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    rmSync(join(s.central, '.hg', 'taskgate', 'blocked'));
+    const reconciled = await taskgate(s.central, ['reconcile', '--json']);
+    expect(reconciled.exitCode, reconciled.stderr).toBe(0);
+    expect(JSON.parse(reconciled.stdout)).toMatchObject({ drained: 1 });
+    const jobs = await jobsOf(s.central);
+    expect(jobs.map((j) => j.task).sort()).toEqual(['build', 'docs', 'test']);
+    await exactlyOnce(s, 1, join(s.central, '.hg', 'taskgate', 'blocked', 'jobs.db'));
+  });
+});
+
+describe('SIGKILL of a worker during completion', () => {
+  it('the completion is not half-written: the job runs again after its lease, and completes once', async () => {
+    const s = await withTrigger();
+    const marks = join(s.dir, 'runs.log');
+    await commit(s.work, { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['src/**'], run: `echo run >> ${marks}` }, test: { requires: ['build'], run: 'true' } } }), 'src/a.ts': 'a' }, 'first');
+    expect((await push(s.work, s.central)).exitCode).toBe(0);
+    const killed = await execa(TASKGATE, ['worker', '-R', s.central, '--once'], { env: baseEnv({ TASKGATE_TEST_KILL_AT: 'store:complete' }), extendEnv: false, reject: false });
+    expect(killed.signal).toBe('SIGKILL');
+    // nothing of the completion was kept: build still runs under the dead worker's lease, test waits
+    expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['running', 'pending']);
+    await new Promise((r) => setTimeout(r, 3500));
+    const w = await taskgate(s.central, ['worker', '--once']);
+    expect(w.exitCode, w.stderr).toBe(0);
+    expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['done', 'done']);
+    const db = new Database(join(s.central, '.hg', 'taskgate', 'jobs.db'), { readonly: true });
+    try {
+      const build = (await jobsOf(s.central))[0]!;
+      expect((db.prepare("SELECT count(*) AS n FROM tokens WHERE job_id = ? AND kind = 'done'").get(build.id) as { n: number }).n).toBe(1);
+      expect(db.prepare('SELECT attempt, outcome FROM attempts WHERE job_id = ? ORDER BY attempt').all(build.id)).toEqual([
+        { attempt: 1, outcome: 'lease_expired' }, { attempt: 2, outcome: 'done' }]);
+    } finally {
+      db.close();
+    }
+    // the task itself ran twice (at least once is what a crash allows); the job completed once
+    expect(readFileSync(marks, 'utf8')).toBe('run\nrun\n');
+  }, 30_000);
+});
