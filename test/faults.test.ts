@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { TASKGATE, baseEnv, commit, jobsOf, push, taskgate } from './helpers/hg-fixture.js';
+import { TASKGATE, baseEnv, centralLog, commit, jobsOf, push, taskgate } from './helpers/hg-fixture.js';
 import { scenario, type Scenario } from './helpers/scenario.js';
 
 /**
@@ -100,4 +100,55 @@ describe('SIGKILL of a worker during completion', () => {
     // the task itself ran twice (at least once is what a crash allows); the job completed once
     expect(readFileSync(marks, 'utf8')).toBe('run\nrun\n');
   }, 30_000);
+});
+
+describe('a full disk and a damaged store', () => {
+  it('a full disk for the audit log: the gate fails closed with a clear error, and nothing is added', async () => {
+    const s = await withTrigger();
+    const full = join(s.dir, 'full');
+    mkdirSync(full);
+    // a 64 kB file system, filled: the audit log cannot grow by a byte
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+    try {
+      await execa('sh', ['-c', `dd if=/dev/zero of=${join(full, 'fill')} bs=1k count=100 2>/dev/null || true`]);
+      const configPath = join(s.central, '.hg', 'taskgate.json');
+      writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), audit: { path: join(full, 'audit.jsonl') } }));
+      await commit(s.work, { 'src/a.ts': 'a' }, 'cannot be audited');
+      const before = await centralLog(s.central);
+      const r = await push(s.work, s.central);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.all).toMatch(/error\[ERR_AUDIT_(WRITE|LOCK)\]: cannot (append to the audit log|create lock) .*ENOSPC/);
+      expect(r.all).toMatch(/hint: (the disk is full|check the disk space)/);
+      expect(r.all).toContain('taskgate: nothing was added');
+      expect(await centralLog(s.central)).toBe(before);
+    } finally {
+      await execa('umount', [full], { reject: false });
+    }
+  });
+
+  it('a damaged SQLite store: a clear error, doctor says how to recover, pushes keep landing, and reconcile rebuilds the jobs', async () => {
+    const s = await withTrigger();
+    await commit(s.work, { 'tasks.json': JSON.stringify(TASKS), 'src/a.ts': 'a' }, 'first');
+    expect((await push(s.work, s.central)).exitCode).toBe(0);
+    const db = join(s.central, '.hg', 'taskgate', 'jobs.db');
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+    writeFileSync(db, Buffer.alloc(8192, 0x41));
+    const list = await taskgate(s.central, ['jobs', 'list']);
+    expect(list.exitCode).toBe(3);
+    expect(list.stderr).toContain('error[ERR_STORE_CORRUPT]: the job store');
+    expect(list.stderr).toContain('is damaged');
+    const doctor = await taskgate(s.central, ['doctor', s.central]);
+    expect(doctor.exitCode).toBe(1);
+    expect(doctor.stdout).toMatch(/^fail +store: the job store .* is damaged/m);
+    expect(doctor.stdout).toContain('hint: move it aside and run `taskgate reconcile`');
+    await commit(s.work, { 'src/a.ts': 'b' }, 'second, while the store is damaged');
+    const second = await push(s.work, s.central);
+    expect(second.exitCode).toBe(0);
+    expect(second.all).toContain('ERR_STORE_CORRUPT');
+    // what the hint says: move it aside, reconcile: the push that waited in the outbox is
+    // back, once (the jobs that lived only in the damaged file come back from a backup)
+    renameSync(db, `${db}.damaged`);
+    await exactlyOnce(s, 1);
+    expect((await jobsOf(s.central)).map((j) => [j.task, j.status])).toEqual([['build', 'ready'], ['test', 'pending']]);
+  });
 });

@@ -19,7 +19,8 @@ export async function withFileLock<T>(lockPath: string, work: () => T | Promise<
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') {
         throw new TaskgateError('ERR_AUDIT_LOCK', `cannot create lock ${lockPath}: ${code ?? String(error)}`,
-          'make the directory writable by the account that serves pushes');
+          code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full: free space on it; the push was refused, nothing was added'
+            : 'make the directory writable by the account that serves pushes');
       }
       try {
         if (Date.now() - statSync(lockPath).mtimeMs > STALE_MS) rmSync(lockPath, { force: true });
