@@ -23,7 +23,7 @@ describe('load', () => {
     writeFileSync(join(repo, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\nchangegroup.taskgate = ${TRIGGER_HOOK}\n[web]\nallow-push = *\npush_ssl = false\n`);
     const log = join(dir, 'runs.log');
     writeFileSync(join(repo, '.hg', 'taskgate.json'), JSON.stringify({
-      repo: { id: 'acme/app' }, identity: { groups: { devs: Array.from({ length: CLIENTS }, (_, c) => `client${c}`) } },
+      repo: { id: 'acme/app' }, identity: { groups: { devs: ['alice', ...Array.from({ length: CLIENTS }, (_, c) => `client${c}`)] } },
       policy: { rules: [{ rule: 'message', pattern: '^LOAD-[0-9]+: ' }, { rule: 'paths', allow: { '**': ['@devs'] } }] },
     }));
     expect((await taskgate(dir, ['keys', 'init', '-R', repo])).exitCode).toBe(0);
