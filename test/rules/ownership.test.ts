@@ -39,4 +39,11 @@ describe('ownership rule', () => {
     await commit(s.work, { 'src/a.ts': 'b' }, 'now change build');
     await expectRejected(s, ['bob may not change task build: its definition in tasks.json', 'bob may not change task build: src/a.ts'], { LOGNAME: 'bob' });
   });
+
+  it('refuses relaxing the rule in the same push: dropping the owners of an owned task', async () => {
+    const s = await owned();
+    await commit(s.work, { 'tasks.json': manifest([]) }, 'no owners any more');
+    await commit(s.work, { 'src/a.ts': 'b' }, 'now change build');
+    await expectRejected(s, ['bob may not change task build: its definition in tasks.json', 'bob may not change task build: src/a.ts'], { LOGNAME: 'bob' });
+  });
 });
