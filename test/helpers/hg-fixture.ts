@@ -122,7 +122,7 @@ export async function taskgate(cwd: string, args: string[], env: Record<string, 
 }
 
 /** The jobs of a repository, through `taskgate jobs list --json`. */
-export async function jobsOf(central: string): Promise<Array<{ id: string; rev: string; branch: string; task: string; status: string; requires: string[]; reasons: unknown[]; actor: { sub: string | null; via: string }; tokenJti: string | null; push: { id: string } }>> {
+export async function jobsOf(central: string): Promise<Array<{ id: string; repo: string; rev: string; branch: string; task: string; status: string; requires: string[]; reasons: unknown[]; actor: { sub: string | null; via: string }; tokenJti: string | null; push: { id: string } }>> {
   const r = await taskgate(central, ['jobs', 'list', '--json']);
   if (r.exitCode !== 0) throw new Error(`jobs list failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
