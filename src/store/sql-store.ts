@@ -233,42 +233,40 @@ export class SqlJobs {
     });
   }
 
-  async expireLeases(now: number): Promise<string[]> {
-    const candidates = await this.db.all<{ id: string }>("SELECT id FROM jobs WHERE status = 'running' AND lease_expires < ?", [now]);
-    const expired: string[] = [];
-    const at = new Date(now * 1000).toISOString();
-    for (const { id } of candidates) {
-      // each under its head's lock, checked again: a heartbeat may have won the race
+  /**
+   * For each candidate, one transaction under its head's lock that checks the candidate again
+   * (a heartbeat or a claim may have won the race) and changes it; returns those it changed.
+   */
+  private async eachUnderHeadLock(sql: string, now: number, change: (tx: SqlDriver, row: { id: string; attempts: number | string }) => Promise<void>): Promise<string[]> {
+    const changed: string[] = [];
+    for (const { id } of await this.db.all<{ id: string }>(`SELECT id FROM jobs WHERE ${sql}`, [now])) {
       const done = await this.db.transaction(async (tx) => {
         await this.lockHeadOf(tx, id);
-        const r = await tx.get<{ attempts: number }>(`SELECT attempts FROM jobs WHERE id = ? AND status = 'running' AND lease_expires < ?${tx.forUpdate}`, [id, now]);
-        if (!r) return false;
-        await this.killTokens(tx, id);
-        await tx.run("UPDATE jobs SET status = 'ready', worker = NULL, lease_expires = NULL, token_jti = NULL, reason = 'lease expired', updated_at = ? WHERE id = ?", [at, id]);
-        await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'lease_expired' WHERE job_id = ? AND attempt = ? AND ended_at IS NULL", [now, id, Number(r.attempts)]);
+        const row = await tx.get<{ id: string; attempts: number | string }>(`SELECT id, attempts FROM jobs WHERE id = ? AND ${sql}${tx.forUpdate}`, [id, now]);
+        if (!row) return false;
+        await change(tx, row);
         return true;
       });
-      if (done) expired.push(id);
+      if (done) changed.push(id);
     }
-    return expired;
+    return changed;
+  }
+
+  async expireLeases(now: number): Promise<string[]> {
+    const at = new Date(now * 1000).toISOString();
+    return this.eachUnderHeadLock("status = 'running' AND lease_expires < ?", now, async (tx, r) => {
+      await this.killTokens(tx, r.id);
+      await tx.run("UPDATE jobs SET status = 'ready', worker = NULL, lease_expires = NULL, token_jti = NULL, reason = 'lease expired', updated_at = ? WHERE id = ?", [at, r.id]);
+      await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'lease_expired' WHERE job_id = ? AND attempt = ? AND ended_at IS NULL", [now, r.id, Number(r.attempts)]);
+    });
   }
 
   async expireQueuedTokens(now: number): Promise<string[]> {
-    const candidates = await this.db.all<{ id: string }>("SELECT id FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND token_exp < ?", [now]);
-    const expired: string[] = [];
     const at = new Date(now * 1000).toISOString();
-    for (const { id } of candidates) {
-      const done = await this.db.transaction(async (tx) => {
-        await this.lockHeadOf(tx, id);
-        const r = await tx.get<{ id: string }>(`SELECT id FROM jobs WHERE id = ? AND status = 'ready' AND token IS NOT NULL AND token_exp < ?${tx.forUpdate}`, [id, now]);
-        if (!r) return false;
-        await this.killTokens(tx, id);
-        await this.setStatus(tx, id, 'expired', 'the queued token expired before any worker claimed the job', at);
-        return true;
-      });
-      if (done) expired.push(id);
-    }
-    return expired;
+    return this.eachUnderHeadLock("status = 'ready' AND token IS NOT NULL AND token_exp < ?", now, async (tx, r) => {
+      await this.killTokens(tx, r.id);
+      await this.setStatus(tx, r.id, 'expired', 'the queued token expired before any worker claimed the job', at);
+    });
   }
 
   async nextReady(now: number, limit: number): Promise<StoredJob[]> {
