@@ -56,6 +56,22 @@ describe('SIGKILL of the changegroup hook at each step: reconcile ends with ever
     await exactlyOnce(s, 2);
   });
 
+  it('killed, and the next push lands before any reconcile: that push queues the earlier one too, and nothing is doubled', async () => {
+    const s = await withTrigger();
+    const first = await commit(s.work, { 'tasks.json': JSON.stringify(TASKS), 'docs/a.md': 'a' }, 'first');
+    expect((await push(s.work, s.central, { TASKGATE_TEST_KILL_AT: 'trigger:planned' })).exitCode).toBe(0);
+    const second = await commit(s.work, { 'src/a.ts': 'b' }, 'second');
+    const r = await push(s.work, s.central);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.all).toContain('3 jobs of an earlier push whose hook did not finish were queued too');
+    const jobs = await jobsOf(s.central);
+    expect(jobs.filter((j) => j.rev === first).map((j) => j.task).sort()).toEqual(['build', 'docs', 'test']);
+    expect(jobs.filter((j) => j.rev === second).map((j) => j.task).sort()).toEqual(['build', 'test']);
+    // the earlier push is recorded with its own pusher and transaction, from the gate's record
+    expect(jobs.find((j) => j.rev === first)!.push.id).toMatch(/^TXN:/);
+    await exactlyOnce(s, 2);
+  });
+
   it('killed right after writing the outbox (the store unavailable)', async () => {
     // the store's folder is a file: it cannot be opened, so the batch goes to the outbox
     const s = await withTrigger({ store: { backend: 'sqlite', path: '.hg/taskgate/blocked/jobs.db' } });

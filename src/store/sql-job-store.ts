@@ -54,7 +54,7 @@ export class SqlJobStore implements JobStore {
   setQueuedTokens(tokens: Array<{ jobId: string; jti: string; token: string; exp: number }>): Promise<string[]> { return this.guard(() => this.jobs.setQueuedTokens(tokens)); }
   getJob(id: string): Promise<StoredJob | null> { return this.guard(() => this.jobs.getJob(id)); }
   listJobs(filter?: JobFilter): Promise<StoredJob[]> { return this.guard(() => this.jobs.listJobs(filter)); }
-  processedHeads(repo: string): Promise<string[]> { return this.guard(() => this.jobs.processedHeads(repo)); }
+  processedHeads(repo: string, among?: string[]): Promise<string[]> { return this.guard(() => this.jobs.processedHeads(repo, among)); }
   getPush(id: string): Promise<PushRecord | null> { return this.guard(() => this.jobs.getPush(id)); }
   exchange(request: ExchangeRequest): Promise<ExchangeResult> { return this.guard(() => this.jobs.exchange(request)); }
   expireLeases(now: number): Promise<string[]> { return this.guard(() => this.jobs.expireLeases(now)); }

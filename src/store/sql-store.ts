@@ -105,8 +105,13 @@ export class SqlJobs {
     return (await this.db.all<JobRow>(sql, args)).map(toJob);
   }
 
-  async processedHeads(repo: string): Promise<string[]> {
-    return (await this.db.all<{ node: string }>('SELECT node FROM processed_heads WHERE repo = ?', [repo])).map((r) => r.node);
+  async processedHeads(repo: string, among?: string[]): Promise<string[]> {
+    if (among === undefined) return (await this.db.all<{ node: string }>('SELECT node FROM processed_heads WHERE repo = ?', [repo])).map((r) => r.node);
+    const found: string[] = [];
+    for (const node of among) {
+      if (await this.db.get('SELECT 1 AS hit FROM processed_heads WHERE repo = ? AND node = ?', [repo, node])) found.push(node);
+    }
+    return found;
   }
 
   async getPush(id: string): Promise<PushRecord | null> {

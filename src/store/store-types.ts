@@ -111,8 +111,8 @@ export interface JobStore {
   setQueuedTokens(tokens: Array<{ jobId: string; jti: string; token: string; exp: number }>): Promise<string[]>;
   getJob(id: string): Promise<StoredJob | null>;
   listJobs(filter?: JobFilter): Promise<StoredJob[]>;
-  /** Every head node already processed for a repository: the high-water mark. */
-  processedHeads(repo: string): Promise<string[]>;
+  /** Every head node already processed for a repository (the high-water mark), or those of `among` that are. */
+  processedHeads(repo: string, among?: string[]): Promise<string[]>;
   getPush(id: string): Promise<PushRecord | null>;
   /** One token exchange (DESIGN §8), in one transaction with the dependents it releases. */
   exchange(request: ExchangeRequest): Promise<ExchangeResult>;

@@ -1,6 +1,6 @@
 import type { TaskgateConfig } from '../config/config-types.js';
 import { faultPoint } from '../errors/fault-point.js';
-import { TaskgateError, isTaskgateError } from '../errors/taskgate-error.js';
+import { TaskgateError, isTaskgateError, toTaskgateError } from '../errors/taskgate-error.js';
 import { buildHeadJobs } from '../jobs/build-jobs.js';
 import type { JobActor, PushRef } from '../jobs/job-types.js';
 import { openStore } from '../store/open-store.js';
@@ -39,6 +39,8 @@ export interface CommitResult {
   /** Set when tokens could not be minted (no key, say): the jobs wait, `reconcile` mints later. */
   tokenError: TaskgateError | null;
   drained: number;
+  /** Set when earlier pushes no hook finished could not be enqueued now (reconcile will). */
+  catchUpError?: TaskgateError;
 }
 
 function isStoreError(error: unknown): error is TaskgateError {
@@ -52,12 +54,23 @@ function isStoreError(error: unknown): error is TaskgateError {
  */
 export async function commitBatch(root: string, config: TaskgateConfig, batch: EnqueueBatch, now: () => Date,
   /** Appended once the batch is in the store: the job events' audit chain (the file, or the store's own). */
-  enqueued?: (result: CommitResult) => Record<string, unknown>): Promise<CommitResult> {
+  enqueued?: (result: CommitResult) => Record<string, unknown>,
+  /** Runs with the store open, before the batch: enqueues earlier pushes no hook finished. */
+  catchUp?: (store: JobStore) => Promise<void>): Promise<CommitResult> {
   let store: JobStore | null = null;
   const out: CommitResult = { result: null, outbox: null, storeError: null, minted: [], tokenError: null, drained: 0 };
   try {
     store = await openStore(config);
     out.drained = (await drainOutbox(root, store)).length;
+    if (catchUp) {
+      try {
+        await catchUp(store);
+      } catch (error) {
+        if (isStoreError(error)) throw error;
+        // the push's own jobs come first: an earlier push is reconcile's to finish
+        out.catchUpError = toTaskgateError(error);
+      }
+    }
     out.result = await store.enqueue(batch);
   } catch (error) {
     if (!isStoreError(error)) throw error;

@@ -8,6 +8,7 @@ import type { TaskgateConfig } from '../config/config-types.js';
 import { ReadParser, readChangesets } from '../hg/read-push.js';
 import type { JobActor } from '../jobs/job-types.js';
 import { openStore } from '../store/open-store.js';
+import type { JobStore } from '../store/store-types.js';
 import { mintQueuedTokens, type Minted } from './mint-queued-tokens.js';
 import { buildBatch, repoId } from './enqueue-push.js';
 import { drainOutbox } from './outbox.js';
@@ -47,6 +48,46 @@ function gateRecordFor(auditPath: string, heads: string[]): { actor: JobActor; t
   return null;
 }
 
+export interface CatchUp {
+  plans: HeadPlan[];
+  created: string[];
+  existing: string[];
+  actor: JobActor | null;
+}
+
+/**
+ * Enqueues the changesets of `revset` that no processed push covers, as one push, taking the
+ * pusher from the gate's record of their heads (or recording it as unknown). Job ids are
+ * deterministic, so whoever gets there first (reconcile, or a later push's hook) creates
+ * them and the others find them there.
+ */
+export async function enqueueUncovered(store: JobStore, root: string, config: TaskgateConfig, env: NodeJS.ProcessEnv, now: () => Date,
+  revset: string, parser?: ReadParser, onProgress: (text: string) => void = () => {}): Promise<CatchUp> {
+  const repo = repoId(config);
+  const tmp = mkdtempSync(join(tmpdir(), 'taskgate-reconcile-'));
+  let push;
+  try {
+    const file = join(tmp, 'processed');
+    writeFileSync(file, (await store.processedHeads(repo)).join('\n'));
+    push = await readChangesets(root, revset, { headStatus: true, track: [config.manifest.path], excludeAncestorsOf: file }, env, parser);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  if (push.changesets.length === 0) return { plans: [], created: [], existing: [], actor: null };
+  const plans = planPush(push, config.manifest.path);
+  const heads = plans.map((p) => p.node);
+  const gate = gateRecordFor(config.audit.path, heads);
+  const actor = gate?.actor ?? { sub: null, via: 'unknown' as const, groups: [] };
+  const first = push.changesets[0]!.node;
+  const last = push.changesets.at(-1)!.node;
+  const id = gate?.txn ?? `reconcile:${createHash('sha256').update(heads.join('\n')).digest('hex').slice(0, 16)}`;
+  const batch = buildBatch(config, plans, { id, node: first, nodeLast: last }, actor, 'reconcile', now());
+  onProgress(`enqueueing ${batch.jobs.length} jobs for ${heads.length} head${heads.length === 1 ? '' : 's'}`);
+  const { created, existing } = await store.enqueue(batch);
+  await jobAuditTrail(config, store).append('jobs.enqueued', { repo, push: id, heads, created, existing, reconciled: true, pusher: actor.sub, channel: actor.via }, now);
+  return { plans, created, existing, actor };
+}
+
 /**
  * `taskgate reconcile`: drains the outbox, then enqueues every changeset that no processed
  * push covers (hook skipped or crashed, hgrc untrusted, store down), taking the pusher from
@@ -54,38 +95,13 @@ function gateRecordFor(auditPath: string, heads: string[]): { actor: JobActor; t
  */
 export async function reconcile(root: string, config: TaskgateConfig, env: NodeJS.ProcessEnv, now: () => Date = () => new Date(),
   onProgress: (text: string) => void = () => {}): Promise<ReconcileResult> {
-  const repo = repoId(config);
+  repoId(config);
   const store = await openStore(config);
   try {
     const drained = (await drainOutbox(root, store, (done, total) => onProgress(`draining the outbox: ${done}/${total} batches`))).length;
     let read = 0;
     const parser = new ReadParser(() => onProgress(`reading unprocessed changesets: ${++read}`));
-    const tmp = mkdtempSync(join(tmpdir(), 'taskgate-reconcile-'));
-    let push;
-    try {
-      const file = join(tmp, 'processed');
-      writeFileSync(file, (await store.processedHeads(repo)).join('\n'));
-      push = await readChangesets(root, 'all()', { headStatus: true, track: [config.manifest.path], excludeAncestorsOf: file }, env, parser);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-    let created: string[] = [];
-    let existing: string[] = [];
-    let plans: HeadPlan[] = [];
-    let actor: JobActor | null = null;
-    if (push.changesets.length > 0) {
-      plans = planPush(push, config.manifest.path);
-      const heads = plans.map((p) => p.node);
-      const gate = gateRecordFor(config.audit.path, heads);
-      actor = gate?.actor ?? { sub: null, via: 'unknown', groups: [] };
-      const first = push.changesets[0]!.node;
-      const last = push.changesets.at(-1)!.node;
-      const id = gate?.txn ?? `reconcile:${createHash('sha256').update(heads.join('\n')).digest('hex').slice(0, 16)}`;
-      const batch = buildBatch(config, plans, { id, node: first, nodeLast: last }, actor, 'reconcile', now());
-      onProgress(`enqueueing ${batch.jobs.length} jobs for ${heads.length} head${heads.length === 1 ? '' : 's'}`);
-      ({ created, existing } = await store.enqueue(batch));
-      await jobAuditTrail(config, store).append('jobs.enqueued', { repo, push: id, heads, created, existing, reconciled: true, pusher: actor.sub, channel: actor.via }, now);
-    }
+    const { plans, created, existing, actor } = await enqueueUncovered(store, root, config, env, now, 'all()', parser, onProgress);
     onProgress('minting queued tokens');
     const minted = await mintQueuedTokens(store, config, now);
     return { drained, plans, created, existing, minted, actor };

@@ -9,6 +9,7 @@ import { parseHookEnv } from '../hg/hook-env.js';
 import { readChangesets } from '../hg/read-push.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { buildBatch, commitBatch, repoId } from './enqueue-push.js';
+import { enqueueUncovered } from './reconcile.js';
 import { planPush, type HeadPlan } from './plan-push.js';
 import { faultPoint } from '../errors/fault-point.js';
 
@@ -51,11 +52,25 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
     const pushRef = { id: hook.txnId ?? `push:${hook.node}:${last}`, node: hook.node, nodeLast: last };
     const batch = buildBatch(config, plans, pushRef, { ...actor, groups: [...actor.groups] }, 'hook', now());
     faultPoint('trigger:planned');
+    // where this push attaches to the history: its changesets' parents from before it
+    const inPush = new Set(push.changesets.map((cs) => cs.node));
+    const entries = [...new Set(push.changesets.flatMap((cs) => cs.parents).filter((p) => !inPush.has(p)))];
+    let caughtUp = 0;
     const committed = await commitBatch(root, config, batch, now, (c) => ({
       repo: batch.push.repo, push: batch.push.id, heads: batch.push.heads, created: c.result!.created, existing: c.result!.existing,
       tokens: c.minted.map((m) => ({ job: m.job, jti: m.jti })),
-    }));
+    }), async (store) => {
+      // a push whose hook did not finish (crashed, or runs late) would be covered by this
+      // one's head from now on: queue its jobs first, as its own push (ids are deterministic,
+      // so its own hook, or reconcile, coming later find them there)
+      const processed = new Set(await store.processedHeads(batch.push.repo, entries));
+      const open = entries.filter((node) => !processed.has(node));
+      if (open.length === 0) return;
+      caughtUp = (await enqueueUncovered(store, root, config, env, now, `::(${open.join(' or ')})`)).created.length;
+    });
     const lines = describePlans(plans, manifestPath);
+    if (caughtUp > 0) lines.push(`taskgate: ${caughtUp} jobs of an earlier push whose hook did not finish were queued too`);
+    if (committed.catchUpError) lines.push(`taskgate: warning: an earlier push could not be queued (${committed.catchUpError.code}); run \`taskgate reconcile\``);
     const landed = { repo: batch.push.repo, txn: hook.txnId, node: hook.node, nodeLast: last, heads: batch.push.heads, pusher: pusher.name, channel: pusher.channel, groups: pusher.groups };
     await appendAudit(config.audit.path, 'push.landed', landed, now);
     if (committed.outbox) {
