@@ -1,19 +1,13 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GATE_HOOK, TRIGGER_HOOK, commit, hgOk, jobsOf, makeClone, push, taskgate, tempDir } from './helpers/hg-fixture.js';
+import { commit, hgOk, jobsOf, makeCentral, makeClone, push, taskgate, tempDir } from './helpers/hg-fixture.js';
 
 /** Concurrent pushes: the changegroup hooks run after the lock is released, in any order. */
 
 const TASKS = JSON.stringify({ version: 1, tasks: { build: { inputs: ['**'], run: 'true' }, test: { requires: ['build'], run: 'true' } } });
 
 async function central(dir: string, name: string, config: Record<string, unknown>): Promise<string> {
-  const repo = join(dir, name);
-  await hgOk(dir, ['init', repo]);
-  writeFileSync(join(repo, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\nchangegroup.taskgate = ${TRIGGER_HOOK}\n`);
-  writeFileSync(join(repo, '.hg', 'taskgate.json'), JSON.stringify(config));
-  expect((await taskgate(dir, ['keys', 'init', '-R', repo])).exitCode).toBe(0);
-  return repo;
+  return makeCentral(dir, { name, config, trigger: true });
 }
 
 /** `clients` working copies, each on a branch of its own, each pushing `rounds` times as fast as it can. */

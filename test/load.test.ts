@@ -2,7 +2,7 @@ import { execa, type ResultPromise } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GATE_HOOK, ROOT, TASKGATE, TRIGGER_HOOK, baseEnv, commit, hgOk, makeClone, push, taskgate, tempDir } from './helpers/hg-fixture.js';
+import { ROOT, TASKGATE, baseEnv, commit, hgOk, makeCentral, makeClone, push, taskgate, tempDir } from './helpers/hg-fixture.js';
 import { hgwebWithRemoteUser } from './helpers/servers.js';
 
 /**
@@ -18,15 +18,14 @@ const ROUNDS = 50;
 describe('load', () => {
   it(`${CLIENTS * ROUNDS} pushes from ${CLIENTS} clients over http, with workers running`, async () => {
     const dir = tempDir('tg-load-');
-    const repo = join(dir, 'central');
-    await hgOk(dir, ['init', repo]);
-    writeFileSync(join(repo, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\nchangegroup.taskgate = ${TRIGGER_HOOK}\n[web]\nallow-push = *\npush_ssl = false\n`);
     const log = join(dir, 'runs.log');
-    writeFileSync(join(repo, '.hg', 'taskgate.json'), JSON.stringify({
-      repo: { id: 'acme/app' }, identity: { groups: { devs: ['alice', ...Array.from({ length: CLIENTS }, (_, c) => `client${c}`)] } },
-      policy: { rules: [{ rule: 'message', pattern: '^LOAD-[0-9]+: ' }, { rule: 'paths', allow: { '**': ['@devs'] } }] },
-    }));
-    expect((await taskgate(dir, ['keys', 'init', '-R', repo])).exitCode).toBe(0);
+    const repo = await makeCentral(dir, {
+      trigger: true, hgrc: '[web]\nallow-push = *\npush_ssl = false\n',
+      config: {
+        repo: { id: 'acme/app' }, identity: { groups: { devs: ['alice', ...Array.from({ length: CLIENTS }, (_, c) => `client${c}`)] } },
+        policy: { rules: [{ rule: 'message', pattern: '^LOAD-[0-9]+: ' }, { rule: 'paths', allow: { '**': ['@devs'] } }] },
+      },
+    });
     const seed = await makeClone(dir, repo, 'seed');
     await commit(seed, { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['**'], run: `echo "$TASKGATE_JOB" >> ${log}` } } }) }, 'LOAD-0: the tasks');
     expect((await push(seed, repo)).exitCode).toBe(0);

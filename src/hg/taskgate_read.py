@@ -25,20 +25,20 @@ def _emit(ui, obj):
     ui.write(json.dumps(obj, separators=(',', ':')).encode('ascii') + b'\n')
 
 
-def _filesize(repo, ctx, merge, path, cache, index, limit):
-    """Size of `path` as of `ctx` (exact when over `limit`), or None when the changeset
-    removed it; `index` is the file's (by linkrev, by node) sizes from _read_index."""
+def _filesize(repo, ctx, path, cache, index, limit):
+    """Size of `path` as of `ctx`, a changeset that is not a merge (exact when over `limit`),
+    or None when the changeset removed it; `index` is the file's (by linkrev, by node)
+    sizes from _read_index."""
     bylink, bynode = index
-    hit = None if merge else bylink.get(ctx.rev())
+    hit = bylink.get(ctx.rev())
     if hit is not None:
         fnode, size = hit
     else:
-        # removed, merged, or back to a revision the file had before: ask the manifest
+        # removed, or back to a revision the file had before: ask the manifest
         mf = cache.get(ctx.rev())
         if mf is None:
-            # readfast() is a delta against the first parent's manifest when one is
-            # stored; a merge takes the full one its status against p1 already read
-            mf = ctx.manifest() if merge else ctx.manifestctx().readfast()
+            # readfast() is a delta against the first parent's manifest when one is stored
+            mf = ctx.manifestctx().readfast()
             cache.clear()
             cache[ctx.rev()] = mf
         fnode = mf.get(path)
@@ -47,8 +47,13 @@ def _filesize(repo, ctx, merge, path, cache, index, limit):
             # was, which makes it no change at all)
             return None
         size = bynode.get(fnode, -1)
+    return _exact(repo, path, fnode, size, limit)
+
+
+def _exact(repo, path, fnode, size, limit):
+    """`size` from a filelog index, or the exact size when it is over `limit` or unknown: the
+    index's size counts copy metadata too, so only the few candidates are read."""
     if size < 0 or size > limit:
-        # exact size for the few candidates: the index's size counts copy metadata too
         flog = repo.file(path)
         return flog.size(flog.rev(fnode))
     return size
@@ -265,11 +270,7 @@ def taskgate_read(ui, repo, **opts):
                 if merge:
                     # the merge's delta named the node; a removed file has none
                     fnode = m_nodes.get(f)
-                    size = None if fnode is None else index[1].get(fnode, -1)
-                    if size is not None and (size < 0 or size > limit):
-                        flog = repo.file(f)
-                        size = flog.size(flog.rev(fnode))
-                    sizes.append(size)
+                    sizes.append(None if fnode is None else _exact(repo, f, fnode, index[1].get(fnode, -1), limit))
                     continue
                 hit = index[0].get(rev)
                 if hit is not None and 0 <= hit[1] <= limit:
@@ -278,7 +279,7 @@ def taskgate_read(ui, repo, **opts):
                     continue
                 if ctx is None:
                     ctx = repo[rev]
-                sizes.append(_filesize(repo, ctx, merge, f, mfcache, index, limit))
+                sizes.append(_filesize(repo, ctx, f, mfcache, index, limit))
             rec['sizes'] = sizes
         if maxdiff and ctx is None:
             ctx = repo[rev]

@@ -4,6 +4,7 @@ import type { AuditRecord } from '../audit/audit-log.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { PostgresDriver, READY_CHANNEL } from './postgres-driver.js';
 import { safeUrl } from './safe-url.js';
+import { waitUntil } from './wait.js';
 import { SqlJobStore } from './sql-job-store.js';
 
 /**
@@ -50,10 +51,17 @@ function storeError(url: string, error: unknown): TaskgateError {
 
 export interface PostgresOptions {
   url: string;
-  /** Apply pending migrations on open (default). Off: refuse to run on an older schema, for `taskgate store migrate`. */
-  migrate?: boolean;
   /** Connection pool size. */
   poolSize?: number;
+}
+
+/** A pool of connections; pg is loaded only by a postgres deployment, never on the SQLite path. */
+async function connect(url: string, max: number): Promise<pg.Pool> {
+  const { default: driver } = await import('pg');
+  const pool = new driver.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+  // an idle client that loses its server must not crash the process
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /** Applies every migration not yet applied; returns the versions before and after. */
@@ -131,17 +139,7 @@ async function waitForNotify(listener: Listener, url: string, ms: number, signal
       await client.end().catch(() => undefined);
     }
   }
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      listener.waiters.delete(done);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    listener.waiters.add(done);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  await waitUntil(ms, signal, listener.waiters);
 }
 
 /** The distributed store (DESIGN §9): PostgreSQL through pg. */
@@ -157,30 +155,13 @@ export class PostgresStore extends SqlJobStore {
         await listener.client?.end().catch(() => undefined);
       },
     });
-    this.url = url;
-    this.pool = pool;
   }
 
-  private readonly url: string;
-  private readonly pool: pg.Pool;
-
+  /** Opens the store, applying pending migrations first (under a lock; a newer schema is refused). */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
-    // pg is loaded only by a postgres deployment, never on the SQLite path
-    const { default: driver } = await import('pg');
-    const pool = new driver.Pool({ connectionString: options.url, max: options.poolSize ?? 4, connectionTimeoutMillis: 5000 });
-    // an idle client that loses its server must not crash the process
-    pool.on('error', () => undefined);
+    const pool = await connect(options.url, options.poolSize ?? 4);
     try {
-      if (options.migrate === false) {
-        const version = await schemaVersion(pool);
-        if (version !== PG_MIGRATIONS.length) {
-          throw new TaskgateError('ERR_STORE_SCHEMA', `the job store ${safeUrl(options.url)} has schema version ${version}; this taskgate needs ${PG_MIGRATIONS.length}`,
-            'run `taskgate store migrate`');
-        }
-      } else if ((await schemaVersion(pool)) !== PG_MIGRATIONS.length) {
-        // behind (or new): migrate; a newer schema is refused inside
-        await migratePostgres(pool);
-      }
+      if ((await schemaVersion(pool)) !== PG_MIGRATIONS.length) await migratePostgres(pool);
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof TaskgateError) throw error;
@@ -191,9 +172,7 @@ export class PostgresStore extends SqlJobStore {
 
   /** `taskgate store migrate`: applies what is missing; returns the versions before and after. */
   static async migrate(url: string): Promise<{ from: number; to: number }> {
-    const { default: driver } = await import('pg');
-    const pool = new driver.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 });
-    pool.on('error', () => undefined);
+    const pool = await connect(url, 1);
     try {
       return await migratePostgres(pool);
     } catch (error) {
@@ -202,10 +181,5 @@ export class PostgresStore extends SqlJobStore {
     } finally {
       await pool.end().catch(() => undefined);
     }
-  }
-
-  /** For `doctor`: the schema version in the database. */
-  async schemaVersion(): Promise<number> {
-    return schemaVersion(this.pool);
   }
 }

@@ -1,6 +1,7 @@
 import type { AuditStorage } from '../audit/audit-chain.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { SqlDriver } from './sql-driver.js';
+import { waitUntil } from './wait.js';
 import { SqlJobs } from './sql-store.js';
 import type {
   AttemptRow, EnqueueBatch, EnqueueResult, ExchangeRequest, ExchangeResult, JobFilter, JobStore, PushRecord, StoredJob, TokenRow,
@@ -14,18 +15,6 @@ export interface SqlJobStoreParts {
   auditStorage: AuditStorage | null;
   waitForWork?: (ms: number, signal?: AbortSignal) => Promise<void>;
   onClose?: () => Promise<void>;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Both engines: one implementation of the interface over a driver, every engine error named. */
@@ -75,7 +64,7 @@ export class SqlJobStore implements JobStore {
 
   waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
     // without notifications this is a poll: a short one, so that new work starts soon
-    return this.parts.waitForWork ? this.parts.waitForWork(ms, signal) : sleep(Math.min(ms, 200), signal);
+    return this.parts.waitForWork ? this.parts.waitForWork(ms, signal) : waitUntil(Math.min(ms, 200), signal);
   }
 
   async close(): Promise<void> {

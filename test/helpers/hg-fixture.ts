@@ -57,18 +57,22 @@ export interface CentralOptions {
   hgrc?: string;
   /** Install the changegroup hook too, and create a signing key. */
   trigger?: boolean;
+  /** Create the signing key (default: with the trigger); false where hosts share one key file. */
+  keys?: boolean;
+  /** The folder's name under `dir` (default: central). */
+  name?: string;
   /** Extra files to place under .hg/ (e.g. a base config for `extends`). */
   files?: Record<string, string>;
 }
 
 /** A central repository with the gate installed and a taskgate.json. */
 export async function makeCentral(dir: string, options: CentralOptions): Promise<string> {
-  const central = join(dir, 'central');
+  const central = join(dir, options.name ?? 'central');
   await hgOk(dir, ['init', central]);
   const trigger = options.trigger ? `changegroup.taskgate = ${TRIGGER_HOOK}\n` : '';
   writeFileSync(join(central, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\n${trigger}${options.hgrc ?? ''}`);
   writeFileSync(join(central, '.hg', 'taskgate.json'), JSON.stringify(options.config, null, 2));
-  if (options.trigger) {
+  if (options.keys ?? options.trigger) {
     const r = await execa(TASKGATE, ['keys', 'init', '-R', central], { env: baseEnv(), extendEnv: false, reject: false });
     if (r.exitCode !== 0) throw new Error(`keys init failed: ${r.stderr}`);
   }

@@ -1,7 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { HELPERS, baseEnv } from './hg-fixture.js';
+import { HELPERS, TASKGATE, baseEnv } from './hg-fixture.js';
 
 const running: ResultPromise[] = [];
 afterAll(() => {
@@ -43,6 +43,13 @@ export async function hgwebWithRemoteUser(repo: string): Promise<string> {
   running.push(proc);
   const m = await firstLine(proc, /^(\d+)\s*$/m);
   return `127.0.0.1:${m[1]}`;
+}
+
+/** `taskgate serve` for a repository on a free port of 127.0.0.1. Returns its URL. */
+export async function taskgateServe(repo: string): Promise<string> {
+  const proc = execa(TASKGATE, ['serve', '-R', repo, '--port', '0'], { env: baseEnv(), extendEnv: false, reject: false });
+  running.push(proc);
+  return (await firstLine(proc, /listening on (http:\/\/\S+)/))[1]!;
 }
 
 export const DUMMY_SSH = `/bin/sh ${join(HELPERS, 'dummy-ssh')}`;

@@ -1,24 +1,19 @@
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GATE_HOOK, TASKGATE, TRIGGER_HOOK, baseEnv, commit, hgOk, jobsOf, makeClone, push, taskgate, tempDir } from '../helpers/hg-fixture.js';
+import { TASKGATE, baseEnv, commit, hgOk, jobsOf, makeCentral, makeClone, push, taskgate, tempDir } from '../helpers/hg-fixture.js';
 import { freshDatabase, ownCluster, sql } from '../helpers/postgres.js';
+import { taskgateServe } from '../helpers/servers.js';
 
-const running: ResultPromise[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
-  for (const p of running) p.kill('SIGKILL');
   for (const c of cleanups) await c();
 });
 
-/** A central repository with both hooks, its jobs in PostgreSQL; `keys` is shared by every host. */
-async function central(dir: string, name: string, config: Record<string, unknown>): Promise<string> {
-  const repo = join(dir, name);
-  await hgOk(dir, ['init', repo]);
-  writeFileSync(join(repo, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\nchangegroup.taskgate = ${TRIGGER_HOOK}\n`);
-  writeFileSync(join(repo, '.hg', 'taskgate.json'), JSON.stringify(config));
-  return repo;
+/** A central repository with both hooks, its jobs in PostgreSQL; the key is made by the caller (hosts may share one). */
+function central(dir: string, name: string, config: Record<string, unknown>): Promise<string> {
+  return makeCentral(dir, { name, config, trigger: true, keys: false });
 }
 
 const TASKS = (log: string) => JSON.stringify({
@@ -110,20 +105,7 @@ describe('PostgreSQL deployments', () => {
     expect((await jobsOf(mirror)).map((j) => j.id)).toEqual(jobs.map((j) => j.id));
 
     // two services, four workers (two on each), each with its own clone to archive from
-    const services: string[] = [];
-    for (const repo of [primary, mirror]) {
-      const p = execa(TASKGATE, ['serve', '-R', repo, '--port', '0'], { env: baseEnv(), extendEnv: false, reject: false });
-      running.push(p);
-      services.push(await new Promise<string>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 20_000);
-        p.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /listening on (http:\/\/\S+)/.exec(out);
-          if (m) (clearTimeout(timer), resolve(m[1]!));
-        });
-      }));
-    }
+    const services = [await taskgateServe(primary), await taskgateServe(mirror)];
     const results = await Promise.all(workers.map(async (w, i) => {
       const clone = await makeClone(dir, i % 2 ? mirror : primary, `cache-${w}`);
       return execa(TASKGATE, ['worker', '--server', services[i % 2]!, '--name', w, '--key', join(dir, `${w}.jwk`), '-R', clone, '--once'],

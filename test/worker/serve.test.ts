@@ -1,32 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HELPERS, TASKGATE, baseEnv, commit, jobsOf, taskgate } from '../helpers/hg-fixture.js';
 import { expectAccepted, scenario, type Scenario } from '../helpers/scenario.js';
+import { taskgateServe } from '../helpers/servers.js';
 
-const servers: ResultPromise[] = [];
-afterAll(() => {
-  for (const p of servers) p.kill('SIGTERM');
-});
-
-async function serve(s: Scenario): Promise<string> {
-  const p = execa(TASKGATE, ['serve', '-R', s.central, '--port', '0'], { env: baseEnv(), extendEnv: false, reject: false });
-  servers.push(p);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 20_000);
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-  });
-}
+const serve = (s: Scenario) => taskgateServe(s.central);
 
 /** A central repository whose config registers one worker key; returns the key file of that worker. */
 async function withRemoteWorker(): Promise<{ s: Scenario; key: string }> {
