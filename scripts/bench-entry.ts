@@ -16,9 +16,35 @@ export async function workerOverhead(dir: string, count: number): Promise<number
   await initKeys(config.tokens.keys, 'EdDSA');
   const store = new SqliteStore(config.store.path!);
   const now = new Date();
-  const tasks = Array.from({ length: count }, (_, i) => ({ task: `t${i}`, definition: { run: 'true' }, requires: [], reasons: [], filesMatched: 0 }));
-  const jobs = buildHeadJobs({ repo: 'bench/overhead', node: 'f'.repeat(40), branch: 'default', tasks, push: { id: 'bench', node: 'f'.repeat(40), nodeLast: 'f'.repeat(40) }, actor: { sub: 'bench', via: 'local', groups: [] }, now });
-  await store.enqueue({ push: { id: 'bench', repo: 'bench/overhead', node: 'f'.repeat(40), nodeLast: 'f'.repeat(40), heads: ['f'.repeat(40)], actor: { sub: 'bench', via: 'local', groups: [] }, source: 'hook', createdAt: now.toISOString() }, jobs });
+  const tasks = Array.from({ length: count }, (_, i) => ({
+    task: `t${i}`,
+    definition: { run: 'true' },
+    requires: [],
+    reasons: [],
+    filesMatched: 0,
+  }));
+  const jobs = buildHeadJobs({
+    repo: 'bench/overhead',
+    node: 'f'.repeat(40),
+    branch: 'default',
+    tasks,
+    push: { id: 'bench', node: 'f'.repeat(40), nodeLast: 'f'.repeat(40) },
+    actor: { sub: 'bench', via: 'local', groups: [] },
+    now,
+  });
+  await store.enqueue({
+    push: {
+      id: 'bench',
+      repo: 'bench/overhead',
+      node: 'f'.repeat(40),
+      nodeLast: 'f'.repeat(40),
+      heads: ['f'.repeat(40)],
+      actor: { sub: 'bench', via: 'local', groups: [] },
+      source: 'hook',
+      createdAt: now.toISOString(),
+    },
+    jobs,
+  });
   const service = await JobService.create(config, store);
   await service.housekeeping();
   const start = process.hrtime.bigint();
@@ -46,22 +72,50 @@ export async function claimThroughput(dir: string, options: { url?: string; work
   const first = await open();
   const now = new Date();
   const node = 'e'.repeat(40);
-  const tasks = Array.from({ length: options.count }, (_, i) => ({ task: `t${i}`, definition: { run: 'true' }, requires: [], reasons: [], filesMatched: 0 }));
-  const jobs = buildHeadJobs({ repo: 'bench/throughput', node, branch: 'default', tasks, push: { id: 'bench', node, nodeLast: node }, actor: { sub: 'bench', via: 'local', groups: [] }, now });
-  await first.enqueue({ push: { id: 'bench', repo: 'bench/throughput', node, nodeLast: node, heads: [node], actor: { sub: 'bench', via: 'local', groups: [] }, source: 'hook', createdAt: now.toISOString() }, jobs });
+  const tasks = Array.from({ length: options.count }, (_, i) => ({
+    task: `t${i}`,
+    definition: { run: 'true' },
+    requires: [],
+    reasons: [],
+    filesMatched: 0,
+  }));
+  const jobs = buildHeadJobs({
+    repo: 'bench/throughput',
+    node,
+    branch: 'default',
+    tasks,
+    push: { id: 'bench', node, nodeLast: node },
+    actor: { sub: 'bench', via: 'local', groups: [] },
+    now,
+  });
+  await first.enqueue({
+    push: {
+      id: 'bench',
+      repo: 'bench/throughput',
+      node,
+      nodeLast: node,
+      heads: [node],
+      actor: { sub: 'bench', via: 'local', groups: [] },
+      source: 'hook',
+      createdAt: now.toISOString(),
+    },
+    jobs,
+  });
   await (await JobService.create(config, first)).housekeeping();
   const stores = [first, ...(await Promise.all(Array.from({ length: options.workers - 1 }, open)))];
   const services = await Promise.all(stores.map((s) => JobService.create(config, s)));
   let done = 0;
   const start = process.hrtime.bigint();
-  await Promise.all(services.map(async (service, i) => {
-    for (;;) {
-      const claimed = await service.claim(`w${i}`);
-      if (!claimed) return;
-      await service.complete(`w${i}`, claimed.token, { exitCode: 0 });
-      done += 1;
-    }
-  }));
+  await Promise.all(
+    services.map(async (service, i) => {
+      for (;;) {
+        const claimed = await service.claim(`w${i}`);
+        if (!claimed) return;
+        await service.complete(`w${i}`, claimed.token, { exitCode: 0 });
+        done += 1;
+      }
+    }),
+  );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   for (const s of stores) await s.close();
   if (done !== options.count) throw new Error(`${done} of ${options.count} jobs completed`);

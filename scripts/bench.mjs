@@ -50,8 +50,15 @@ function history(count, files, { merges = 100, tasks = 20 } = {}) {
     for (let i = 0; i < tasks; i++) manifest.tasks[`task${i}`] = { inputs: [`src/dir${String(i % 97).padStart(3, '0')}/**`], run: 'true' };
     writeFileSync(join(dir, 'tasks.json'), JSON.stringify(manifest));
     run('hg', ['commit', '-q', '-A', '-m', 'OPS-0: the task manifest', '-u', 'Alice <alice@acme.test>'], { cwd: dir });
-    run('/usr/bin/python3', [join(root, 'test/helpers/make-history.py'), dir, String(count - 1), '--files', String(files), '--renames',
-      ...(merges ? ['--merges', String(merges)] : [])]);
+    run('/usr/bin/python3', [
+      join(root, 'test/helpers/make-history.py'),
+      dir,
+      String(count - 1),
+      '--files',
+      String(files),
+      '--renames',
+      ...(merges ? ['--merges', String(merges)] : []),
+    ]);
     writeFileSync(join(dir, '.hg', 'complete'), '');
   }
   return dir;
@@ -123,14 +130,21 @@ function pushTimes(source, baseRev, rev, configs, runs = RUNS) {
       times[h].kb.push(t.kb);
     }
   }
-  return Object.fromEntries(Object.entries(times).map(([h, t]) => [h, { push: median(t.push), hook: median(t.hook), kb: Math.max(...t.kb) }]));
+  return Object.fromEntries(
+    Object.entries(times).map(([h, t]) => [h, { push: median(t.push), hook: median(t.hook), kb: Math.max(...t.kb) }]),
+  );
 }
 
 /** The whole push with taskgate (gate and trigger) against the same push with the in-process Python hook. */
 function reportWholePush(count, t, budget) {
-  report(`whole ${count}-changeset push with taskgate (gate + trigger) / with the in-process Python hook`, t.taskgate.push / t.python.push, budget, 'x',
+  report(
+    `whole ${count}-changeset push with taskgate (gate + trigger) / with the in-process Python hook`,
+    t.taskgate.push / t.python.push,
+    budget,
+    'x',
     `push ${t.none.push.toFixed(0)} ms with no hook, ${t.python.push.toFixed(0)} ms with the Python hook, ${t.taskgate.push.toFixed(0)} ms with taskgate` +
-    (budget === null ? ' (reported)' : ' (the goal)'));
+      (budget === null ? ' (reported)' : ' (the goal)'),
+  );
 }
 
 const results = [];
@@ -145,9 +159,14 @@ function report(name, value, budget, unit, detail) {
   const t = pushTimes(src, 199, 200, ['none', 'node + hg log', 'gate', 'python', 'taskgate']);
   const baseline = t['node + hg log'].hook;
   const gate = t.gate.hook;
-  report('gate, 1-changeset push: added time / (node + hg log) added time', gate / baseline, 1.3, 'x',
+  report(
+    'gate, 1-changeset push: added time / (node + hg log) added time',
+    gate / baseline,
+    1.3,
+    'x',
     `push ${t.none.push.toFixed(0)} ms with no hook; node + hg log adds ${baseline.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms` +
-    ` (as push differences: ${(t['node + hg log'].push - t.none.push).toFixed(0)} and ${(t.gate.push - t.none.push).toFixed(0)} ms)`);
+      ` (as push differences: ${(t['node + hg log'].push - t.none.push).toFixed(0)} and ${(t.gate.push - t.none.push).toFixed(0)} ms)`,
+  );
   reportWholePush(1, t, null);
 }
 
@@ -164,20 +183,41 @@ function report(name, value, budget, unit, detail) {
   const logTimes = [];
   // each round pushes 10,000 changesets three times (~25 s): --quick takes two rounds
   const runs = quick ? 2 : Math.max(3, RUNS - 2);
-  for (let i = 0; i < runs; i++) logTimes.push(timed(() => run('hg', ['log', '-r', `0:${count - 1}`, '-T', '{node}{author}{desc}{branch}{p1node}{p2node}{files}\n'], { cwd: src })));
+  for (let i = 0; i < runs; i++)
+    logTimes.push(
+      timed(() => run('hg', ['log', '-r', `0:${count - 1}`, '-T', '{node}{author}{desc}{branch}{p1node}{p2node}{files}\n'], { cwd: src })),
+    );
   // the gate's own time is taken inside the taskgate push (gate + trigger), so one set of pushes gives every figure
   const t = pushTimes(src, -1, count - 1, ['none', 'python', 'taskgate'], runs);
   const log = median(logTimes);
   const gate = t.taskgate.hook;
-  report(`gate, ${count}-changeset push: added time / bare hg log extraction`, gate / log, 1.5, 'x',
-    `push ${t.none.push.toFixed(0)} ms with no hook; hg log extraction ${log.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms`);
+  report(
+    `gate, ${count}-changeset push: added time / bare hg log extraction`,
+    gate / log,
+    1.5,
+    'x',
+    `push ${t.none.push.toFixed(0)} ms with no hook; hg log extraction ${log.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms`,
+  );
   reportWholePush(count, t, null);
-  if (t.taskgate.kb > 0) report(`gate, ${count}-changeset push: peak memory (its largest process)`, t.taskgate.kb / 1024, null, ' MB', 'GNU time, max RSS over the runs');
+  if (t.taskgate.kb > 0)
+    report(
+      `gate, ${count}-changeset push: peak memory (its largest process)`,
+      t.taskgate.kb / 1024,
+      null,
+      ' MB',
+      'GNU time, max RSS over the runs',
+    );
 
   // secrets, reported on its own: the reader with and without added lines, per changed file
   const reader = join(root, 'dist/taskgate_read.py');
   const args = ['--config', `extensions.taskgate_read=${reader}`, 'taskgate-read', '-r', `0:${count - 1}`];
-  const files = Number(run('hg', ['log', '-r', `0:${count - 1}`, '-T', '{count(files)}\n'], { cwd: src }).stdout.toString().trim().split('\n').reduce((a, b) => a + Number(b), 0));
+  const files = Number(
+    run('hg', ['log', '-r', `0:${count - 1}`, '-T', '{count(files)}\n'], { cwd: src })
+      .stdout.toString()
+      .trim()
+      .split('\n')
+      .reduce((a, b) => a + Number(b), 0),
+  );
   const plain = [];
   const withLines = [];
   for (let i = 0; i < (quick ? 1 : 3); i++) {
@@ -185,7 +225,13 @@ function report(name, value, budget, unit, detail) {
     withLines.push(timed(() => run('hg', [...args, '--added-lines', '2000000'], { cwd: src })));
   }
   const perFile = (median(withLines) - median(plain)) / files;
-  report('secrets: reading added lines, per changed file', perFile, 1, 'ms', `${files} changed files in ${count} changesets (scanning them in node is extra)`);
+  report(
+    'secrets: reading added lines, per changed file',
+    perFile,
+    1,
+    'ms',
+    `${files} changed files in ${count} changesets (scanning them in node is extra)`,
+  );
 }
 
 // 3. the trigger on a 1-changeset push affecting 10 and 1,000 tasks, against node + one hg log
@@ -195,7 +241,8 @@ function taskHistory(tasks) {
     rmSync(dir, { recursive: true, force: true });
     run('hg', ['init', dir]);
     const manifest = { version: 1, tasks: {} };
-    for (let i = 0; i < tasks; i++) manifest.tasks[`task${String(i).padStart(4, '0')}`] = { inputs: ['src/**', `mod${i}/**`], run: `make t${i}` };
+    for (let i = 0; i < tasks; i++)
+      manifest.tasks[`task${String(i).padStart(4, '0')}`] = { inputs: ['src/**', `mod${i}/**`], run: `make t${i}` };
     writeFileSync(join(dir, 'tasks.json'), JSON.stringify(manifest));
     mkdirSync(join(dir, 'src'), { recursive: true });
     writeFileSync(join(dir, 'src', 'a.txt'), 'one\n');
@@ -207,11 +254,17 @@ function taskHistory(tasks) {
 }
 {
   const trigger = join(root, 'hooks/changegroup');
-  for (const [tasks, budget] of [[10, 2], [1000, 2.5]]) {
+  for (const [tasks, budget] of [
+    [10, 2],
+    [1000, 2.5],
+  ]) {
     const src = taskHistory(tasks);
     const times = { base: [], trigger: [] };
     for (let i = 0; i < RUNS; i++) {
-      for (const [name, hook] of [['base', join(root, 'scripts/bench-baseline-hook.mjs')], ['trigger', trigger]]) {
+      for (const [name, hook] of [
+        ['base', join(root, 'scripts/bench-baseline-hook.mjs')],
+        ['trigger', trigger],
+      ]) {
         const dir = join(work, `trigger-${name}`);
         rmSync(dir, { recursive: true, force: true });
         run('hg', ['clone', '-q', '-U', '-r', '0', src, dir]);
@@ -228,8 +281,13 @@ function taskHistory(tasks) {
     }
     const base = median(times.base);
     const t = median(times.trigger);
-    report(`trigger, 1-changeset push affecting ${tasks} tasks: added time / (node + hg log) added time`, t / base, budget, 'x',
-      `node + hg log adds ${base.toFixed(0)} ms; the trigger adds ${t.toFixed(0)} ms (${tasks} jobs, ${tasks} queued tokens)`);
+    report(
+      `trigger, 1-changeset push affecting ${tasks} tasks: added time / (node + hg log) added time`,
+      t / base,
+      budget,
+      'x',
+      `node + hg log adds ${base.toFixed(0)} ms; the trigger adds ${t.toFixed(0)} ms (${tasks} jobs, ${tasks} queued tokens)`,
+    );
   }
 }
 
@@ -238,11 +296,22 @@ function taskHistory(tasks) {
   mkdirSync(cache, { recursive: true });
   const bundle = join(cache, 'manifest.mjs');
   const { build } = await import('esbuild');
-  await build({ entryPoints: [join(root, 'src/manifest/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'warning' });
+  await build({
+    entryPoints: [join(root, 'src/manifest/index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bundle,
+    logLevel: 'warning',
+  });
   const { parseManifest, affectedTasks } = await import(bundle);
   const manifest = { version: 1, tasks: {} };
   for (let i = 0; i < 5000; i++) {
-    manifest.tasks[`t${i}`] = { inputs: [`services/s${i}/**`, `!services/s${i}/docs/**`, `libs/l${i % 100}/**/*.ts`], requires: i % 10 === 0 || i < 10 ? [] : [`t${i - (i % 10)}`], run: 'make' };
+    manifest.tasks[`t${i}`] = {
+      inputs: [`services/s${i}/**`, `!services/s${i}/docs/**`, `libs/l${i % 100}/**/*.ts`],
+      requires: i % 10 === 0 || i < 10 ? [] : [`t${i - (i % 10)}`],
+      run: 'make',
+    };
   }
   const text = JSON.stringify(manifest);
   const files = Array.from({ length: 50_000 }, (_, i) => (i % 2 ? `services/s${i % 5000}/src/f${i}.ts` : `libs/l${i % 100}/sub/f${i}.ts`));
@@ -250,16 +319,23 @@ function taskHistory(tasks) {
   for (let i = 0; i < Math.max(RUNS, 3); i++) {
     // a new manifest text each run, so parsing and glob compilation are counted, not cached
     const variant = text.replace('"version":1', `"version":1,"$schema":"run-${i}"`);
-    samples.push(timed(() => {
-      const after = parseManifest(variant, 'tasks.json');
-      if (!after.ok) throw new Error(after.errors.join('\n'));
-      const affected = affectedTasks({ changedFiles: files, before: null, after, branch: 'default' });
-      if (affected.length !== 5000) throw new Error(`expected 5000 affected tasks, got ${affected.length}`);
-    }));
+    samples.push(
+      timed(() => {
+        const after = parseManifest(variant, 'tasks.json');
+        if (!after.ok) throw new Error(after.errors.join('\n'));
+        const affected = affectedTasks({ changedFiles: files, before: null, after, branch: 'default' });
+        if (affected.length !== 5000) throw new Error(`expected 5000 affected tasks, got ${affected.length}`);
+      }),
+    );
   }
   // the first run is cold (every glob compiled); later runs reuse the process's glob cache, as a long-lived service would
-  report('affected: 5,000-task manifest, 50,000 changed files (parse, compile, match, propagate)', samples[0], 1000, 'ms',
-    `in process, cold; warm median ${median(samples.slice(1)).toFixed(0)} ms`);
+  report(
+    'affected: 5,000-task manifest, 50,000 changed files (parse, compile, match, propagate)',
+    samples[0],
+    1000,
+    'ms',
+    `in process, cold; warm median ${median(samples.slice(1)).toFixed(0)} ms`,
+  );
 }
 
 // 5. a worker's own overhead per no-op job with SQLite: claim (queued token checked, running token
@@ -268,19 +344,39 @@ function taskHistory(tasks) {
   mkdirSync(cache, { recursive: true });
   const bundle = join(cache, 'service.mjs');
   const { build } = await import('esbuild');
-  await build({ entryPoints: [join(root, 'scripts/bench-entry.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'warning',
-    external: ['better-sqlite3', 'fastify', 'pino', 'pg'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+  await build({
+    entryPoints: [join(root, 'scripts/bench-entry.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bundle,
+    logLevel: 'warning',
+    external: ['better-sqlite3', 'fastify', 'pino', 'pg'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
   const { workerOverhead } = await import(bundle);
   const jobs = quick ? 200 : 1000;
   const perJob = await workerOverhead(join(work, 'overhead'), jobs);
-  report('worker overhead per no-op job (claim, exchange, complete), SQLite', perJob, 5, 'ms', `${jobs} jobs, one worker, audit records fsync'd`);
+  report(
+    'worker overhead per no-op job (claim, exchange, complete), SQLite',
+    perJob,
+    5,
+    'ms',
+    `${jobs} jobs, one worker, audit records fsync'd`,
+  );
 
   // 6. claim-and-complete throughput: SQLite (one process) next to PostgreSQL with 1, 4 and 16
   //    workers, each with its own connection; scripts/bench runs under pg_virtualenv
   const { claimThroughput } = await import(bundle);
   const count = quick ? 100 : 1000;
   const sqlite = await claimThroughput(join(work, 'tp-sqlite'), { workers: 1, count });
-  report('claim-and-complete throughput, SQLite, 1 worker', sqlite, null, ' jobs/s', `${count} no-op jobs; signatures, exchange, audit append`);
+  report(
+    'claim-and-complete throughput, SQLite, 1 worker',
+    sqlite,
+    null,
+    ' jobs/s',
+    `${count} no-op jobs; signatures, exchange, audit append`,
+  );
   if (process.env.PGHOST) {
     const { default: pg } = await import('pg');
     const admin = `postgres://${encodeURIComponent(process.env.PGUSER ?? 'postgres')}:${encodeURIComponent(process.env.PGPASSWORD ?? '')}@127.0.0.1:${process.env.PGPORT}`;
@@ -291,17 +387,38 @@ function taskHistory(tasks) {
       await client.query(`CREATE DATABASE ${name}`);
       await client.end();
       const rate = await claimThroughput(join(work, `tp-pg-${workers}`), { url: `${admin}/${name}`, workers, count });
-      report(`claim-and-complete throughput, PostgreSQL, ${workers} worker${workers === 1 ? '' : 's'}`, rate, null, ' jobs/s',
-        `${count} no-op jobs, a connection pool per worker; ${(rate / sqlite).toFixed(2)}x SQLite's figure`);
+      report(
+        `claim-and-complete throughput, PostgreSQL, ${workers} worker${workers === 1 ? '' : 's'}`,
+        rate,
+        null,
+        ' jobs/s',
+        `${count} no-op jobs, a connection pool per worker; ${(rate / sqlite).toFixed(2)}x SQLite's figure`,
+      );
     }
   } else {
-    report('claim-and-complete throughput, PostgreSQL', 0, null, ' jobs/s', 'not measured: no PostgreSQL (run ./scripts/bench, which starts one)');
+    report(
+      'claim-and-complete throughput, PostgreSQL',
+      0,
+      null,
+      ' jobs/s',
+      'not measured: no PostgreSQL (run ./scripts/bench, which starts one)',
+    );
   }
 }
 
 rmSync(work, { recursive: true, force: true });
-const rows = results.map((r) => [r.pass === null ? 'INFO' : r.pass ? 'PASS' : 'FAIL', `${r.value}${r.unit}`, r.budget === null ? '-' : `<= ${r.budget}${r.unit}`, r.name, r.detail]);
+const rows = results.map((r) => [
+  r.pass === null ? 'INFO' : r.pass ? 'PASS' : 'FAIL',
+  `${r.value}${r.unit}`,
+  r.budget === null ? '-' : `<= ${r.budget}${r.unit}`,
+  r.name,
+  r.detail,
+]);
 console.log(`taskgate bench (${RUNS} interleaved runs each, medians; node ${process.version})`);
-for (const [verdict, value, budget, name, detail] of rows) console.log(`${verdict}  ${value.padStart(9)}  ${budget.padEnd(9)}  ${name}\n${' '.repeat(33)}${detail}`);
-writeFileSync(join(root, 'bench-results.json'), `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, node: process.version, results }, null, 2)}\n`);
+for (const [verdict, value, budget, name, detail] of rows)
+  console.log(`${verdict}  ${value.padStart(9)}  ${budget.padEnd(9)}  ${name}\n${' '.repeat(33)}${detail}`);
+writeFileSync(
+  join(root, 'bench-results.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, node: process.version, results }, null, 2)}\n`,
+);
 process.exitCode = results.some((r) => r.pass === false) ? 1 : 0;

@@ -9,18 +9,34 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, [join(root, 'scripts/gen-validators.mjs')], { stdio: 'inherit' });
 if (!process.argv.includes('--no-typecheck')) {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--noEmit'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--noEmit'], {
+    stdio: 'inherit',
+  });
 }
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
 const common = {
-  bundle: true, platform: 'node', target: 'node20', format: 'esm', sourcemap: 'linked', logLevel: 'warning',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  logLevel: 'warning',
   // less for V8 to parse at every hook start; names are kept for stack traces (and the source map)
-  minifyWhitespace: true, minifySyntax: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   // pino is loaded only when something is logged; better-sqlite3 is a native module
   external: ['pino', 'better-sqlite3', 'fastify', 'pg', 're2js'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 };
-await build({ ...common, entryPoints: { 'gate-hook': join(root, 'src/gate/hook-main.ts'), 'trigger-hook': join(root, 'src/trigger/hook-main.ts'), cli: join(root, 'src/cli/bin-main.ts') }, outdir: join(root, 'dist') });
+await build({
+  ...common,
+  entryPoints: {
+    'gate-hook': join(root, 'src/gate/hook-main.ts'),
+    'trigger-hook': join(root, 'src/trigger/hook-main.ts'),
+    cli: join(root, 'src/cli/bin-main.ts'),
+  },
+  outdir: join(root, 'dist'),
+});
 // the hg reader extension ships next to the bundles that load it
 copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_read.py'));

@@ -7,7 +7,10 @@ async function installed() {
   const dir = tempDir();
   const central = join(dir, 'central');
   await hgOk(dir, ['init', central]);
-  writeFileSync(join(central, '.hg', 'hgrc'), '[ui]\nusername = Service <svc@acme.test>\n\n[hooks]\nincoming.notify = /usr/local/bin/notify\n\n[web]\nallow-push = *\n');
+  writeFileSync(
+    join(central, '.hg', 'hgrc'),
+    '[ui]\nusername = Service <svc@acme.test>\n\n[hooks]\nincoming.notify = /usr/local/bin/notify\n\n[web]\nallow-push = *\n',
+  );
   const r = await taskgate(dir, ['install', central]);
   expect(r.exitCode, r.stderr).toBe(0);
   return { dir, central };
@@ -21,7 +24,9 @@ describe('install, uninstall', () => {
   it('install writes the two hooks, keeps every other line, and twice leaves an identical hgrc', async () => {
     const { dir, central } = await installed();
     const first = readFileSync(join(central, '.hg', 'hgrc'), 'utf8');
-    expect(first).toMatch(/\[hooks\]\nincoming\.notify = \/usr\/local\/bin\/notify\npretxnchangegroup\.taskgate = \S+\/hooks\/pretxnchangegroup\nchangegroup\.taskgate = \S+\/hooks\/changegroup\n/);
+    expect(first).toMatch(
+      /\[hooks\]\nincoming\.notify = \/usr\/local\/bin\/notify\npretxnchangegroup\.taskgate = \S+\/hooks\/pretxnchangegroup\nchangegroup\.taskgate = \S+\/hooks\/changegroup\n/,
+    );
     expect(first).toContain('[ui]\nusername = Service <svc@acme.test>\n');
     expect(first).toContain('[web]\nallow-push = *\n');
     const again = await taskgate(dir, ['install', central]);
@@ -31,13 +36,19 @@ describe('install, uninstall', () => {
     expect(JSON.parse(readFileSync(join(central, '.hg', 'taskgate.json'), 'utf8')).repo.id).toBe('central');
     const un = await taskgate(dir, ['uninstall', central]);
     expect(un.exitCode).toBe(0);
-    expect(readFileSync(join(central, '.hg', 'hgrc'), 'utf8')).toBe('[ui]\nusername = Service <svc@acme.test>\n\n[hooks]\nincoming.notify = /usr/local/bin/notify\n\n[web]\nallow-push = *\n');
+    expect(readFileSync(join(central, '.hg', 'hgrc'), 'utf8')).toBe(
+      '[ui]\nusername = Service <svc@acme.test>\n\n[hooks]\nincoming.notify = /usr/local/bin/notify\n\n[web]\nallow-push = *\n',
+    );
   });
 
   it('an installed repository gates and triggers pushes, and doctor is happy', async () => {
     const { dir, central } = await installed();
     const work = await makeClone(dir, central);
-    await commit(work, { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['**'], run: 'true' } } }), 'a.txt': 'a' }, 'first');
+    await commit(
+      work,
+      { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['**'], run: 'true' } } }), 'a.txt': 'a' },
+      'first',
+    );
     const push = await hgOk(work, ['push', central]).catch((e: Error) => e.message);
     expect(push).toContain('added 1 changesets');
     const doctor = await taskgate(dir, ['doctor', central]);

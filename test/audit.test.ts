@@ -26,7 +26,10 @@ describe('audit log', () => {
     await hgOk(s.work, ['commit', '--amend', '-q', '-m', 'OPS: good']);
     await expectAccepted(s);
     const file = join(s.central, '.hg', 'taskgate', 'audit.jsonl');
-    const events = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
+    const events = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).event);
     expect(events).toEqual(['push.rejected', 'push.accepted']);
     const r = await execa(TASKGATE, ['audit', 'verify', '-R', s.central], { env: baseEnv(), extendEnv: false, reject: false });
     expect(r.stdout).toContain('2 records, chain intact');

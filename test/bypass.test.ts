@@ -6,7 +6,10 @@ import { examplePolicy } from './helpers/policy.js';
 import { expectAccepted, expectRejected, scenario } from './helpers/scenario.js';
 
 function audit(central: string) {
-  return readFileSync(join(central, '.hg', 'taskgate', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; data: Record<string, unknown> });
+  return readFileSync(join(central, '.hg', 'taskgate', 'audit.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; data: Record<string, unknown> });
 }
 
 describe('bypass', () => {

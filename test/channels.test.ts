@@ -13,7 +13,9 @@ const pathsAndBranch = onlyRules([
 const WEB = '[web]\nallow-push = *\npush_ssl = false\n';
 
 function lastAudit(central: string): Record<string, unknown> {
-  const lines = readFileSync(join(central, '.hg', 'taskgate', 'audit.jsonl'), 'utf8').trim().split('\n');
+  const lines = readFileSync(join(central, '.hg', 'taskgate', 'audit.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
   return JSON.parse(lines.at(-1)!).data as Record<string, unknown>;
 }
 
@@ -30,7 +32,13 @@ describe('pusher identity over each channel', () => {
     const s = await scenario(pathsAndBranch);
     const url = (user: string) => `ssh://${user}@localhost/${s.central}`;
     await commit(s.work, { 'deploy/prod/app.yaml': 'x' }, 'deploy');
-    await expectRejected(s, ['remote:   ', 'bob may not change deploy/prod/app.yaml (denied to *)'], { LOGNAME: 'alice' }, ['-e', DUMMY_SSH], url('bob'));
+    await expectRejected(
+      s,
+      ['remote:   ', 'bob may not change deploy/prod/app.yaml (denied to *)'],
+      { LOGNAME: 'alice' },
+      ['-e', DUMMY_SSH],
+      url('bob'),
+    );
     // alice is in @release, exempt from paths
     await expectAccepted(s, { LOGNAME: 'bob' }, ['-e', DUMMY_SSH], url('alice'));
     expect(lastAudit(s.central)).toMatchObject({ pusher: 'alice', channel: 'ssh' });
@@ -39,7 +47,13 @@ describe('pusher identity over each channel', () => {
   it('ssh without TASKGATE_USER is the unknown pusher, not the service account', async () => {
     const s = await scenario(pathsAndBranch);
     await commit(s.work, { 'src/a.ts': 'a' }, 'add a');
-    await expectRejected(s, ['the unknown pusher (ssh) may not change src/a.ts'], { LOGNAME: 'alice', USER: 'alice' }, ['-e', DUMMY_SSH], `ssh://anonymous@localhost/${s.central}`);
+    await expectRejected(
+      s,
+      ['the unknown pusher (ssh) may not change src/a.ts'],
+      { LOGNAME: 'alice', USER: 'alice' },
+      ['-e', DUMMY_SSH],
+      `ssh://anonymous@localhost/${s.central}`,
+    );
   });
 
   it('http through hg serve: an anonymous push is the unknown pusher', async () => {

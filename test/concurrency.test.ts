@@ -16,15 +16,17 @@ async function hammer(dir: string, repo: string, clients: number, rounds: number
   await commit(seed, { 'tasks.json': TASKS }, 'the tasks');
   expect((await push(seed, repo)).exitCode).toBe(0);
   const heads: string[] = [];
-  await Promise.all(Array.from({ length: clients }, async (_, c) => {
-    const work = await makeClone(dir, repo, `${tag}-c${c}`);
-    await hgOk(work, ['branch', '-q', `client${c}`]);
-    for (let r = 0; r < rounds; r++) {
-      heads.push(await commit(work, { [`c${c}/f${r}.txt`]: `${r}` }, `client ${c} round ${r}`));
-      const p = await push(work, repo, {}, ['--new-branch']);
-      expect(p.exitCode, p.all).toBe(0);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      const work = await makeClone(dir, repo, `${tag}-c${c}`);
+      await hgOk(work, ['branch', '-q', `client${c}`]);
+      for (let r = 0; r < rounds; r++) {
+        heads.push(await commit(work, { [`c${c}/f${r}.txt`]: `${r}` }, `client ${c} round ${r}`));
+        const p = await push(work, repo, {}, ['--new-branch']);
+        expect(p.exitCode, p.all).toBe(0);
+      }
+    }),
+  );
   return heads;
 }
 
@@ -49,7 +51,10 @@ describe('concurrent pushes', () => {
     const a = await central(dir, 'a', { repo: { id: 'acme/a' }, policy: { rules: [] }, store: { backend: 'sqlite', path: shared } });
     const b = await central(dir, 'b', { repo: { id: 'acme/b' }, policy: { rules: [] }, store: { backend: 'sqlite', path: shared } });
     const [ha, hb] = await Promise.all([hammer(dir, a, 2, 4, 'a'), hammer(dir, b, 2, 4, 'b')]);
-    for (const [repo, heads] of [[a, ha], [b, hb]] as const) {
+    for (const [repo, heads] of [
+      [a, ha],
+      [b, hb],
+    ] as const) {
       expect(JSON.parse((await taskgate(repo, ['reconcile', '--json'])).stdout)).toMatchObject({ created: [] });
       const jobs = await jobsOf(repo);
       expect(jobs).toHaveLength(2 + heads.length * 2);

@@ -17,7 +17,11 @@ async function withConfigText(text: string | null): Promise<Scenario> {
 describe('a broken configuration refuses the push (fail closed)', () => {
   it('missing', async () => {
     const s = await withConfigText(null);
-    await expectRejected(s, ['error[ERR_CONFIG_MISSING]: configuration file', 'taskgate.json does not exist', 'hint: create it with `taskgate install REPO`']);
+    await expectRejected(s, [
+      'error[ERR_CONFIG_MISSING]: configuration file',
+      'taskgate.json does not exist',
+      'hint: create it with `taskgate install REPO`',
+    ]);
   });
 
   it('unreadable', async () => {
@@ -34,7 +38,11 @@ describe('a broken configuration refuses the push (fail closed)', () => {
 
   it('an invalid regular expression, named by its JSON path', async () => {
     const s = await withConfigText(JSON.stringify({ policy: { rules: [{ rule: 'message', pattern: '^(unclosed' }] } }));
-    await expectRejected(s, ['error[ERR_CONFIG_REGEX]', '/policy/rules/0/pattern: invalid regular expression "^(unclosed"', 'hint: fix each pattern']);
+    await expectRejected(s, [
+      'error[ERR_CONFIG_REGEX]',
+      '/policy/rules/0/pattern: invalid regular expression "^(unclosed"',
+      'hint: fix each pattern',
+    ]);
   });
 
   it('a rule name that does not exist', async () => {
@@ -43,8 +51,15 @@ describe('a broken configuration refuses the push (fail closed)', () => {
   });
 
   it('every schema error at once, each with its JSON path', async () => {
-    const s = await withConfigText(JSON.stringify({ gate: { sources: 'serve' }, colour: 1, policy: { rules: [{ rule: 'files', maxBytes: -1 }] } }));
-    const r = await expectRejected(s, ['error[ERR_CONFIG_INVALID]', '/gate/sources: must be array', '/: unknown key "colour"', '/policy/rules/0/maxBytes: must be >= 1']);
+    const s = await withConfigText(
+      JSON.stringify({ gate: { sources: 'serve' }, colour: 1, policy: { rules: [{ rule: 'files', maxBytes: -1 }] } }),
+    );
+    const r = await expectRejected(s, [
+      'error[ERR_CONFIG_INVALID]',
+      '/gate/sources: must be array',
+      '/: unknown key "colour"',
+      '/policy/rules/0/maxBytes: must be >= 1',
+    ]);
     expect(r.all).toContain('has 3 errors');
   });
 
@@ -58,9 +73,17 @@ describe('extends', () => {
   it('merges a shared base: rules by id, objects deeply, the repository file wins', async () => {
     const base = {
       identity: { groups: { devs: ['bob'] } },
-      policy: { rules: [{ rule: 'message', pattern: '^BASE' }, { rule: 'merges', allow: false }] },
+      policy: {
+        rules: [
+          { rule: 'message', pattern: '^BASE' },
+          { rule: 'merges', allow: false },
+        ],
+      },
     };
-    const s = await scenario({ extends: 'base.json', repo: { id: 'acme/app' }, policy: { rules: [{ rule: 'message', pattern: '^OWN' }] } }, { files: { 'base.json': JSON.stringify(base) } });
+    const s = await scenario(
+      { extends: 'base.json', repo: { id: 'acme/app' }, policy: { rules: [{ rule: 'message', pattern: '^OWN' }] } },
+      { files: { 'base.json': JSON.stringify(base) } },
+    );
     await commit(s.work, { 'a.txt': 'a' }, 'BASE: from the base policy');
     await expectRejected(s, ['does not match ^OWN']);
     await commit(s.work, { 'a.txt': 'b' }, 'OWN: the repository policy wins');

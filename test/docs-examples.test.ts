@@ -8,8 +8,15 @@ import { ROOT } from './helpers/hg-fixture.js';
 
 /** Every ```json block of the docs and the README, with the file it is in. */
 function jsonBlocks(): Array<{ file: string; text: string }> {
-  const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-  return files.flatMap((file) => [...readFileSync(join(ROOT, file), 'utf8').matchAll(/```json\n([\s\S]*?)```/g)].map((m) => ({ file, text: m[1]! })));
+  const files = [
+    'README.md',
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
+  return files.flatMap((file) =>
+    [...readFileSync(join(ROOT, file), 'utf8').matchAll(/```json\n([\s\S]*?)```/g)].map((m) => ({ file, text: m[1]! })),
+  );
 }
 
 function asConfig(value: Record<string, unknown>): Record<string, unknown> {
@@ -40,7 +47,19 @@ describe('the docs examples', () => {
 
   it('examples/taskgate.json is the example policy of the design and loads as it is', () => {
     const config = loadConfig({ root: ROOT, explicit: join(ROOT, 'examples', 'taskgate.json') });
-    expect(config.policy.rules.map((r) => r.rule)).toEqual(['message', 'author', 'branch', 'paths', 'files', 'secrets', 'heads', 'merges', 'tags', 'ownership', 'manifest']);
+    expect(config.policy.rules.map((r) => r.rule)).toEqual([
+      'message',
+      'author',
+      'branch',
+      'paths',
+      'files',
+      'secrets',
+      'heads',
+      'merges',
+      'tags',
+      'ownership',
+      'manifest',
+    ]);
   });
 });
 
@@ -49,8 +68,15 @@ describe('the token verification examples of docs/tokens.md', () => {
     const { commit, jobsOf, taskgate, baseEnv, ROOT: root } = await import('./helpers/hg-fixture.js');
     const { expectAccepted, scenario } = await import('./helpers/scenario.js');
     const { execa } = await import('execa');
-    const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [] }, tokens: { issuer: 'https://hg.acme.test/taskgate' } }, { trigger: true });
-    await commit(s.work, { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['**'], run: 'true' } } }), 'a.txt': 'a' }, 'x');
+    const s = await scenario(
+      { repo: { id: 'acme/app' }, policy: { rules: [] }, tokens: { issuer: 'https://hg.acme.test/taskgate' } },
+      { trigger: true },
+    );
+    await commit(
+      s.work,
+      { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['**'], run: 'true' } } }), 'a.txt': 'a' },
+      'x',
+    );
     await expectAccepted(s);
     const job = (await jobsOf(s.central))[0]!;
     const token = JSON.parse((await taskgate(s.central, ['jobs', 'show', job.id, '--json'])).stdout).token as string;
@@ -69,7 +95,12 @@ describe('the token verification examples of docs/tokens.md', () => {
       (await import('node:fs')).rmSync(jsFile, { force: true });
     }
     writeFileSync(join(s.dir, 'verify.py'), py);
-    const python = await execa('/usr/bin/python3', [join(s.dir, 'verify.py'), token], { cwd: s.dir, env: baseEnv(), extendEnv: false, reject: false });
+    const python = await execa('/usr/bin/python3', [join(s.dir, 'verify.py'), token], {
+      cwd: s.dir,
+      env: baseEnv(),
+      extendEnv: false,
+      reject: false,
+    });
     expect(python.exitCode, python.stderr).toBe(0);
     expect(python.stdout.trim()).toBe('repo:acme/app:branch:default:task:build');
   });

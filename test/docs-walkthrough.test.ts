@@ -13,26 +13,45 @@ import { hgwebWithRemoteUser } from './helpers/servers.js';
  * an example that rots fails this test. The few lines that are not run say why below.
  */
 
-interface DocCommand { where: string; text: string }
-interface DocBlock { where: string; lang: string; text: string }
+interface DocCommand {
+  where: string;
+  text: string;
+}
+interface DocBlock {
+  where: string;
+  lang: string;
+  text: string;
+}
 
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 function blocks(): DocBlock[] {
   return DOCS.flatMap((file) => {
     const text = readFileSync(join(ROOT, file), 'utf8');
     return [...text.matchAll(/^```(\w+)\n([\s\S]*?)^```/gm)].map((m) => ({
-      where: `${file}:${text.slice(0, m.index).split('\n').length}`, lang: m[1]!, text: m[2]!,
+      where: `${file}:${text.slice(0, m.index).split('\n').length}`,
+      lang: m[1]!,
+      text: m[2]!,
     }));
   });
 }
 
 /** One command per line; a trailing `# comment` is the docs talking, not the shell. */
 function shCommands(): DocCommand[] {
-  return blocks().filter((b) => b.lang === 'sh').flatMap((b) => b.text.split('\n')
-    .map((line) => line.replace(/\s+#.*$/, '').trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((text) => ({ where: b.where, text })));
+  return blocks()
+    .filter((b) => b.lang === 'sh')
+    .flatMap((b) =>
+      b.text
+        .split('\n')
+        .map((line) => line.replace(/\s+#.*$/, '').trim())
+        .filter((line) => line !== '' && !line.startsWith('#'))
+        .map((text) => ({ where: b.where, text })),
+    );
 }
 
 /** Lines the tests do not run, each with its reason. */
@@ -72,14 +91,15 @@ describe('the docs, run as an admin would', () => {
     mkdirSync(shell);
     const port = await freePort();
     const vars: Record<string, string> = { JOB: '', TOKEN: '' };
-    const subst = (text: string) => text
-      .replaceAll('/opt/taskgate', ROOT)
-      .replaceAll('/srv/hg/app', central)
-      .replaceAll('/srv/hg/', `${join(dir, 'srv')}/`)
-      .replaceAll('/etc/taskgate', etc)
-      .replaceAll('/var/cache/taskgate/app', cache)
-      .replaceAll('http://hg.acme.test:8470', `http://127.0.0.1:${port}`)
-      .replaceAll('--port 8470', `--port ${port}`);
+    const subst = (text: string) =>
+      text
+        .replaceAll('/opt/taskgate', ROOT)
+        .replaceAll('/srv/hg/app', central)
+        .replaceAll('/srv/hg/', `${join(dir, 'srv')}/`)
+        .replaceAll('/etc/taskgate', etc)
+        .replaceAll('/var/cache/taskgate/app', cache)
+        .replaceAll('http://hg.acme.test:8470', `http://127.0.0.1:${port}`)
+        .replaceAll('--port 8470', `--port ${port}`);
     const env = () => baseEnv({ PATH: `${join(ROOT, 'bin')}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, ...vars });
 
     const all = shCommands();
@@ -100,11 +120,12 @@ describe('the docs, run as an admin would', () => {
       return outs.join('');
     };
     const longRunning: ResultPromise[] = [];
-    const start = (pattern: RegExp, cwd = shell) => pick(pattern).map((c) => {
-      const p = execa('sh', ['-c', `exec ${subst(c.text)}`], { cwd, env: env(), extendEnv: false, reject: false, all: true });
-      longRunning.push(p);
-      return p;
-    });
+    const start = (pattern: RegExp, cwd = shell) =>
+      pick(pattern).map((c) => {
+        const p = execa('sh', ['-c', `exec ${subst(c.text)}`], { cwd, env: env(), extendEnv: false, reject: false, all: true });
+        longRunning.push(p);
+        return p;
+      });
     const stop = async (procs: ResultPromise[]) => {
       for (const p of procs) p.kill('SIGTERM');
       for (const p of procs) {
@@ -115,7 +136,13 @@ describe('the docs, run as an admin would', () => {
 
     try {
       // ./scripts/demo, end to end
-      const demo = await execa(join(ROOT, 'scripts', 'demo'), [], { cwd: ROOT, env: baseEnv({ PATH: process.env['PATH'] }), extendEnv: false, reject: false, all: true });
+      const demo = await execa(join(ROOT, 'scripts', 'demo'), [], {
+        cwd: ROOT,
+        env: baseEnv({ PATH: process.env['PATH'] }),
+        extendEnv: false,
+        reject: false,
+        all: true,
+      });
       ran.add(pick(/^\.\/scripts\/demo$/)[0]!);
       expect(demo.exitCode, demo.all).toBe(0);
       expect(demo.all).toContain('push rejected');
@@ -156,7 +183,10 @@ describe('the docs, run as an admin would', () => {
 
       // a developer's first push
       const work = await makeClone(dir, central);
-      const tasks = { version: 1, tasks: { build: { inputs: ['src/**'], run: 'true' }, test: { requires: ['build'], inputs: ['test/**'], run: 'true' } } };
+      const tasks = {
+        version: 1,
+        tasks: { build: { inputs: ['src/**'], run: 'true' }, test: { requires: ['build'], inputs: ['test/**'], run: 'true' } },
+      };
       await commit(work, { 'tasks.json': JSON.stringify(tasks), 'src/a.ts': 'a' }, 'APP-1: the first tasks');
       const first = await push(work, central);
       expect(first.exitCode, first.all).toBe(0);
@@ -212,7 +242,10 @@ describe('the docs, run as an admin would', () => {
       writeFileSync(registration.worker.keys['build-01']!, jwk);
       writeFileSync(join(central, '.hg', 'taskgate.json'), JSON.stringify({ ...config, ...registration }));
       const [serve] = start(/^taskgate serve -R \/srv\/hg\/app --host 127.0.0.1 --port 8470$/);
-      await until('taskgate serve', async () => (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`).catch(() => null))?.ok === true);
+      await until(
+        'taskgate serve',
+        async () => (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`).catch(() => null))?.ok === true,
+      );
       await commit(work, { 'test/t.ts': 't' }, 'APP-4: a test');
       expect((await push(work, central)).exitCode).toBe(0);
       await hgOk(dir, ['clone', '-q', central, cache]);
@@ -236,11 +269,18 @@ describe('the docs, run as an admin would', () => {
       const apache = join(dir, 'apache');
       mkdirSync(apache);
       const mods = ['mpm_event', 'authz_core', 'authz_user', 'authn_core', 'auth_openidc', 'wsgi'];
-      writeFileSync(join(apache, 'apache2.conf'), [
-        `ServerRoot ${apache}`, `PidFile ${apache}/pid`, 'ServerName 127.0.0.1', `Listen 127.0.0.1:${port}`, `ErrorLog ${apache}/error.log`,
-        ...mods.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
-        subst(site.text),
-      ].join('\n'));
+      writeFileSync(
+        join(apache, 'apache2.conf'),
+        [
+          `ServerRoot ${apache}`,
+          `PidFile ${apache}/pid`,
+          'ServerName 127.0.0.1',
+          `Listen 127.0.0.1:${port}`,
+          `ErrorLog ${apache}/error.log`,
+          ...mods.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+          subst(site.text),
+        ].join('\n'),
+      );
       const apacheTest = await execa('apache2', ['-t', '-f', join(apache, 'apache2.conf')], { reject: false, all: true });
       expect(apacheTest.exitCode, `${site.where}\n${apacheTest.all}`).toBe(0);
 
@@ -248,15 +288,20 @@ describe('the docs, run as an admin would', () => {
       const units = join(dir, 'units');
       mkdirSync(units);
       // templates, verified through an instance of each (app)
-      const unitFiles = blocks().filter((b) => b.lang === 'ini' && b.text.includes('/etc/systemd/system/')).map((b) => {
-        const name = /\/etc\/systemd\/system\/(\S+)/.exec(b.text)![1]!;
-        writeFileSync(join(units, name), subst(b.text));
-        return join(units, name.replace('@.', '@app.'));
-      });
+      const unitFiles = blocks()
+        .filter((b) => b.lang === 'ini' && b.text.includes('/etc/systemd/system/'))
+        .map((b) => {
+          const name = /\/etc\/systemd\/system\/(\S+)/.exec(b.text)![1]!;
+          writeFileSync(join(units, name), subst(b.text));
+          return join(units, name.replace('@.', '@app.'));
+        });
       expect(unitFiles.length).toBe(3);
       const verify = await execa('systemd-analyze', ['verify', '--man=no', ...unitFiles], { reject: false, all: true });
       expect(verify.exitCode, verify.all).toBe(0);
-      expect(verify.all.split('\n').filter((l) => l.includes(units)), verify.all).toEqual([]);
+      expect(
+        verify.all.split('\n').filter((l) => l.includes(units)),
+        verify.all,
+      ).toEqual([]);
 
       // PostgreSQL: the store entry of the docs, then migrate and copy the SQLite jobs across
       const jobsBefore = await jobsOf(central);
@@ -278,12 +323,16 @@ describe('the docs, run as an admin would', () => {
 
     const missing = all.filter((c) => !ran.has(c) && !(c.text in NOT_RUN)).map((c) => `${c.where}: ${c.text}`);
     expect(missing, 'docs commands this test does not run').toEqual([]);
-    expect(Object.keys(NOT_RUN).filter((text) => !all.some((c) => c.text === text)), 'NOT_RUN names a line the docs no longer have').toEqual([]);
+    expect(
+      Object.keys(NOT_RUN).filter((text) => !all.some((c) => c.text === text)),
+      'NOT_RUN names a line the docs no longer have',
+    ).toEqual([]);
   }, 240_000);
 
   it('every block is of a kind that one of the docs tests runs', () => {
     const kinds = blocks().map((b) => {
-      if (b.lang === 'ini') return b.text.includes('[hooks]') ? 'hgrc' : b.text.includes('/etc/systemd/system/') ? 'systemd' : `ini ${b.where}`;
+      if (b.lang === 'ini')
+        return b.text.includes('[hooks]') ? 'hgrc' : b.text.includes('/etc/systemd/system/') ? 'systemd' : `ini ${b.where}`;
       if (b.lang === 'python') return b.text.includes('hgweb(') ? 'wsgi' : b.text.includes('jwt.decode') ? 'pyjwt' : `python ${b.where}`;
       return b.lang;
     });

@@ -11,10 +11,20 @@ import { scenario, type Scenario } from './helpers/scenario.js';
  * there), then `reconcile`: every job exactly once, whatever moment the crash picked.
  */
 
-const TASKS = { version: 1, tasks: { build: { inputs: ['src/**'], run: 'true' }, test: { requires: ['build'], run: 'true' }, docs: { inputs: ['docs/**'], run: 'true' } } };
+const TASKS = {
+  version: 1,
+  tasks: {
+    build: { inputs: ['src/**'], run: 'true' },
+    test: { requires: ['build'], run: 'true' },
+    docs: { inputs: ['docs/**'], run: 'true' },
+  },
+};
 
 async function withTrigger(config: Record<string, unknown> = {}): Promise<Scenario> {
-  return scenario({ repo: { id: 'acme/app' }, policy: { rules: [] }, worker: { lease: '2s', heartbeat: '1s' }, ...config }, { trigger: true });
+  return scenario(
+    { repo: { id: 'acme/app' }, policy: { rules: [] }, worker: { lease: '2s', heartbeat: '1s' }, ...config },
+    { trigger: true },
+  );
 }
 
 async function exactlyOnce(s: Scenario, heads: number, dbPath = join(s.central, '.hg', 'taskgate', 'jobs.db')): Promise<void> {
@@ -30,7 +40,9 @@ async function exactlyOnce(s: Scenario, heads: number, dbPath = join(s.central, 
     const n = (db.prepare('SELECT count(*) AS n FROM jobs').get() as { n: number }).n;
     expect(n).toBe(jobs.length);
     // each ready job has exactly one live queued token
-    const tokens = db.prepare("SELECT job_id, count(*) AS n FROM tokens WHERE kind = 'queued' AND state = 'live' GROUP BY job_id").all() as Array<{ n: number }>;
+    const tokens = db
+      .prepare("SELECT job_id, count(*) AS n FROM tokens WHERE kind = 'queued' AND state = 'live' GROUP BY job_id")
+      .all() as Array<{ n: number }>;
     expect(tokens.every((t) => t.n === 1)).toBe(true);
   } finally {
     db.close();
@@ -47,7 +59,9 @@ describe('SIGKILL of the changegroup hook at each step: reconcile ends with ever
     expect(first.all).toMatch(/changegroup\.taskgate hook (was killed|exited with status|killed by signal)/i);
     expect(await jobsOf(s.central)).toEqual([]);
     // doctor sees the push no hook finished, and reconcile queues it
-    expect((await taskgate(s.central, ['doctor', s.central])).stdout).toMatch(/^warn +unprocessed pushes: 1 changesets no processed push covers/m);
+    expect((await taskgate(s.central, ['doctor', s.central])).stdout).toMatch(
+      /^warn +unprocessed pushes: 1 changesets no processed push covers/m,
+    );
     await exactlyOnce(s, 1);
     expect((await jobsOf(s.central)).map((j) => j.task).sort()).toEqual(['build', 'docs', 'test']);
     // and the next push is the hook's again
@@ -65,8 +79,18 @@ describe('SIGKILL of the changegroup hook at each step: reconcile ends with ever
     expect(r.exitCode, r.all).toBe(0);
     expect(r.all).toContain('3 jobs of an earlier push whose hook did not finish were queued too');
     const jobs = await jobsOf(s.central);
-    expect(jobs.filter((j) => j.rev === first).map((j) => j.task).sort()).toEqual(['build', 'docs', 'test']);
-    expect(jobs.filter((j) => j.rev === second).map((j) => j.task).sort()).toEqual(['build', 'test']);
+    expect(
+      jobs
+        .filter((j) => j.rev === first)
+        .map((j) => j.task)
+        .sort(),
+    ).toEqual(['build', 'docs', 'test']);
+    expect(
+      jobs
+        .filter((j) => j.rev === second)
+        .map((j) => j.task)
+        .sort(),
+    ).toEqual(['build', 'test']);
     // the earlier push is recorded with its own pusher and transaction, from the gate's record
     expect(jobs.find((j) => j.rev === first)!.push.id).toMatch(/^TXN:/);
     await exactlyOnce(s, 2);
@@ -94,9 +118,23 @@ describe('SIGKILL of a worker during completion', () => {
   it('the completion is not half-written: the job runs again after its lease, and completes once', async () => {
     const s = await withTrigger();
     const marks = join(s.dir, 'runs.log');
-    await commit(s.work, { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['src/**'], run: `echo run >> ${marks}` }, test: { requires: ['build'], run: 'true' } } }), 'src/a.ts': 'a' }, 'first');
+    await commit(
+      s.work,
+      {
+        'tasks.json': JSON.stringify({
+          version: 1,
+          tasks: { build: { inputs: ['src/**'], run: `echo run >> ${marks}` }, test: { requires: ['build'], run: 'true' } },
+        }),
+        'src/a.ts': 'a',
+      },
+      'first',
+    );
     expect((await push(s.work, s.central)).exitCode).toBe(0);
-    const killed = await execa(TASKGATE, ['worker', '-R', s.central, '--once'], { env: baseEnv({ TASKGATE_TEST_KILL_AT: 'store:complete' }), extendEnv: false, reject: false });
+    const killed = await execa(TASKGATE, ['worker', '-R', s.central, '--once'], {
+      env: baseEnv({ TASKGATE_TEST_KILL_AT: 'store:complete' }),
+      extendEnv: false,
+      reject: false,
+    });
     expect(killed.signal).toBe('SIGKILL');
     // nothing of the completion was kept: build still runs under the dead worker's lease, test waits
     expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['running', 'pending']);
@@ -109,7 +147,9 @@ describe('SIGKILL of a worker during completion', () => {
       const build = (await jobsOf(s.central))[0]!;
       expect((db.prepare("SELECT count(*) AS n FROM tokens WHERE job_id = ? AND kind = 'done'").get(build.id) as { n: number }).n).toBe(1);
       expect(db.prepare('SELECT attempt, outcome FROM attempts WHERE job_id = ? ORDER BY attempt').all(build.id)).toEqual([
-        { attempt: 1, outcome: 'lease_expired' }, { attempt: 2, outcome: 'done' }]);
+        { attempt: 1, outcome: 'lease_expired' },
+        { attempt: 2, outcome: 'done' },
+      ]);
     } finally {
       db.close();
     }
@@ -128,7 +168,10 @@ describe('a full disk and a damaged store', () => {
     try {
       await execa('sh', ['-c', `dd if=/dev/zero of=${join(full, 'fill')} bs=1k count=100 2>/dev/null || true`]);
       const configPath = join(s.central, '.hg', 'taskgate.json');
-      writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), audit: { path: join(full, 'audit.jsonl') } }));
+      writeFileSync(
+        configPath,
+        JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), audit: { path: join(full, 'audit.jsonl') } }),
+      );
       await commit(s.work, { 'src/a.ts': 'a' }, 'cannot be audited');
       const before = await centralLog(s.central);
       const r = await push(s.work, s.central);
@@ -165,6 +208,9 @@ describe('a full disk and a damaged store', () => {
     // back, once (the jobs that lived only in the damaged file come back from a backup)
     renameSync(db, `${db}.damaged`);
     await exactlyOnce(s, 1);
-    expect((await jobsOf(s.central)).map((j) => [j.task, j.status])).toEqual([['build', 'ready'], ['test', 'pending']]);
+    expect((await jobsOf(s.central)).map((j) => [j.task, j.status])).toEqual([
+      ['build', 'ready'],
+      ['test', 'pending'],
+    ]);
   });
 });

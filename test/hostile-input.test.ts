@@ -12,7 +12,14 @@ describe('hostile input', () => {
   it('a description built to make a configured pattern backtrack catastrophically is judged in linear time', async () => {
     // ^(a+)+$ against "aaaa...!" takes 2^n steps in a backtracking engine: hours at n = 40.
     // The test's timeout is the proof: with JavaScript's RegExp this push never ends.
-    const s = await scenario({ policy: { rules: [{ rule: 'message', pattern: '^(a+)+$' }, { rule: 'author', pattern: '^(.*a){12}$' }] } });
+    const s = await scenario({
+      policy: {
+        rules: [
+          { rule: 'message', pattern: '^(a+)+$' },
+          { rule: 'author', pattern: '^(.*a){12}$' },
+        ],
+      },
+    });
     await commit(s.work, { 'a.txt': 'a' }, `${'a'.repeat(50_000)}!`, { user: `${'a'.repeat(5_000)}!` });
     await expectRejected(s, [/does not match \^\(a\+\)\+\$/, /does not match \^\(\.\*a\)\{12\}\$/]);
   }, 60_000);
@@ -29,7 +36,8 @@ describe('hostile input', () => {
     const tasks: Record<string, unknown> = {};
     for (let i = 0; i < 10_000; i++) tasks[`t${i}`] = { inputs: [`mod${i}/**`], run: 'true' };
     // a chain of 1,000 on top: c0 <- c1 <- ... <- c999, c0 fed by src/**
-    for (let i = 0; i < 1000; i++) tasks[`c${i}`] = { inputs: i === 0 ? ['src/**'] : [], requires: i === 0 ? [] : [`c${i - 1}`], run: 'true' };
+    for (let i = 0; i < 1000; i++)
+      tasks[`c${i}`] = { inputs: i === 0 ? ['src/**'] : [], requires: i === 0 ? [] : [`c${i - 1}`], run: 'true' };
     tasks['globs'] = { inputs: Array.from({ length: 10_000 }, (_, i) => `g${i}/**/*.txt`), run: 'true' };
     const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [{ rule: 'manifest' }] } }, { trigger: true });
     await commit(s.work, { 'tasks.json': manifest(tasks) }, 'the manifest');
@@ -55,7 +63,12 @@ describe('hostile input', () => {
 
   it('affected stays exact on a deep chain: every task of a 1,000-deep chain, in order', () => {
     const tasks: Record<string, unknown> = {};
-    for (let i = 0; i < 1000; i++) tasks[`c${String(i).padStart(4, '0')}`] = { inputs: i === 0 ? ['src/**'] : [], requires: i === 0 ? [] : [`c${String(i - 1).padStart(4, '0')}`], run: 'true' };
+    for (let i = 0; i < 1000; i++)
+      tasks[`c${String(i).padStart(4, '0')}`] = {
+        inputs: i === 0 ? ['src/**'] : [],
+        requires: i === 0 ? [] : [`c${String(i - 1).padStart(4, '0')}`],
+        run: 'true',
+      };
     const parsed = parseManifest(manifest(tasks));
     if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
     const affected = affectedTasks({ changedFiles: ['src/x'], before: parsed, after: parsed, branch: 'default' });
@@ -63,7 +76,14 @@ describe('hostile input', () => {
   });
 
   it('10,000 files in one changeset, and a 100 MB file, are judged; the big file is refused by size without reading it whole into node', async () => {
-    const s = await scenario({ policy: { rules: [{ rule: 'files', maxBytes: 50_000_000 }, { rule: 'paths', allow: { '**': ['*'] } }] } });
+    const s = await scenario({
+      policy: {
+        rules: [
+          { rule: 'files', maxBytes: 50_000_000 },
+          { rule: 'paths', allow: { '**': ['*'] } },
+        ],
+      },
+    });
     const files: Record<string, string> = {};
     for (let i = 0; i < 10_000; i++) files[`many/d${i % 100}/f${i}.txt`] = `${i}\n`;
     await commit(s.work, files, 'ten thousand files');

@@ -36,10 +36,21 @@ describe('non-UTF-8 and control characters', () => {
   });
 
   it('escape sequences in names and descriptions never reach the terminal raw', async () => {
-    const s = await scenario(onlyRules([{ rule: 'message', pattern: '^OPS' }, { rule: 'files', portableNames: true }]));
+    const s = await scenario(
+      onlyRules([
+        { rule: 'message', pattern: '^OPS' },
+        { rule: 'files', portableNames: true },
+      ]),
+    );
     await commit(s.work, { 'evil\x1b[31mred.txt': 'x' }, 'bad \x1b]0;owned\x07 title');
-    const r = await expectRejected(s, ['evil\\x1b[31mred.txt contains a control character (0x1b)', '"bad \\x1b]0;owned\\x07 title" does not match ^OPS']);
-    const report = r.all!.split('\n').filter((l) => l.includes('  message  ') || l.includes('  files  ')).join('\n');
+    const r = await expectRejected(s, [
+      'evil\\x1b[31mred.txt contains a control character (0x1b)',
+      '"bad \\x1b]0;owned\\x07 title" does not match ^OPS',
+    ]);
+    const report = r
+      .all!.split('\n')
+      .filter((l) => l.includes('  message  ') || l.includes('  files  '))
+      .join('\n');
     expect(report).not.toContain('\x1b');
     expect(report).not.toContain('\x07');
   });
@@ -49,7 +60,12 @@ describe('non-UTF-8 and control characters', () => {
     await writeFileSync(join(s.work, 'a.txt'), 'a');
     const author = Buffer.from('J\xe9r\xf4me <j@acme.test>', 'latin1');
     // hg converts the local encoding (latin-1 here) to UTF-8 as it stores the author
-    const r = await execa('/bin/sh', ['-c', 'hg commit -q -A -m x -u "$(printf "J\\351r\\364me <j@acme.test>")"'], { cwd: s.work, env: baseEnv({ HGENCODING: 'latin1' }), extendEnv: false, reject: false });
+    const r = await execa('/bin/sh', ['-c', 'hg commit -q -A -m x -u "$(printf "J\\351r\\364me <j@acme.test>")"'], {
+      cwd: s.work,
+      env: baseEnv({ HGENCODING: 'latin1' }),
+      extendEnv: false,
+      reject: false,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(author.length).toBeGreaterThan(0);
     await expectRejected(s, ['author "J\\xe9r\\xf4me <j@acme.test>" does not match']);

@@ -47,7 +47,8 @@ describe('layout (DESIGN §1)', () => {
       const text = readFileSync(file, 'utf8');
       if (/from 'execa'/.test(text) && !where.startsWith('hg/')) problems.push(`${where} imports execa`);
       if (/from 'jose'/.test(text) && !where.startsWith('tokens/')) problems.push(`${where} imports jose`);
-      for (const m of text.matchAll(/from '(\.\.?\/[^']+)'/g)) if (!m[1]!.endsWith('.js') && !m[1]!.endsWith('.json')) problems.push(`${where}: ${m[1]} lacks .js`);
+      for (const m of text.matchAll(/from '(\.\.?\/[^']+)'/g))
+        if (!m[1]!.endsWith('.js') && !m[1]!.endsWith('.json')) problems.push(`${where}: ${m[1]} lacks .js`);
     }
     expect(problems).toEqual([]);
   });

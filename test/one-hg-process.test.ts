@@ -11,7 +11,11 @@ describe('reading a push', () => {
     const log = join(s.dir, 'hg-calls.log');
     // a wrapper that records each call and runs the real hg
     const wrapper = executable(join(s.dir, 'hg-counting'), `#!/bin/sh\necho "$*" >> ${log}\nexec hg "$@"\n`);
-    await commit(s.work, { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['src/**'], run: 'make' } } }), 'src/a.ts': 'a' }, 'OPS-1: the first change');
+    await commit(
+      s.work,
+      { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['src/**'], run: 'make' } } }), 'src/a.ts': 'a' },
+      'OPS-1: the first change',
+    );
     await hgOk(s.work, ['tag', '-q', 'v1.0', '-m', 'OPS-2: tag the release']);
     await commit(s.work, { 'src/a.ts': 'b' }, 'OPS-3: the second change');
     await expectAccepted(s, { LOGNAME: 'alice', TASKGATE_HG: wrapper });

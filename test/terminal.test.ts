@@ -20,7 +20,13 @@ describe('on a terminal: progress and colour', () => {
     const plain = await onTerminal(s.work, ['check', '-r', 'all()', '--config', `${s.central}/.hg/taskgate.json`], { NO_COLOR: '1' });
     expect(plain.stdout).toContain('taskgate: reading changesets');
     expect(plain.stdout).not.toContain('\x1b[32m');
-    const piped = await execa(TASKGATE, ['check', '-r', 'all()', '--config', `${s.central}/.hg/taskgate.json`], { cwd: s.work, env: baseEnv(), extendEnv: false, reject: false, all: true });
+    const piped = await execa(TASKGATE, ['check', '-r', 'all()', '--config', `${s.central}/.hg/taskgate.json`], {
+      cwd: s.work,
+      env: baseEnv(),
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     expect(piped.all).toBe('taskgate: 3 changesets pass the policy (as alice)');
   });
 

@@ -39,7 +39,11 @@ export function fileTrail(path: string): AuditTrail {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
         throw new TaskgateError('ERR_AUDIT_BROKEN', `cannot read the audit log ${path}`, 'check its permissions');
       }
-      return text.split('\n').filter((l) => l !== '').slice(-n).map((l) => JSON.parse(l) as AuditRecord);
+      return text
+        .split('\n')
+        .filter((l) => l !== '')
+        .slice(-n)
+        .map((l) => JSON.parse(l) as AuditRecord);
     },
   };
 }
@@ -53,8 +57,12 @@ export function storedTrail(storage: AuditStorage): AuditTrail {
         return await storage.appendLocked((head) => nextRecord(head, event, data, now));
       } catch (error) {
         if (error instanceof TaskgateError) throw error;
-        throw new TaskgateError('ERR_AUDIT_WRITE', `cannot append to the audit chain in ${storage.name}: ${(error as Error).message}`,
-          'check that the store is reachable; `taskgate doctor` says more', { cause: error });
+        throw new TaskgateError(
+          'ERR_AUDIT_WRITE',
+          `cannot append to the audit chain in ${storage.name}: ${(error as Error).message}`,
+          'check that the store is reachable; `taskgate doctor` says more',
+          { cause: error },
+        );
       }
     },
     verify: async () => checkChain(await storage.lines(), await storage.head(), `the chain head of ${storage.name}`),

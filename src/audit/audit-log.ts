@@ -1,13 +1,32 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  fstatSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { canonicalJson } from '../config/canonical-json.js';
 import { withFileLock } from './file-lock.js';
 
 export type AuditEvent =
-  | 'push.accepted' | 'push.rejected' | 'push.bypassed' | 'push.landed' | 'jobs.enqueued'
-  | 'job.claimed' | 'job.completed' | 'job.failed' | 'token.replay' | 'keys.rotated';
+  | 'push.accepted'
+  | 'push.rejected'
+  | 'push.bypassed'
+  | 'push.landed'
+  | 'jobs.enqueued'
+  | 'job.claimed'
+  | 'job.completed'
+  | 'job.failed'
+  | 'token.replay'
+  | 'keys.rotated';
 
 export interface AuditRecord {
   seq: number;
@@ -59,12 +78,20 @@ export function headPath(logPath: string): string {
  * Appends one hash-chained record under an exclusive lock and fsyncs it. Never pass a
  * token, key or secret in `data`: the log is for auditors' eyes (log `jti`s instead).
  */
-export async function appendAudit(path: string, event: AuditEvent, data: Record<string, unknown>, now: () => Date = () => new Date()): Promise<AuditRecord> {
+export async function appendAudit(
+  path: string,
+  event: AuditEvent,
+  data: Record<string, unknown>,
+  now: () => Date = () => new Date(),
+): Promise<AuditRecord> {
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
-    throw new TaskgateError('ERR_AUDIT_WRITE', `cannot create the audit directory ${dirname(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      'make it writable by the account that serves pushes');
+    throw new TaskgateError(
+      'ERR_AUDIT_WRITE',
+      `cannot create the audit directory ${dirname(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      'make it writable by the account that serves pushes',
+    );
   }
   return withFileLock(`${path}.lock`, () => {
     try {
@@ -83,8 +110,12 @@ export async function appendAudit(path: string, event: AuditEvent, data: Record<
       return record;
     } catch (error) {
       if (error instanceof TaskgateError) throw error;
-      throw new TaskgateError('ERR_AUDIT_WRITE', `cannot append to the audit log ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-        'check the disk space and permissions of .hg/taskgate/; the push was refused, nothing was added', { cause: error });
+      throw new TaskgateError(
+        'ERR_AUDIT_WRITE',
+        `cannot append to the audit log ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        'check the disk space and permissions of .hg/taskgate/; the push was refused, nothing was added',
+        { cause: error },
+      );
     }
   });
 }
@@ -141,14 +172,27 @@ export function checkChain(lines: string[], head: { seq: number; hash: string } 
   });
   if (head) {
     if (head.seq !== seq || head.hash !== prev) {
-      problems.push(`end of log: the last record is seq ${seq}, but the chain head says seq ${head.seq} (the tail was cut off or replaced)`);
+      problems.push(
+        `end of log: the last record is seq ${seq}, but the chain head says seq ${head.seq} (the tail was cut off or replaced)`,
+      );
     }
   } else if (lines.length > 0) problems.push(`end of log: ${headName} is missing`);
   return { ok: problems.length === 0, records: lines.length, problems };
 }
 
 /** The next record after `previous` (null: the first). */
-export function nextRecord(previous: { seq: number; hash: string } | null, event: AuditEvent, data: Record<string, unknown>, now: () => Date): AuditRecord {
-  const body: Omit<AuditRecord, 'hash'> = { seq: (previous?.seq ?? 0) + 1, ts: now().toISOString(), event, data, prev: previous?.hash ?? GENESIS };
+export function nextRecord(
+  previous: { seq: number; hash: string } | null,
+  event: AuditEvent,
+  data: Record<string, unknown>,
+  now: () => Date,
+): AuditRecord {
+  const body: Omit<AuditRecord, 'hash'> = {
+    seq: (previous?.seq ?? 0) + 1,
+    ts: now().toISOString(),
+    event,
+    data,
+    prev: previous?.hash ?? GENESIS,
+  };
   return { ...body, hash: recordHash(body) };
 }

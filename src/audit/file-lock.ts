@@ -18,9 +18,13 @@ export async function withFileLock<T>(lockPath: string, work: () => T | Promise<
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') {
-        throw new TaskgateError('ERR_AUDIT_LOCK', `cannot create lock ${lockPath}: ${code ?? String(error)}`,
-          code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full: free space on it; the push was refused, nothing was added'
-            : 'make the directory writable by the account that serves pushes');
+        throw new TaskgateError(
+          'ERR_AUDIT_LOCK',
+          `cannot create lock ${lockPath}: ${code ?? String(error)}`,
+          code === 'ENOSPC' || code === 'EDQUOT'
+            ? 'the disk is full: free space on it; the push was refused, nothing was added'
+            : 'make the directory writable by the account that serves pushes',
+        );
       }
       try {
         if (Date.now() - statSync(lockPath).mtimeMs > STALE_MS) rmSync(lockPath, { force: true });
@@ -28,8 +32,11 @@ export async function withFileLock<T>(lockPath: string, work: () => T | Promise<
         // the holder released it meanwhile
       }
       if (Date.now() - started > timeoutMs) {
-        throw new TaskgateError('ERR_AUDIT_LOCK', `lock ${lockPath} is held by another process for over ${timeoutMs / 1000} s`,
-          'if no taskgate process is running, delete the lock file');
+        throw new TaskgateError(
+          'ERR_AUDIT_LOCK',
+          `lock ${lockPath} is held by another process for over ${timeoutMs / 1000} s`,
+          'if no taskgate process is running, delete the lock file',
+        );
       }
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 50);

@@ -1,2 +1,1 @@
 export { appendAudit, verifyAudit, headPath, recordHash, type AuditEvent, type AuditRecord, type AuditCheck } from './audit-log.js';
-

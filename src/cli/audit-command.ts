@@ -14,9 +14,15 @@ export const AUDIT_USAGE = 'taskgate audit verify|tail [-R REPO] [--file AUDIT.j
 
 function describe(r: AuditRecord): string {
   const d = r.data as Record<string, unknown>;
-  const who = d['pusher'] === undefined ? '' : ` by ${d['pusher'] === null ? '(unknown)' : printable(String(d['pusher']))} via ${String(d['channel'])}`;
-  const count = Array.isArray(d['violations']) ? ` (${d['violations'].length} violations)`
-    : Array.isArray(d['created']) ? ` (${d['created'].length} jobs created, ${(d['existing'] as unknown[] | undefined)?.length ?? 0} already there)` : '';
+  const who =
+    d['pusher'] === undefined
+      ? ''
+      : ` by ${d['pusher'] === null ? '(unknown)' : printable(String(d['pusher']))} via ${String(d['channel'])}`;
+  const count = Array.isArray(d['violations'])
+    ? ` (${d['violations'].length} violations)`
+    : Array.isArray(d['created'])
+      ? ` (${d['created'].length} jobs created, ${(d['existing'] as unknown[] | undefined)?.length ?? 0} already there)`
+      : '';
   return `${r.seq}\t${r.ts}\t${r.event}${who}${count}`;
 }
 
@@ -26,15 +32,21 @@ function describe(r: AuditRecord): string {
  * the chain of job events kept in the database.
  */
 export async function auditCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCliArgs('audit', args, {
-    repository: { type: 'string', short: 'R' },
-    file: { type: 'string' },
-    config: { type: 'string' },
-    n: { type: 'string', short: 'n' },
-    json: { type: 'boolean' },
-  }, AUDIT_USAGE);
+  const { values, positionals } = parseCliArgs(
+    'audit',
+    args,
+    {
+      repository: { type: 'string', short: 'R' },
+      file: { type: 'string' },
+      config: { type: 'string' },
+      n: { type: 'string', short: 'n' },
+      json: { type: 'boolean' },
+    },
+    AUDIT_USAGE,
+  );
   const sub = positionals[0];
-  if (sub !== 'verify' && sub !== 'tail') throw new TaskgateError('ERR_USAGE', `taskgate audit: unknown subcommand ${sub ?? '(none)'}`, `usage: ${AUDIT_USAGE}`);
+  if (sub !== 'verify' && sub !== 'tail')
+    throw new TaskgateError('ERR_USAGE', `taskgate audit: unknown subcommand ${sub ?? '(none)'}`, `usage: ${AUDIT_USAGE}`);
   const trails: AuditTrail[] = [];
   let store: JobStore | null = null;
   if (values.file) trails.push(fileTrail(resolve(io.cwd, values.file)));

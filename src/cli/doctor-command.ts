@@ -36,11 +36,18 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
   try {
     const v = await hgVersion(root);
     const [major = 0, minor = 0] = v.parts;
-    add(major > 5 || (major === 5 && minor >= 2)
-      ? { name: 'mercurial', status: 'ok', detail: `hg ${v.text}` }
-      : { name: 'mercurial', status: 'fail', detail: `hg ${v.text} is older than 5.2 (no HG_NODE_LAST)`, hint: 'upgrade Mercurial' });
+    add(
+      major > 5 || (major === 5 && minor >= 2)
+        ? { name: 'mercurial', status: 'ok', detail: `hg ${v.text}` }
+        : { name: 'mercurial', status: 'fail', detail: `hg ${v.text} is older than 5.2 (no HG_NODE_LAST)`, hint: 'upgrade Mercurial' },
+    );
   } catch (error) {
-    add({ name: 'mercurial', status: 'fail', detail: toTaskgateError(error).message, hint: 'install Mercurial (apt-get install mercurial)' });
+    add({
+      name: 'mercurial',
+      status: 'fail',
+      detail: toTaskgateError(error).message,
+      hint: 'install Mercurial (apt-get install mercurial)',
+    });
   }
 
   // hooks: what the hgrc file says, against what hg itself loads (an untrusted hgrc is silently ignored)
@@ -52,8 +59,12 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
     const inFile = text.includes(key);
     if (!value && inFile) {
       const owner = statSync(hgrc).uid;
-      add({ name: `hook ${key}`, status: 'fail', detail: `${hgrc} sets it, but hg ignores that file: it is not trusted (owner uid ${owner}) by the user running hg (uid ${process.getuid?.()})`,
-        hint: `add "[trusted]\\nusers = <owner of ${hgrc}>" to the hgrc of the account that serves pushes, or make that account own the file` });
+      add({
+        name: `hook ${key}`,
+        status: 'fail',
+        detail: `${hgrc} sets it, but hg ignores that file: it is not trusted (owner uid ${owner}) by the user running hg (uid ${process.getuid?.()})`,
+        hint: `add "[trusted]\\nusers = <owner of ${hgrc}>" to the hgrc of the account that serves pushes, or make that account own the file`,
+      });
     } else if (!value) {
       add({ name: `hook ${key}`, status: 'fail', detail: 'not registered', hint: `run \`taskgate install ${root}\`` });
     } else {
@@ -62,7 +73,12 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
         accessSync(path, constants.X_OK);
         add({ name: `hook ${key}`, status: 'ok', detail: path });
       } catch {
-        add({ name: `hook ${key}`, status: 'fail', detail: `${path} is missing or not executable`, hint: `point it at taskgate's hooks folder, or run \`taskgate install ${root}\`` });
+        add({
+          name: `hook ${key}`,
+          status: 'fail',
+          detail: `${path} is missing or not executable`,
+          hint: `point it at taskgate's hooks folder, or run \`taskgate install ${root}\``,
+        });
       }
     }
   }
@@ -84,18 +100,35 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
       rmSync(probe, { recursive: true, force: true });
       add({ name: 'state folder', status: 'ok', detail: `${dir} is writable by this account` });
     } catch {
-      add({ name: 'state folder', status: 'fail', detail: `${dir} is not writable by this account`, hint: 'make .hg/taskgate/ owned by the account that serves pushes' });
+      add({
+        name: 'state folder',
+        status: 'fail',
+        detail: `${dir} is not writable by this account`,
+        hint: 'make .hg/taskgate/ owned by the account that serves pushes',
+      });
     }
     try {
       readKeyFile(config.tokens.keys);
       const st = statSync(config.tokens.keys);
       const mode = st.mode & 0o777;
       if (process.getuid && st.uid !== process.getuid()) {
-        add({ name: 'signing key owner', status: 'warn', detail: `${config.tokens.keys} is owned by uid ${st.uid}, not by this account (uid ${process.getuid()})`, hint: 'the key must belong to the account that serves pushes' });
+        add({
+          name: 'signing key owner',
+          status: 'warn',
+          detail: `${config.tokens.keys} is owned by uid ${st.uid}, not by this account (uid ${process.getuid()})`,
+          hint: 'the key must belong to the account that serves pushes',
+        });
       }
-      add(mode & 0o077
-        ? { name: 'signing key', status: 'fail', detail: `${config.tokens.keys} has mode ${mode.toString(8).padStart(4, '0')}: others can read it`, hint: `chmod 600 ${config.tokens.keys}` }
-        : { name: 'signing key', status: 'ok', detail: `${config.tokens.keys} (mode 0600)` });
+      add(
+        mode & 0o077
+          ? {
+              name: 'signing key',
+              status: 'fail',
+              detail: `${config.tokens.keys} has mode ${mode.toString(8).padStart(4, '0')}: others can read it`,
+              hint: `chmod 600 ${config.tokens.keys}`,
+            }
+          : { name: 'signing key', status: 'ok', detail: `${config.tokens.keys} (mode 0600)` },
+      );
     } catch (error) {
       const e = toTaskgateError(error);
       add({ name: 'signing key', status: 'fail', detail: e.message, hint: e.hint });
@@ -104,7 +137,11 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
     try {
       store = await openStore(config);
       await store.listJobs({ limit: 1 });
-      add({ name: 'store', status: 'ok', detail: config.store.backend === 'postgres' ? `postgres ${safeUrl(config.store.url ?? '')}` : `sqlite ${config.store.path ?? ''}` });
+      add({
+        name: 'store',
+        status: 'ok',
+        detail: config.store.backend === 'postgres' ? `postgres ${safeUrl(config.store.url ?? '')}` : `sqlite ${config.store.path ?? ''}`,
+      });
     } catch (error) {
       const e = toTaskgateError(error);
       add({ name: 'store', status: 'fail', detail: e.message, hint: e.hint });
@@ -112,26 +149,56 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
     try {
       const tip = await readChangesets(root, 'tip', { track: [config.manifest.path] }, io.env);
       const content = tip.fileVersions.get(config.manifest.path)?.get(tip.changesets[0]?.rev ?? -1);
-      if (!content) add({ name: 'manifest', status: 'warn', detail: `no ${config.manifest.path} at tip: pushes queue nothing`, hint: 'commit a task manifest (docs/manifest.md)' });
+      if (!content)
+        add({
+          name: 'manifest',
+          status: 'warn',
+          detail: `no ${config.manifest.path} at tip: pushes queue nothing`,
+          hint: 'commit a task manifest (docs/manifest.md)',
+        });
       else {
         const { parseManifest } = await import('../manifest/parse-manifest.js');
         const parsed = parseManifest(content, config.manifest.path);
-        add(parsed.ok ? { name: 'manifest', status: 'ok', detail: `${config.manifest.path} at tip: ${parsed.tasks.size} tasks` }
-          : { name: 'manifest', status: 'fail', detail: parsed.errors.slice(0, 3).join('; '), hint: `fix ${config.manifest.path}; enable the manifest rule so that a broken one never lands` });
+        add(
+          parsed.ok
+            ? { name: 'manifest', status: 'ok', detail: `${config.manifest.path} at tip: ${parsed.tasks.size} tasks` }
+            : {
+                name: 'manifest',
+                status: 'fail',
+                detail: parsed.errors.slice(0, 3).join('; '),
+                hint: `fix ${config.manifest.path}; enable the manifest rule so that a broken one never lands`,
+              },
+        );
       }
     } catch (error) {
       add({ name: 'manifest', status: 'warn', detail: toTaskgateError(error).message, hint: 'an empty repository has no manifest yet' });
     }
     const outbox = pendingOutbox(root);
-    add(outbox.length === 0 ? { name: 'outbox', status: 'ok', detail: 'empty' }
-      : { name: 'outbox', status: 'fail', detail: `${outbox.length} batch${outbox.length === 1 ? '' : 'es'} of jobs wait in .hg/taskgate/outbox/`, hint: 'run `taskgate reconcile` once the store is reachable' });
+    add(
+      outbox.length === 0
+        ? { name: 'outbox', status: 'ok', detail: 'empty' }
+        : {
+            name: 'outbox',
+            status: 'fail',
+            detail: `${outbox.length} batch${outbox.length === 1 ? '' : 'es'} of jobs wait in .hg/taskgate/outbox/`,
+            hint: 'run `taskgate reconcile` once the store is reachable',
+          },
+    );
     if (store && config.repo.id) {
       const tmp = mkdtempSync(join(tmpdir(), 'taskgate-doctor-'));
       try {
         writeFileSync(join(tmp, 'processed'), (await store.processedHeads(config.repo.id)).join('\n'));
         const missed = await readChangesets(root, 'all()', { excludeAncestorsOf: join(tmp, 'processed') }, io.env);
-        add(missed.changesets.length === 0 ? { name: 'unprocessed pushes', status: 'ok', detail: 'none' }
-          : { name: 'unprocessed pushes', status: 'warn', detail: `${missed.changesets.length} changesets no processed push covers`, hint: 'run `taskgate reconcile`' });
+        add(
+          missed.changesets.length === 0
+            ? { name: 'unprocessed pushes', status: 'ok', detail: 'none' }
+            : {
+                name: 'unprocessed pushes',
+                status: 'warn',
+                detail: `${missed.changesets.length} changesets no processed push covers`,
+                hint: 'run `taskgate reconcile`',
+              },
+        );
       } catch (error) {
         add({ name: 'unprocessed pushes', status: 'warn', detail: toTaskgateError(error).message });
       } finally {
@@ -139,7 +206,13 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
       }
     }
     await store?.close();
-    if (!config.worker.runAs) add({ name: 'worker account', status: 'warn', detail: 'worker.runAs is not set: tasks run as the worker\'s own account', hint: 'run workers as an unprivileged account that cannot read .hg/ or the key' });
+    if (!config.worker.runAs)
+      add({
+        name: 'worker account',
+        status: 'warn',
+        detail: "worker.runAs is not set: tasks run as the worker's own account",
+        hint: 'run workers as an unprivileged account that cannot read .hg/ or the key',
+      });
   }
 
   if (values.json) io.out(`${JSON.stringify({ root, ok: !checks.some((c) => c.status === 'fail'), checks })}\n`);

@@ -23,21 +23,27 @@ export function taskgateHome(): string {
 }
 
 function defaultConfig(repoId: string): string {
-  return `${JSON.stringify({
-    $comment: [
-      'taskgate configuration for this repository; every key is described in docs/policy.md.',
-      'Schema: src/config/config.schema.json in the taskgate folder. Try a policy on history with: taskgate check -R . -r "all()" --user NAME',
-    ],
-    repo: { id: repoId },
-    identity: { groups: {}, users: {} },
-    gate: { sources: ['serve', 'push'] },
-    policy: { rules: [
-      { rule: 'files', maxBytes: 5000000, forbid: ['**/*.pem', '**/.env'], caseCollisions: true, portableNames: true },
-      { rule: 'secrets' },
-      { rule: 'manifest' },
-    ] },
-    manifest: { path: 'tasks.json' },
-  }, null, 2)}\n`;
+  return `${JSON.stringify(
+    {
+      $comment: [
+        'taskgate configuration for this repository; every key is described in docs/policy.md.',
+        'Schema: src/config/config.schema.json in the taskgate folder. Try a policy on history with: taskgate check -R . -r "all()" --user NAME',
+      ],
+      repo: { id: repoId },
+      identity: { groups: {}, users: {} },
+      gate: { sources: ['serve', 'push'] },
+      policy: {
+        rules: [
+          { rule: 'files', maxBytes: 5000000, forbid: ['**/*.pem', '**/.env'], caseCollisions: true, portableNames: true },
+          { rule: 'secrets' },
+          { rule: 'manifest' },
+        ],
+      },
+      manifest: { path: 'tasks.json' },
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 /** `taskgate install REPO`: the two hook lines (idempotent), a default config and a signing key when absent, the current heads marked processed. */
@@ -70,8 +76,22 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
       const heads = (await readChangesets(root, 'head()', {}, io.env)).changesets.map((c) => c.node);
       if (heads.length > 0) {
         const at = io.now().toISOString();
-        await store.enqueue({ push: { id: `install:${at}`, repo: config.repo.id, node: heads[0]!, nodeLast: heads.at(-1)!, heads, actor: { sub: null, via: 'local', groups: [] }, source: 'install', createdAt: at }, jobs: [] });
-        done.push(`marked ${heads.length} existing head${heads.length === 1 ? '' : 's'} as processed (history before taskgate queues nothing)`);
+        await store.enqueue({
+          push: {
+            id: `install:${at}`,
+            repo: config.repo.id,
+            node: heads[0]!,
+            nodeLast: heads.at(-1)!,
+            heads,
+            actor: { sub: null, via: 'local', groups: [] },
+            source: 'install',
+            createdAt: at,
+          },
+          jobs: [],
+        });
+        done.push(
+          `marked ${heads.length} existing head${heads.length === 1 ? '' : 's'} as processed (history before taskgate queues nothing)`,
+        );
       }
     }
   } finally {
@@ -92,9 +112,17 @@ export async function uninstallCommand(args: string[], io: CliIo): Promise<numbe
   const root = findRepoRoot(resolve(io.cwd, positionals[0]));
   const hgrc = join(root, '.hg', 'hgrc');
   const before = existsSync(hgrc) ? readFileSync(hgrc, 'utf8') : '';
-  const after = withoutHooks(before, taskgateHookLines('').map(([k]) => k));
+  const after = withoutHooks(
+    before,
+    taskgateHookLines('').map(([k]) => k),
+  );
   if (after !== before) writeFileSync(hgrc, after);
   if (values.json) io.out(`${JSON.stringify({ root, changed: after !== before })}\n`);
-  else io.out(after !== before ? `removed taskgate's hooks from ${hgrc} (its configuration, keys, jobs and audit log stay in .hg/taskgate/)\n` : `no taskgate hooks in ${hgrc}\n`);
+  else
+    io.out(
+      after !== before
+        ? `removed taskgate's hooks from ${hgrc} (its configuration, keys, jobs and audit log stay in .hg/taskgate/)\n`
+        : `no taskgate hooks in ${hgrc}\n`,
+    );
   return CLI_EXIT.ok;
 }

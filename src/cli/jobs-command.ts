@@ -10,7 +10,13 @@ import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 import { paint, type Colour } from './terminal.js';
 
-const STATUS_TONE: Partial<Record<string, Colour>> = { done: 'green', running: 'yellow', failed: 'red', upstream_failed: 'red', expired: 'red' };
+const STATUS_TONE: Partial<Record<string, Colour>> = {
+  done: 'green',
+  running: 'yellow',
+  failed: 'red',
+  upstream_failed: 'red',
+  expired: 'red',
+};
 
 export const JOBS_USAGE = 'taskgate jobs list|show|retry|cancel [ID] [-R REPO] [--status S] [--rev NODE] [--json]';
 
@@ -21,16 +27,29 @@ function publicJob(job: StoredJob, withToken: boolean): Record<string, unknown> 
 
 /** `taskgate jobs list|show`. `show --json` includes the current token, for admins on the server. */
 export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCliArgs('jobs', args, { ...REPO_OPTIONS, status: { type: 'string' }, rev: { type: 'string' }, limit: { type: 'string' } }, JOBS_USAGE);
+  const { values, positionals } = parseCliArgs(
+    'jobs',
+    args,
+    { ...REPO_OPTIONS, status: { type: 'string' }, rev: { type: 'string' }, limit: { type: 'string' } },
+    JOBS_USAGE,
+  );
   const { config } = repoConfig(values, io);
   const store = await openStore(config);
   try {
     const sub = positionals[0] ?? 'list';
     if (sub === 'list') {
-      const jobs = await store.listJobs({ ...(config.repo.id ? { repo: config.repo.id } : {}), ...(values.status ? { status: values.status as JobStatus } : {}),
-        ...(values.rev ? { rev: values.rev } : {}), limit: Number(values.limit ?? 1000) });
+      const jobs = await store.listJobs({
+        ...(config.repo.id ? { repo: config.repo.id } : {}),
+        ...(values.status ? { status: values.status as JobStatus } : {}),
+        ...(values.rev ? { rev: values.rev } : {}),
+        limit: Number(values.limit ?? 1000),
+      });
       if (values.json) io.out(`${JSON.stringify(jobs.map((j) => publicJob(j, false)))}\n`);
-      else for (const j of jobs) io.out(`${j.id}  ${paint(io)(STATUS_TONE[j.status] ?? 'dim', j.status.padEnd(9))}  ${j.rev.slice(0, 12)}  ${printable(j.branch)}  ${j.task}\n`);
+      else
+        for (const j of jobs)
+          io.out(
+            `${j.id}  ${paint(io)(STATUS_TONE[j.status] ?? 'dim', j.status.padEnd(9))}  ${j.rev.slice(0, 12)}  ${printable(j.branch)}  ${j.task}\n`,
+          );
       return CLI_EXIT.ok;
     }
     if (sub === 'show') {
@@ -58,13 +77,20 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
       const at = Math.floor(io.now().getTime() / 1000);
       const changed = sub === 'retry' ? await store.retryJob(job.id, at) : await store.cancelJob(job.id, at);
       if (changed.length === 0) {
-        throw new TaskgateError('ERR_USAGE', `job ${job.id} is ${job.status}: it cannot be ${sub === 'retry' ? 'retried' : 'cancelled'}`,
-          sub === 'retry' ? 'retry a failed, upstream_failed, cancelled or expired job' : 'only a job that has not ended can be cancelled');
+        throw new TaskgateError(
+          'ERR_USAGE',
+          `job ${job.id} is ${job.status}: it cannot be ${sub === 'retry' ? 'retried' : 'cancelled'}`,
+          sub === 'retry' ? 'retry a failed, upstream_failed, cancelled or expired job' : 'only a job that has not ended can be cancelled',
+        );
       }
       // retried jobs that are ready get fresh queued tokens now
       const minted = sub === 'retry' ? await mintQueuedTokens(store, config, io.now) : [];
-      if (values.json) io.out(`${JSON.stringify({ [sub === 'retry' ? 'retried' : 'cancelled']: changed, minted: minted.map((m) => m.job) })}\n`);
-      else io.out(`${sub === 'retry' ? 'retried' : 'cancelled'} ${changed.length} job${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`);
+      if (values.json)
+        io.out(`${JSON.stringify({ [sub === 'retry' ? 'retried' : 'cancelled']: changed, minted: minted.map((m) => m.job) })}\n`);
+      else
+        io.out(
+          `${sub === 'retry' ? 'retried' : 'cancelled'} ${changed.length} job${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`,
+        );
       return CLI_EXIT.ok;
     }
     throw new TaskgateError('ERR_USAGE', `taskgate jobs: unknown subcommand ${sub}`, `usage: ${JOBS_USAGE}`);

@@ -15,26 +15,42 @@ export const KEYS_USAGE = 'taskgate keys init|rotate|jwks [-R REPO] [--force] | 
 /** The longest a token signed now may live: old public keys stay published that long after rotation. */
 export function maxTokenLifetime(config: TaskgateConfig): number {
   const t = config.tokens.ttl;
-  return Math.max(durationSeconds(t.queued, 'tokens.ttl.queued'), durationSeconds(t.running, 'tokens.ttl.running'), durationSeconds(t.done, 'tokens.ttl.done'));
+  return Math.max(
+    durationSeconds(t.queued, 'tokens.ttl.queued'),
+    durationSeconds(t.running, 'tokens.ttl.running'),
+    durationSeconds(t.done, 'tokens.ttl.done'),
+  );
 }
 
 /** `taskgate keys`: init (Ed25519, private file 0600), rotate (old public keys kept while their tokens live), jwks (public). */
 export async function keysCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCliArgs('keys', args, { ...REPO_OPTIONS, force: { type: 'boolean' }, out: { type: 'string' } }, KEYS_USAGE);
+  const { values, positionals } = parseCliArgs(
+    'keys',
+    args,
+    { ...REPO_OPTIONS, force: { type: 'boolean' }, out: { type: 'string' } },
+    KEYS_USAGE,
+  );
   if (positionals[0] === 'worker') return workerKey(positionals[1], values.out, io);
   const { config } = repoConfig(values, io);
   const path = config.tokens.keys;
   switch (positionals[0]) {
     case 'init': {
       const key = await initKeys(path, config.tokens.alg, io.now(), values.force ?? false);
-      io.out(values.json ? `${JSON.stringify({ path, kid: key.kid, alg: key.alg })}\n` : `created signing key ${key.kid} (${key.alg}) in ${path} (mode 0600)\n`);
+      io.out(
+        values.json
+          ? `${JSON.stringify({ path, kid: key.kid, alg: key.alg })}\n`
+          : `created signing key ${key.kid} (${key.alg}) in ${path} (mode 0600)\n`,
+      );
       return CLI_EXIT.ok;
     }
     case 'rotate': {
       const r = await rotateKeys(path, config.tokens.alg, maxTokenLifetime(config), io.now());
       await appendAudit(config.audit.path, 'keys.rotated', { kid: r.key.kid, retired: r.retired, dropped: r.dropped }, io.now);
-      io.out(values.json ? `${JSON.stringify({ kid: r.key.kid, retired: r.retired, dropped: r.dropped })}\n`
-        : `new signing key ${r.key.kid}; retired ${r.retired.join(', ') || 'none'} (published until their tokens expire); dropped ${r.dropped.join(', ') || 'none'}\n`);
+      io.out(
+        values.json
+          ? `${JSON.stringify({ kid: r.key.kid, retired: r.retired, dropped: r.dropped })}\n`
+          : `new signing key ${r.key.kid}; retired ${r.retired.join(', ') || 'none'} (published until their tokens expire); dropped ${r.dropped.join(', ') || 'none'}\n`,
+      );
       return CLI_EXIT.ok;
     }
     case 'jwks':

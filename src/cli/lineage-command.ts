@@ -18,7 +18,8 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
   const store = await openStore(config);
   try {
     const jobs = await resolveJobs(store, ref, config.repo.id);
-    if (jobs.length === 0) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list the jobs with `taskgate jobs list`');
+    if (jobs.length === 0)
+      throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list the jobs with `taskgate jobs list`');
     const lineages = [];
     for (const job of jobs) lineages.push(await lineageOf(job, store, config, root, io.env));
     if (values.json) {
@@ -27,16 +28,26 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
     }
     for (const l of lineages) {
       const who = l.push.pusher === null ? 'an unknown pusher' : printable(l.push.pusher);
-      io.out(`job ${l.job.id}: ${l.job.task} at ${l.job.rev.slice(0, 12)} (${printable(l.job.branch)}), ${l.job.status}${l.job.reason ? ` (${printable(l.job.reason)})` : ''}\n`);
-      io.out(`  push ${l.push.id} by ${who} via ${l.push.channel}${l.push.at ? ` at ${l.push.at}` : ''}${l.push.verdict ? `, ${l.push.verdict} by the gate` : ''}\n`);
+      io.out(
+        `job ${l.job.id}: ${l.job.task} at ${l.job.rev.slice(0, 12)} (${printable(l.job.branch)}), ${l.job.status}${l.job.reason ? ` (${printable(l.job.reason)})` : ''}\n`,
+      );
+      io.out(
+        `  push ${l.push.id} by ${who} via ${l.push.channel}${l.push.at ? ` at ${l.push.at}` : ''}${l.push.verdict ? `, ${l.push.verdict} by the gate` : ''}\n`,
+      );
       for (const c of l.changesets) io.out(`  changeset ${c.node.slice(0, 12)} ${printable(c.author)}: ${printable(c.description)}\n`);
       io.out(`  why:\n`);
       for (const r of l.reasons) io.out(`    ${describeReason(r)}\n`);
       if (l.filesMatched > l.reasons.filter((r) => r.kind === 'file').length) io.out(`    (${l.filesMatched} files matched in all)\n`);
       for (const u of l.upstream) io.out(`  after ${u.task} (${u.id}): ${u.status}\n`);
-      for (const a of l.attempts) io.out(`  attempt ${a.attempt} by ${printable(a.worker)}: ${a.outcome ?? 'running'}${a.exitCode !== null ? `, exit ${a.exitCode}` : ''}\n`);
+      for (const a of l.attempts)
+        io.out(
+          `  attempt ${a.attempt} by ${printable(a.worker)}: ${a.outcome ?? 'running'}${a.exitCode !== null ? `, exit ${a.exitCode}` : ''}\n`,
+        );
       io.out(`  tokens:\n`);
-      for (const t of l.tokens) io.out(`    ${t.kind.padEnd(7)} ${t.jti} ${t.state}${t.prev ? ` <- ${t.prev}` : ''}${t.worker ? ` (${printable(t.worker)})` : ''}\n`);
+      for (const t of l.tokens)
+        io.out(
+          `    ${t.kind.padEnd(7)} ${t.jti} ${t.state}${t.prev ? ` <- ${t.prev}` : ''}${t.worker ? ` (${printable(t.worker)})` : ''}\n`,
+        );
     }
     return CLI_EXIT.ok;
   } finally {

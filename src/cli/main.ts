@@ -16,22 +16,91 @@ import { SERVE_USAGE, serveCommand } from './serve-command.js';
 
 /** Every command: what runs it, its usage, a summary and one example (for `taskgate COMMAND --help`). */
 const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<number>; usage: string; summary: string; example: string }> = {
-  install: { run: installCommand, usage: INSTALL_USAGE, summary: 'write the hooks into a repository, with a default config and a key', example: 'taskgate install /srv/hg/app' },
-  uninstall: { run: uninstallCommand, usage: UNINSTALL_USAGE, summary: "remove taskgate's hooks from a repository", example: 'taskgate uninstall /srv/hg/app' },
-  doctor: { run: doctorCommand, usage: DOCTOR_USAGE, summary: 'check everything that can silently break the hooks', example: 'taskgate doctor /srv/hg/app' },
-  check: { run: checkCommand, usage: CHECK_USAGE, summary: 'check existing changesets against the policy', example: "taskgate check -R /srv/hg/app -r 'all()' --user bob" },
-  affected: { run: affectedCommand, usage: AFFECTED_USAGE, summary: 'the tasks a range of changesets affects, and why', example: 'taskgate affected -R /srv/hg/app -r tip --json' },
-  jobs: { run: jobsCommand, usage: JOBS_USAGE, summary: 'list, show, retry or cancel jobs', example: 'taskgate jobs list -R /srv/hg/app --status failed' },
-  worker: { run: workerCommand, usage: WORKER_USAGE, summary: 'run ready jobs in dependency order, in process or against taskgate serve', example: 'taskgate worker -R /srv/hg/app --concurrency 4' },
-  lineage: { run: lineageCommand, usage: LINEAGE_USAGE, summary: 'why did this job run: push, pusher, files, globs, upstream, tokens', example: 'taskgate lineage 9c0c10572573 -R /srv/hg/app' },
-  reconcile: { run: reconcileCommand, usage: RECONCILE_USAGE, summary: 'drain the outbox and enqueue pushes no hook saw', example: 'taskgate reconcile -R /srv/hg/app' },
-  serve: { run: serveCommand, usage: SERVE_USAGE, summary: 'JWKS, the worker API and read APIs over HTTP', example: 'taskgate serve -R /srv/hg/app --port 8470' },
-  store: { run: storeCommand, usage: STORE_USAGE, summary: 'migrate the job store, or copy a SQLite store into PostgreSQL', example: 'taskgate store copy --from /srv/hg/app/.hg/taskgate/jobs.db -R /srv/hg/app' },
-  keys: { run: keysCommand, usage: KEYS_USAGE, summary: 'create, rotate or publish the signing keys', example: 'taskgate keys rotate -R /srv/hg/app' },
-  token: { run: tokenCommand, usage: TOKEN_USAGE, summary: 'verify a job token and print its claims', example: 'taskgate token verify "$TOKEN" -R /srv/hg/app' },
-  audit: { run: auditCommand, usage: AUDIT_USAGE, summary: 'verify or show the hash-chained audit log', example: 'taskgate audit verify -R /srv/hg/app' },
+  install: {
+    run: installCommand,
+    usage: INSTALL_USAGE,
+    summary: 'write the hooks into a repository, with a default config and a key',
+    example: 'taskgate install /srv/hg/app',
+  },
+  uninstall: {
+    run: uninstallCommand,
+    usage: UNINSTALL_USAGE,
+    summary: "remove taskgate's hooks from a repository",
+    example: 'taskgate uninstall /srv/hg/app',
+  },
+  doctor: {
+    run: doctorCommand,
+    usage: DOCTOR_USAGE,
+    summary: 'check everything that can silently break the hooks',
+    example: 'taskgate doctor /srv/hg/app',
+  },
+  check: {
+    run: checkCommand,
+    usage: CHECK_USAGE,
+    summary: 'check existing changesets against the policy',
+    example: "taskgate check -R /srv/hg/app -r 'all()' --user bob",
+  },
+  affected: {
+    run: affectedCommand,
+    usage: AFFECTED_USAGE,
+    summary: 'the tasks a range of changesets affects, and why',
+    example: 'taskgate affected -R /srv/hg/app -r tip --json',
+  },
+  jobs: {
+    run: jobsCommand,
+    usage: JOBS_USAGE,
+    summary: 'list, show, retry or cancel jobs',
+    example: 'taskgate jobs list -R /srv/hg/app --status failed',
+  },
+  worker: {
+    run: workerCommand,
+    usage: WORKER_USAGE,
+    summary: 'run ready jobs in dependency order, in process or against taskgate serve',
+    example: 'taskgate worker -R /srv/hg/app --concurrency 4',
+  },
+  lineage: {
+    run: lineageCommand,
+    usage: LINEAGE_USAGE,
+    summary: 'why did this job run: push, pusher, files, globs, upstream, tokens',
+    example: 'taskgate lineage 9c0c10572573 -R /srv/hg/app',
+  },
+  reconcile: {
+    run: reconcileCommand,
+    usage: RECONCILE_USAGE,
+    summary: 'drain the outbox and enqueue pushes no hook saw',
+    example: 'taskgate reconcile -R /srv/hg/app',
+  },
+  serve: {
+    run: serveCommand,
+    usage: SERVE_USAGE,
+    summary: 'JWKS, the worker API and read APIs over HTTP',
+    example: 'taskgate serve -R /srv/hg/app --port 8470',
+  },
+  store: {
+    run: storeCommand,
+    usage: STORE_USAGE,
+    summary: 'migrate the job store, or copy a SQLite store into PostgreSQL',
+    example: 'taskgate store copy --from /srv/hg/app/.hg/taskgate/jobs.db -R /srv/hg/app',
+  },
+  keys: {
+    run: keysCommand,
+    usage: KEYS_USAGE,
+    summary: 'create, rotate or publish the signing keys',
+    example: 'taskgate keys rotate -R /srv/hg/app',
+  },
+  token: {
+    run: tokenCommand,
+    usage: TOKEN_USAGE,
+    summary: 'verify a job token and print its claims',
+    example: 'taskgate token verify "$TOKEN" -R /srv/hg/app',
+  },
+  audit: {
+    run: auditCommand,
+    usage: AUDIT_USAGE,
+    summary: 'verify or show the hash-chained audit log',
+    example: 'taskgate audit verify -R /srv/hg/app',
+  },
 };
-
 
 function help(): string {
   const lines = ['usage: taskgate COMMAND [OPTIONS]', '', 'commands:'];
@@ -49,7 +118,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const command = COMMANDS[name];
   const json = rest.includes('--json');
   if (command && (rest.includes('--help') || rest.includes('-h'))) {
-    io.out(`${command.summary}\n\nusage: ${command.usage}\nexample: ${command.example}\n\nmore: docs/ in the taskgate folder; every command takes --json where it reports\n`);
+    io.out(
+      `${command.summary}\n\nusage: ${command.usage}\nexample: ${command.example}\n\nmore: docs/ in the taskgate folder; every command takes --json where it reports\n`,
+    );
     return CLI_EXIT.ok;
   }
   if (!command) return reportError(new TaskgateError('ERR_USAGE', `unknown command ${name}`, 'run `taskgate help` for the list'), io, json);

@@ -15,11 +15,16 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
   bar.update('draining the outbox', true);
   const r = await reconcile(root, config, io.env, io.now, (text) => bar.update(text)).finally(() => bar.done());
   if (values.json) {
-    io.out(`${JSON.stringify({ drained: r.drained, heads: r.plans.map((p) => p.node), created: r.created, existing: r.existing, minted: r.minted.map((m) => m.jti).length })}\n`);
+    io.out(
+      `${JSON.stringify({ drained: r.drained, heads: r.plans.map((p) => p.node), created: r.created, existing: r.existing, minted: r.minted.map((m) => m.jti).length })}\n`,
+    );
   } else {
     io.out(`outbox: ${r.drained} batch${r.drained === 1 ? '' : 'es'} drained\n`);
-    io.out(r.plans.length === 0 ? 'unprocessed pushes: none\n'
-      : `unprocessed changesets up to ${r.plans.map((p) => p.node.slice(0, 12)).join(', ')} (pushed by ${r.actor?.sub ?? 'an unknown pusher'}): ${r.created.length} jobs created, ${r.existing.length} already there\n`);
+    io.out(
+      r.plans.length === 0
+        ? 'unprocessed pushes: none\n'
+        : `unprocessed changesets up to ${r.plans.map((p) => p.node.slice(0, 12)).join(', ')} (pushed by ${r.actor?.sub ?? 'an unknown pusher'}): ${r.created.length} jobs created, ${r.existing.length} already there\n`,
+    );
     io.out(`queued tokens minted: ${r.minted.length}\n`);
   }
   return CLI_EXIT.ok;

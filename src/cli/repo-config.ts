@@ -5,7 +5,11 @@ import { findRepoRoot } from '../hg/find-root.js';
 import type { CliIo } from './cli-io.js';
 
 /** The repository (-R, else the one containing the current directory, as hg does) and its configuration. */
-export function repoConfig(values: { repository?: string | undefined; config?: string | undefined }, io: CliIo, options: { defaultsIfMissing?: boolean } = {}): { root: string; config: TaskgateConfig } {
+export function repoConfig(
+  values: { repository?: string | undefined; config?: string | undefined },
+  io: CliIo,
+  options: { defaultsIfMissing?: boolean } = {},
+): { root: string; config: TaskgateConfig } {
   const root = findRepoRoot(values.repository ? resolve(io.cwd, values.repository) : io.cwd);
   const config = loadConfig({ explicit: values.config ? resolve(io.cwd, values.config) : undefined, env: io.env, root, ...options });
   return { root, config };

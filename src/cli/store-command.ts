@@ -24,22 +24,35 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
     if (config.store.backend === 'postgres') {
       const { PostgresStore } = await import('../store/postgres-store.js');
       const { from, to } = await PostgresStore.migrate(config.store.url ?? '');
-      io.out(values.json ? `${JSON.stringify({ backend: 'postgres', from, to })}\n`
-        : `store: ${from === to ? `schema version ${to}: nothing to do` : `schema version ${from} -> ${to}`}\n`);
+      io.out(
+        values.json
+          ? `${JSON.stringify({ backend: 'postgres', from, to })}\n`
+          : `store: ${from === to ? `schema version ${to}: nothing to do` : `schema version ${from} -> ${to}`}\n`,
+      );
     } else {
       // SQLite migrates on open, under BEGIN IMMEDIATE
       const store = await openStore(config);
       await store.close();
-      io.out(values.json ? `${JSON.stringify({ backend: 'sqlite', migrated: true })}\n` : `store: sqlite ${config.store.path}: schema up to date\n`);
+      io.out(
+        values.json
+          ? `${JSON.stringify({ backend: 'sqlite', migrated: true })}\n`
+          : `store: sqlite ${config.store.path}: schema up to date\n`,
+      );
     }
     return CLI_EXIT.ok;
   }
   if (sub === 'copy') {
-    if (!values.from) throw new TaskgateError('ERR_USAGE', 'taskgate store copy: give --from JOBS.db, the SQLite store to copy from', `usage: ${STORE_USAGE}`);
+    if (!values.from)
+      throw new TaskgateError(
+        'ERR_USAGE',
+        'taskgate store copy: give --from JOBS.db, the SQLite store to copy from',
+        `usage: ${STORE_USAGE}`,
+      );
     const from = new SqliteStore(resolve(io.cwd, values.from));
     const to = await openStore(config);
     try {
-      if (!(to instanceof SqlJobStore)) throw new TaskgateError('ERR_STORE_BACKEND', 'the configured store cannot be copied into', 'configure a sqlite or postgres store');
+      if (!(to instanceof SqlJobStore))
+        throw new TaskgateError('ERR_STORE_BACKEND', 'the configured store cannot be copied into', 'configure a sqlite or postgres store');
       const bar = progress(io, !values.json);
       const r = await copyStore(from, to, (table, rows) => bar.update(`copying ${table}: ${rows} rows`, true)).finally(() => bar.done());
       if (values.json) io.out(`${JSON.stringify(r)}\n`);

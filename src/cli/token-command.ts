@@ -17,8 +17,14 @@ export const TOKEN_USAGE = 'taskgate token verify TOKEN|- [-R REPO] [--jwks FILE
  * away from the repository, a published JWKS with the issuer named; prints the claims.
  */
 export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCliArgs('token', args, { ...REPO_OPTIONS, jwks: { type: 'string' }, issuer: { type: 'string' }, audience: { type: 'string' } }, TOKEN_USAGE);
-  if (positionals[0] !== 'verify' || !positionals[1]) throw new TaskgateError('ERR_USAGE', 'taskgate token: give `verify TOKEN`', `usage: ${TOKEN_USAGE}`);
+  const { values, positionals } = parseCliArgs(
+    'token',
+    args,
+    { ...REPO_OPTIONS, jwks: { type: 'string' }, issuer: { type: 'string' }, audience: { type: 'string' } },
+    TOKEN_USAGE,
+  );
+  if (positionals[0] !== 'verify' || !positionals[1])
+    throw new TaskgateError('ERR_USAGE', 'taskgate token: give `verify TOKEN`', `usage: ${TOKEN_USAGE}`);
   const token = (positionals[1] === '-' ? readFileSync(0, 'utf8') : positionals[1]).trim();
   // with a JWKS and an issuer nothing is read from a repository: a verifier anywhere
   const standalone = values.jwks !== undefined && values.issuer !== undefined && values.repository === undefined;
@@ -30,8 +36,11 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
   const audience = values.audience ?? config?.tokens.audience ?? DEFAULT_CONFIG.tokens.audience;
   try {
     const v = await verifyJobToken(token, jwks, { issuer, audience, now: io.now() });
-    io.out(values.json ? `${JSON.stringify({ ok: true, kind: v.kind, header: v.header, claims: v.claims })}\n`
-      : `valid ${v.kind} token (kid ${String(v.header['kid'])})\n${JSON.stringify(v.claims, null, 2)}\n`);
+    io.out(
+      values.json
+        ? `${JSON.stringify({ ok: true, kind: v.kind, header: v.header, claims: v.claims })}\n`
+        : `valid ${v.kind} token (kid ${String(v.header['kid'])})\n${JSON.stringify(v.claims, null, 2)}\n`,
+    );
     return CLI_EXIT.ok;
   } catch (error) {
     if (error instanceof TaskgateError && error.code === 'ERR_TOKEN_INVALID') {
@@ -48,7 +57,10 @@ function readJwks(path: string): Jwks {
     if (!Array.isArray(jwks.keys)) throw new Error('no "keys" array');
     return jwks;
   } catch (error) {
-    throw new TaskgateError('ERR_USAGE', `taskgate token verify: ${path} is not a JWKS: ${(error as Error).message}`,
-      'save the service\'s /.well-known/jwks.json, or the output of `taskgate keys jwks`');
+    throw new TaskgateError(
+      'ERR_USAGE',
+      `taskgate token verify: ${path} is not a JWKS: ${(error as Error).message}`,
+      "save the service's /.well-known/jwks.json, or the output of `taskgate keys jwks`",
+    );
   }
 }

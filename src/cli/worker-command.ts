@@ -14,11 +14,26 @@ export const WORKER_USAGE = 'taskgate worker [-R REPO] [--concurrency N] [--once
 
 /** `taskgate worker`: in process with the SQLite store, or against `taskgate serve` with --server. */
 export async function workerCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseCliArgs('worker', args, {
-    ...REPO_OPTIONS, concurrency: { type: 'string' }, once: { type: 'boolean' }, name: { type: 'string' }, server: { type: 'string' }, key: { type: 'string' },
-  }, WORKER_USAGE);
+  const { values } = parseCliArgs(
+    'worker',
+    args,
+    {
+      ...REPO_OPTIONS,
+      concurrency: { type: 'string' },
+      once: { type: 'boolean' },
+      name: { type: 'string' },
+      server: { type: 'string' },
+      key: { type: 'string' },
+    },
+    WORKER_USAGE,
+  );
   const concurrency = Number(values.concurrency ?? '1');
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new TaskgateError('ERR_USAGE', `taskgate worker: --concurrency ${values.concurrency} is not a positive whole number`, `usage: ${WORKER_USAGE}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new TaskgateError(
+      'ERR_USAGE',
+      `taskgate worker: --concurrency ${values.concurrency} is not a positive whole number`,
+      `usage: ${WORKER_USAGE}`,
+    );
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGTERM', onSignal);
@@ -26,12 +41,26 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
   const log = (line: string) => io.err(`${line}\n`);
   try {
     if (values.server) {
-      if (!values.key || !values.name) throw new TaskgateError('ERR_USAGE', 'taskgate worker --server needs --name and --key (the worker\'s private JWK)', `usage: ${WORKER_USAGE}`);
+      if (!values.key || !values.name)
+        throw new TaskgateError(
+          'ERR_USAGE',
+          "taskgate worker --server needs --name and --key (the worker's private JWK)",
+          `usage: ${WORKER_USAGE}`,
+        );
       // a remote worker archives revisions from its own clone (-R), which it keeps up to date;
       // a plain clone has no taskgate.json, and then the worker settings are the defaults
       const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
       const backend = new HttpBackend(values.server, JSON.parse(readFileSync(resolve(io.cwd, values.key), 'utf8')));
-      const { ran } = await runWorker({ root, config, backend, concurrency, once: values.once ?? false, name: values.name, log, signal: stop.signal });
+      const { ran } = await runWorker({
+        root,
+        config,
+        backend,
+        concurrency,
+        once: values.once ?? false,
+        name: values.name,
+        log,
+        signal: stop.signal,
+      });
       io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
       return CLI_EXIT.ok;
     }
@@ -39,7 +68,16 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
     const store = await openStore(config);
     try {
       const backend = new LocalBackend(await JobService.create(config, store, io.now));
-      const { ran } = await runWorker({ root, config, backend, concurrency, once: values.once ?? false, ...(values.name ? { name: values.name } : {}), log, signal: stop.signal });
+      const { ran } = await runWorker({
+        root,
+        config,
+        backend,
+        concurrency,
+        once: values.once ?? false,
+        ...(values.name ? { name: values.name } : {}),
+        log,
+        signal: stop.signal,
+      });
       io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
       return CLI_EXIT.ok;
     } finally {

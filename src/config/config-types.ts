@@ -9,21 +9,73 @@ export interface RuleBase {
   branches?: string[];
 }
 
-export interface MessageRuleConfig extends RuleBase { rule: 'message'; pattern?: string; forbid?: string[]; skipMerges?: boolean; hint?: string }
-export interface AuthorRuleConfig extends RuleBase { rule: 'author'; pattern?: string; matchPusher?: boolean }
-export interface BranchRuleConfig extends RuleBase { rule: 'branch'; names?: string; push?: Record<string, WhoList>; create?: WhoList; close?: WhoList }
-export interface PathsRuleConfig extends RuleBase { rule: 'paths'; deny?: Record<string, WhoList>; allow?: Record<string, WhoList> }
-export interface FilesRuleConfig extends RuleBase { rule: 'files'; maxBytes?: number; forbid?: string[]; caseCollisions?: boolean; portableNames?: boolean }
-export interface SecretsRuleConfig extends RuleBase { rule: 'secrets'; allowPaths?: string[]; maxFileBytes?: number }
-export interface HeadsRuleConfig extends RuleBase { rule: 'heads'; singleHeadPerBranch?: boolean }
-export interface MergesRuleConfig extends RuleBase { rule: 'merges'; allow?: boolean }
-export interface TagsRuleConfig extends RuleBase { rule: 'tags'; protect?: string }
-export interface OwnershipRuleConfig extends RuleBase { rule: 'ownership' }
-export interface ManifestRuleConfig extends RuleBase { rule: 'manifest' }
+export interface MessageRuleConfig extends RuleBase {
+  rule: 'message';
+  pattern?: string;
+  forbid?: string[];
+  skipMerges?: boolean;
+  hint?: string;
+}
+export interface AuthorRuleConfig extends RuleBase {
+  rule: 'author';
+  pattern?: string;
+  matchPusher?: boolean;
+}
+export interface BranchRuleConfig extends RuleBase {
+  rule: 'branch';
+  names?: string;
+  push?: Record<string, WhoList>;
+  create?: WhoList;
+  close?: WhoList;
+}
+export interface PathsRuleConfig extends RuleBase {
+  rule: 'paths';
+  deny?: Record<string, WhoList>;
+  allow?: Record<string, WhoList>;
+}
+export interface FilesRuleConfig extends RuleBase {
+  rule: 'files';
+  maxBytes?: number;
+  forbid?: string[];
+  caseCollisions?: boolean;
+  portableNames?: boolean;
+}
+export interface SecretsRuleConfig extends RuleBase {
+  rule: 'secrets';
+  allowPaths?: string[];
+  maxFileBytes?: number;
+}
+export interface HeadsRuleConfig extends RuleBase {
+  rule: 'heads';
+  singleHeadPerBranch?: boolean;
+}
+export interface MergesRuleConfig extends RuleBase {
+  rule: 'merges';
+  allow?: boolean;
+}
+export interface TagsRuleConfig extends RuleBase {
+  rule: 'tags';
+  protect?: string;
+}
+export interface OwnershipRuleConfig extends RuleBase {
+  rule: 'ownership';
+}
+export interface ManifestRuleConfig extends RuleBase {
+  rule: 'manifest';
+}
 
 export type RuleConfig =
-  | MessageRuleConfig | AuthorRuleConfig | BranchRuleConfig | PathsRuleConfig | FilesRuleConfig | SecretsRuleConfig
-  | HeadsRuleConfig | MergesRuleConfig | TagsRuleConfig | OwnershipRuleConfig | ManifestRuleConfig;
+  | MessageRuleConfig
+  | AuthorRuleConfig
+  | BranchRuleConfig
+  | PathsRuleConfig
+  | FilesRuleConfig
+  | SecretsRuleConfig
+  | HeadsRuleConfig
+  | MergesRuleConfig
+  | TagsRuleConfig
+  | OwnershipRuleConfig
+  | ManifestRuleConfig;
 
 export type RuleName = RuleConfig['rule'];
 

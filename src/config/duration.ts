@@ -5,6 +5,11 @@ const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 8640
 /** "15m", "24h", "7d" in seconds. */
 export function durationSeconds(value: string, where: string): number {
   const m = /^([0-9]+)(ms|s|m|h|d)$/.exec(value);
-  if (!m) throw new TaskgateError('ERR_CONFIG_INVALID', `${where}: ${JSON.stringify(value)} is not a duration`, 'write a number and a unit: 30s, 15m, 24h, 7d');
+  if (!m)
+    throw new TaskgateError(
+      'ERR_CONFIG_INVALID',
+      `${where}: ${JSON.stringify(value)} is not a duration`,
+      'write a number and a unit: 30s, 15m, 24h, 7d',
+    );
   return Number(m[1]) * UNITS[m[2]!]!;
 }

@@ -39,18 +39,28 @@ function readJson(path: string, via: string | null): Record<string, unknown> {
         via ? 'fix the "extends" path, or create the base file' : 'create it with `taskgate install REPO`, or point TASKGATE_CONFIG at one',
       );
     }
-    throw new TaskgateError('ERR_CONFIG_UNREADABLE', `configuration file ${path} cannot be read: ${code ?? String(error)}${where}`,
-      'make it readable by the account that runs the hooks');
+    throw new TaskgateError(
+      'ERR_CONFIG_UNREADABLE',
+      `configuration file ${path} cannot be read: ${code ?? String(error)}${where}`,
+      'make it readable by the account that runs the hooks',
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new TaskgateError('ERR_CONFIG_SYNTAX', `configuration file ${path} is not valid JSON: ${(error as Error).message}`,
-      'fix the JSON syntax (a trailing comma or a missing quote is the usual cause)');
+    throw new TaskgateError(
+      'ERR_CONFIG_SYNTAX',
+      `configuration file ${path} is not valid JSON: ${(error as Error).message}`,
+      'fix the JSON syntax (a trailing comma or a missing quote is the usual cause)',
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TaskgateError('ERR_CONFIG_INVALID', `configuration file ${path} must hold a JSON object`, 'start from the example in the README');
+    throw new TaskgateError(
+      'ERR_CONFIG_INVALID',
+      `configuration file ${path} must hold a JSON object`,
+      'start from the example in the README',
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -59,7 +69,8 @@ function describeSchemaError(error: ErrorObject): string {
   const at = error.instancePath === '' ? '/' : error.instancePath;
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'additionalProperties') return `${at}: unknown key "${String(params['additionalProperty'])}"`;
-  if (error.keyword === 'discriminator') return `${at}/rule: is not a rule taskgate knows (message, author, branch, paths, files, secrets, heads, merges, tags, ownership, manifest)`;
+  if (error.keyword === 'discriminator')
+    return `${at}/rule: is not a rule taskgate knows (message, author, branch, paths, files, secrets, heads, merges, tags, ownership, manifest)`;
   if (error.keyword === 'enum') return `${at}: must be one of ${JSON.stringify(params['allowedValues'])}`;
   return `${at}: ${error.message ?? error.keyword}`;
 }
@@ -108,17 +119,20 @@ function checkPatterns(rules: RuleConfig[], path: string): void {
     }
   });
   if (problems.length > 0) {
-    throw new TaskgateError(regexProblem ? 'ERR_CONFIG_REGEX' : 'ERR_CONFIG_GLOB',
+    throw new TaskgateError(
+      regexProblem ? 'ERR_CONFIG_REGEX' : 'ERR_CONFIG_GLOB',
       `configuration ${path} has ${problems.length} invalid pattern${problems.length === 1 ? '' : 's'}`,
       'fix each pattern named above; regular expressions are JavaScript syntax, globs are picomatch syntax',
-      { details: problems });
+      { details: problems },
+    );
   }
 }
 
 /** Loads, merges (`extends`), validates and completes the configuration. Throws a TaskgateError with every problem. */
 export function loadConfig(location: ConfigLocation): TaskgateConfig {
   const path = findConfigPath(location);
-  const useDefaults = location.defaultsIfMissing === true && location.explicit === undefined && !location.env?.['TASKGATE_CONFIG'] && !existsSync(path);
+  const useDefaults =
+    location.defaultsIfMissing === true && location.explicit === undefined && !location.env?.['TASKGATE_CONFIG'] && !existsSync(path);
   const own = useDefaults ? {} : readJson(path, null);
   const files = [path];
   let merged: unknown = own;
@@ -127,13 +141,19 @@ export function loadConfig(location: ConfigLocation): TaskgateConfig {
   while (typeof current['extends'] === 'string') {
     const basePath = resolve(dirname(currentPath), current['extends']);
     if (files.includes(basePath)) {
-      throw new TaskgateError('ERR_CONFIG_EXTENDS', `configuration ${currentPath} extends ${basePath}, which is already in the chain`,
-        'remove the loop from the "extends" chain');
+      throw new TaskgateError(
+        'ERR_CONFIG_EXTENDS',
+        `configuration ${currentPath} extends ${basePath}, which is already in the chain`,
+        'remove the loop from the "extends" chain',
+      );
     }
     const base = readJson(basePath, currentPath);
     if (base['repo'] && typeof base['repo'] === 'object' && 'id' in (base['repo'] as object)) {
-      throw new TaskgateError('ERR_CONFIG_EXTENDS', `base configuration ${basePath} sets repo.id, which is never inherited`,
-        'set repo.id only in the repository\'s own .hg/taskgate.json');
+      throw new TaskgateError(
+        'ERR_CONFIG_EXTENDS',
+        `base configuration ${basePath} sets repo.id, which is never inherited`,
+        "set repo.id only in the repository's own .hg/taskgate.json",
+      );
     }
     files.push(basePath);
     merged = mergeConfig(base, merged);
@@ -145,8 +165,12 @@ export function loadConfig(location: ConfigLocation): TaskgateConfig {
   if (!validateConfig(withoutExtends)) {
     const details = (validateConfig.errors ?? []).map(describeSchemaError);
     const chain = files.length > 1 ? ` (merged with ${files.slice(1).join(', ')})` : '';
-    throw new TaskgateError('ERR_CONFIG_INVALID', `configuration ${path}${chain} has ${details.length} error${details.length === 1 ? '' : 's'}`,
-      'fix each key named above; the schema is src/config/config.schema.json', { details });
+    throw new TaskgateError(
+      'ERR_CONFIG_INVALID',
+      `configuration ${path}${chain} has ${details.length} error${details.length === 1 ? '' : 's'}`,
+      'fix each key named above; the schema is src/config/config.schema.json',
+      { details },
+    );
   }
   const full = mergeConfig(DEFAULT_CONFIG, withoutExtends) as Omit<TaskgateConfig, 'source'>;
   const rules = (full.policy.rules ?? []).map((rule) => ({ ...rule, id: rule.id ?? rule.rule })) as RuleConfig[];

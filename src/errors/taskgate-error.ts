@@ -28,7 +28,9 @@ export function isTaskgateError(value: unknown): value is TaskgateError {
 export function toTaskgateError(value: unknown): TaskgateError {
   if (value instanceof TaskgateError) return value;
   const message = value instanceof Error ? value.message : String(value);
-  return new TaskgateError('ERR_INTERNAL', `internal error: ${message}`, 'this is a bug in taskgate; report it with the log file', { cause: value });
+  return new TaskgateError('ERR_INTERNAL', `internal error: ${message}`, 'this is a bug in taskgate; report it with the log file', {
+    cause: value,
+  });
 }
 
 /** The two-line text form used by the CLI and the hooks. */

@@ -14,7 +14,13 @@ export interface Judgement {
 }
 
 /** Reads `revset` with one hg process and judges it against the policy: the gate and `taskgate check` share this. */
-export async function judge(root: string, revset: string, config: TaskgateConfig, pusher: Pusher, options: { env?: NodeJS.ProcessEnv; bypassReason?: string | null; onChangeset?: (count: number) => void } = {}): Promise<Judgement> {
+export async function judge(
+  root: string,
+  revset: string,
+  config: TaskgateConfig,
+  pusher: Pusher,
+  options: { env?: NodeJS.ProcessEnv; bypassReason?: string | null; onChangeset?: (count: number) => void } = {},
+): Promise<Judgement> {
   const rules = config.policy.rules;
   // the evaluator sees each changeset as it is parsed, so per-changeset rules run while hg still reads
   let evaluator: PolicyEvaluator | null = null;
@@ -28,7 +34,11 @@ export async function judge(root: string, revset: string, config: TaskgateConfig
   };
   const parser = new ReadParser((cs) => (ready ? add(cs) : early.push(cs)));
   const ctx = buildRuleContext(parser.data, pusher, config);
-  evaluator = new PolicyEvaluator(rules, ctx, { marker: config.gate.bypass?.marker, who: config.gate.bypass?.who, pushReason: options.bypassReason ?? null });
+  evaluator = new PolicyEvaluator(rules, ctx, {
+    marker: config.gate.bypass?.marker,
+    who: config.gate.bypass?.who,
+    pushReason: options.bypassReason ?? null,
+  });
   // hg first (its process is spawned before this returns), then the engine, while hg starts
   const reading = readChangesets(root, revset, needsOf(rules, config.manifest.path), options.env, parser);
   const loading = loadPatternEngine().then(() => {

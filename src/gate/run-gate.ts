@@ -48,8 +48,16 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     const { push, verdict } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, { env, bypassReason: hook.bypassVar });
     const heads = push.headRevs.map((r) => push.changesets.find((cs) => cs.rev === r)!.node);
     const base = {
-      repo: config.repo.id ?? null, txn: hook.txnId, source: hook.source, node: hook.node, nodeLast: push.changesets.at(-1)?.node ?? hook.nodeLast,
-      heads, changesets: push.changesets.length, pusher: pusher.name, channel: pusher.channel, groups: pusher.groups,
+      repo: config.repo.id ?? null,
+      txn: hook.txnId,
+      source: hook.source,
+      node: hook.node,
+      nodeLast: push.changesets.at(-1)?.node ?? hook.nodeLast,
+      heads,
+      changesets: push.changesets.length,
+      pusher: pusher.name,
+      channel: pusher.channel,
+      groups: pusher.groups,
     };
     const now = io.now ?? (() => new Date());
     if (verdict.violations.length > 0) {

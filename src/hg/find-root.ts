@@ -9,7 +9,11 @@ export function findRepoRoot(start: string): string {
     if (existsSync(join(dir, '.hg'))) return dir;
     const up = dirname(dir);
     if (up === dir) {
-      throw new TaskgateError('ERR_REPO_NOT_FOUND', `no Mercurial repository contains ${resolve(start)}`, 'pass -R REPO, or run the command inside a repository');
+      throw new TaskgateError(
+        'ERR_REPO_NOT_FOUND',
+        `no Mercurial repository contains ${resolve(start)}`,
+        'pass -R REPO, or run the command inside a repository',
+      );
     }
     dir = up;
   }

@@ -4,7 +4,13 @@ import { runHg } from './run-hg.js';
 export async function hgVersion(cwd: string): Promise<{ text: string; parts: number[] }> {
   const out = (await runHg(['version', '-q'], { cwd })).toString('utf8');
   const text = /version ([0-9][^)\s]*)/.exec(out)?.[1] ?? out.trim();
-  return { text, parts: text.split(/[.+-]/).map((p) => Number.parseInt(p, 10)).filter((n) => !Number.isNaN(n)) };
+  return {
+    text,
+    parts: text
+      .split(/[.+-]/)
+      .map((p) => Number.parseInt(p, 10))
+      .filter((n) => !Number.isNaN(n)),
+  };
 }
 
 /** The hooks as hg itself sees them in a repository: an untrusted hgrc contributes nothing. */

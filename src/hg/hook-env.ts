@@ -29,14 +29,20 @@ export interface HookEnv {
 /** Reads the hook environment Mercurial sets; outside a hook, a clear ERR_NOT_IN_HOOK. */
 export function parseHookEnv(env: NodeJS.ProcessEnv): HookEnv {
   if (env['HG_NODE'] === undefined && env['HG_HOOKTYPE'] === undefined) {
-    throw new TaskgateError('ERR_NOT_IN_HOOK', 'this program is a Mercurial hook and HG_NODE is not set',
-      'register it in the repository\'s .hg/hgrc ([hooks] pretxnchangegroup.taskgate = ...); to try the policy by hand use `taskgate check`');
+    throw new TaskgateError(
+      'ERR_NOT_IN_HOOK',
+      'this program is a Mercurial hook and HG_NODE is not set',
+      "register it in the repository's .hg/hgrc ([hooks] pretxnchangegroup.taskgate = ...); to try the policy by hand use `taskgate check`",
+    );
   }
   const parsed = HookEnvSchema.safeParse(env);
   if (!parsed.success) {
     const keys = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-    throw new TaskgateError('ERR_HOOK_ENV', `the hook environment is malformed: ${keys}`,
-      'register the hook as pretxnchangegroup or changegroup; Mercurial 5.2 or newer sets HG_NODE_LAST');
+    throw new TaskgateError(
+      'ERR_HOOK_ENV',
+      `the hook environment is malformed: ${keys}`,
+      'register the hook as pretxnchangegroup or changegroup; Mercurial 5.2 or newer sets HG_NODE_LAST',
+    );
   }
   const e = parsed.data;
   return {

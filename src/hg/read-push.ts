@@ -12,10 +12,21 @@ const file = (hex: string): HgFile => ({ hex, path: text(hex) });
 const files = (list: string[] | undefined): HgFile[] => (list ?? []).map(file);
 
 interface RawChangeset {
-  node: string; rev: number; parents: string[]; parentRevs: number[]; branch: string; closes: boolean;
-  user: string; date: [number, number]; desc: string; files: string[];
-  mergeAdded?: string[]; mergeModified?: string[]; mergeRemoved?: string[];
-  judged?: string[]; sizes?: Array<number | null>;
+  node: string;
+  rev: number;
+  parents: string[];
+  parentRevs: number[];
+  branch: string;
+  closes: boolean;
+  user: string;
+  date: [number, number];
+  desc: string;
+  files: string[];
+  mergeAdded?: string[];
+  mergeModified?: string[];
+  mergeRemoved?: string[];
+  judged?: string[];
+  sizes?: Array<number | null>;
   added?: Array<{ path: string; lines?: Array<[number, string]>; skipped?: 'size' }>;
 }
 
@@ -36,7 +47,13 @@ export function readArgs(revset: string, options: ReadOptions = {}): string[] {
 /** Turns the reader's JSON lines into PushData, one line at a time. */
 export class ReadParser {
   readonly data: PushData = {
-    changesets: [], headRevs: [], fileVersions: new Map(), headFiles: new Map(), branches: new Map(), roots: new Map(), openHeads: new Map(),
+    changesets: [],
+    headRevs: [],
+    fileVersions: new Map(),
+    headFiles: new Map(),
+    branches: new Map(),
+    roots: new Map(),
+    openHeads: new Map(),
     headStatus: new Map(),
   };
   private readonly hasChild = new Set<number>();
@@ -51,15 +68,27 @@ export class ReadParser {
     try {
       rec = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      throw new TaskgateError('ERR_HG_OUTPUT', `hg taskgate-read printed a line that is not JSON: ${line.slice(0, 80)}`,
-        'check that no extension in hgrc writes to standard output');
+      throw new TaskgateError(
+        'ERR_HG_OUTPUT',
+        `hg taskgate-read printed a line that is not JSON: ${line.slice(0, 80)}`,
+        'check that no extension in hgrc writes to standard output',
+      );
     }
     switch (rec['t']) {
       case 'cs': {
         const r = rec as unknown as RawChangeset;
         const cs: Changeset = {
-          node: r.node, rev: r.rev, parents: r.parents, parentRevs: r.parentRevs, branch: text(r.branch), closesBranch: r.closes,
-          author: text(r.user), date: r.date, description: text(r.desc), files: files(r.files), judged: files(r.files),
+          node: r.node,
+          rev: r.rev,
+          parents: r.parents,
+          parentRevs: r.parentRevs,
+          branch: text(r.branch),
+          closesBranch: r.closes,
+          author: text(r.user),
+          date: r.date,
+          description: text(r.desc),
+          files: files(r.files),
+          judged: files(r.files),
         };
         if (r.mergeAdded) {
           cs.merge = { added: files(r.mergeAdded), modified: files(r.mergeModified), removed: files(r.mergeRemoved) };
@@ -100,7 +129,10 @@ export class ReadParser {
         break;
       case 'headstatus':
         data.headStatus.set(rec['rev'] as number, {
-          base: rec['base'] as number | null, added: files(rec['added'] as string[]), modified: files(rec['modified'] as string[]), removed: files(rec['removed'] as string[]),
+          base: rec['base'] as number | null,
+          added: files(rec['added'] as string[]),
+          modified: files(rec['modified'] as string[]),
+          removed: files(rec['removed'] as string[]),
         });
         break;
       case 'end':
@@ -113,7 +145,11 @@ export class ReadParser {
 
   finish(): PushData {
     if (!this.ended) {
-      throw new TaskgateError('ERR_HG_OUTPUT', 'hg taskgate-read stopped before the end of its output', 'run `taskgate check` to see the error from hg');
+      throw new TaskgateError(
+        'ERR_HG_OUTPUT',
+        'hg taskgate-read stopped before the end of its output',
+        'run `taskgate check` to see the error from hg',
+      );
     }
     this.data.headRevs = this.data.changesets.filter((cs) => !this.hasChild.has(cs.rev)).map((cs) => cs.rev);
     return this.data;
@@ -128,8 +164,13 @@ export function parseRead(output: Buffer): PushData {
 }
 
 /** Reads every changeset of `revset`, with whatever else `options` asks for, in ONE hg process. */
-export async function readChangesets(repoRoot: string, revset: string, options: ReadOptions = {}, env?: NodeJS.ProcessEnv,
-  parser: ReadParser = new ReadParser()): Promise<PushData> {
+export async function readChangesets(
+  repoRoot: string,
+  revset: string,
+  options: ReadOptions = {},
+  env?: NodeJS.ProcessEnv,
+  parser: ReadParser = new ReadParser(),
+): Promise<PushData> {
   await streamHgLines(readArgs(revset, options), { cwd: repoRoot, ...(env ? { env } : {}) }, (line) => parser.line(line));
   return parser.finish();
 }

@@ -20,7 +20,13 @@ function hgBinary(options: HgRunOptions): string {
 /** Runs one hg command (no shell) and returns its standard output as bytes. */
 export async function runHg(args: string[], options: HgRunOptions): Promise<Buffer> {
   const result = await execa(hgBinary(options), args, {
-    cwd: options.cwd, env: hgEnv(options.env), extendEnv: false, encoding: 'buffer', reject: false, stdin: 'ignore', maxBuffer: 2 ** 31 - 1,
+    cwd: options.cwd,
+    env: hgEnv(options.env),
+    extendEnv: false,
+    encoding: 'buffer',
+    reject: false,
+    stdin: 'ignore',
+    maxBuffer: 2 ** 31 - 1,
   });
   checkResult(result, args, options);
   return Buffer.from(result.stdout);
@@ -32,7 +38,12 @@ export async function runHg(args: string[], options: HgRunOptions): Promise<Buff
  */
 export async function streamHgLines(args: string[], options: HgRunOptions, onLine: (line: string) => void): Promise<void> {
   const proc = execa(hgBinary(options), args, {
-    cwd: options.cwd, env: hgEnv(options.env), extendEnv: false, buffer: { stdout: false, stderr: true }, reject: false, stdin: 'ignore',
+    cwd: options.cwd,
+    env: hgEnv(options.env),
+    extendEnv: false,
+    buffer: { stdout: false, stderr: true },
+    reject: false,
+    stdin: 'ignore',
   });
   let rest = '';
   let failure: unknown = null;
@@ -54,14 +65,29 @@ export async function streamHgLines(args: string[], options: HgRunOptions, onLin
   if (rest !== '') onLine(rest);
 }
 
-function checkResult(result: { failed: boolean; exitCode?: number | undefined; stderr?: unknown }, args: string[], options: HgRunOptions): void {
+function checkResult(
+  result: { failed: boolean; exitCode?: number | undefined; stderr?: unknown },
+  args: string[],
+  options: HgRunOptions,
+): void {
   const hg = hgBinary(options);
   if (result.failed && (result as { code?: string }).code === 'ENOENT') {
-    throw new TaskgateError('ERR_HG_MISSING', `cannot run ${hg}: not found on PATH`, 'install Mercurial (apt-get install mercurial) or set TASKGATE_HG');
+    throw new TaskgateError(
+      'ERR_HG_MISSING',
+      `cannot run ${hg}: not found on PATH`,
+      'install Mercurial (apt-get install mercurial) or set TASKGATE_HG',
+    );
   }
   if (result.exitCode !== 0 && !(options.okExitCodes ?? []).includes(result.exitCode ?? -1)) {
-    const stderr = String(result.stderr ?? '').trim().split('\n').slice(-3).join(' / ');
-    throw new TaskgateError('ERR_HG_FAILED', `\`hg ${args[0] ?? ''}\` failed in ${options.cwd} (exit ${result.exitCode ?? 'signal'}): ${stderr}`,
-      'run the same hg command by hand in that repository to see why');
+    const stderr = String(result.stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' / ');
+    throw new TaskgateError(
+      'ERR_HG_FAILED',
+      `\`hg ${args[0] ?? ''}\` failed in ${options.cwd} (exit ${result.exitCode ?? 'signal'}): ${stderr}`,
+      'run the same hg command by hand in that repository to see why',
+    );
   }
 }

@@ -27,7 +27,10 @@ export function resolvePusherName(url: string, env: NodeJS.ProcessEnv): { name: 
 /** The groups a user is in; the unknown pusher is in none. */
 export function groupsOf(name: string | null, identity: IdentityConfig): string[] {
   if (name === null) return [];
-  return Object.entries(identity.groups).filter(([, members]) => members.includes(name)).map(([group]) => group).sort();
+  return Object.entries(identity.groups)
+    .filter(([, members]) => members.includes(name))
+    .map(([group]) => group)
+    .sort();
 }
 
 export function resolvePusher(url: string, env: NodeJS.ProcessEnv, identity: IdentityConfig): Pusher {

@@ -9,5 +9,7 @@ export function jobSpec(repo: string, rev: string, task: string, definition: Tas
 
 /** sha256 of the canonical job spec, carried by the job's tokens as `spec`. */
 export function specDigest(repo: string, rev: string, task: string, definition: TaskDefinition): string {
-  return createHash('sha256').update(canonicalJson(jobSpec(repo, rev, task, definition))).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(jobSpec(repo, rev, task, definition)))
+    .digest('hex');
 }

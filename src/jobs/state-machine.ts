@@ -4,10 +4,20 @@ import type { JobStatus } from './job-types.js';
 export type Transition = 'claim' | 'heartbeat' | 'complete' | 'fail';
 
 /** Which token kind each transition consumes. */
-export const CONSUMES: Record<Transition, 'queued' | 'running'> = { claim: 'queued', heartbeat: 'running', complete: 'running', fail: 'running' };
+export const CONSUMES: Record<Transition, 'queued' | 'running'> = {
+  claim: 'queued',
+  heartbeat: 'running',
+  complete: 'running',
+  fail: 'running',
+};
 
 /** The job status each transition needs. */
-export const REQUIRES_STATUS: Record<Transition, JobStatus> = { claim: 'ready', heartbeat: 'running', complete: 'running', fail: 'running' };
+export const REQUIRES_STATUS: Record<Transition, JobStatus> = {
+  claim: 'ready',
+  heartbeat: 'running',
+  complete: 'running',
+  fail: 'running',
+};
 
 /** How long the same worker may repeat the same exchange and get the stored answer again. */
 export const RETRY_WINDOW_SECONDS = 30;
@@ -23,10 +33,21 @@ export interface ConsumedToken {
  * What a second presentation of a token means: the same worker repeating the same
  * exchange within 30 s is a retry (answer again); anything else is a replay.
  */
-export function presentation(token: ConsumedToken, worker: string, transition: Transition, now: number): 'fresh' | 'retry' | 'replay' | 'dead' {
+export function presentation(
+  token: ConsumedToken,
+  worker: string,
+  transition: Transition,
+  now: number,
+): 'fresh' | 'retry' | 'replay' | 'dead' {
   if (token.state === 'live') return 'fresh';
   if (token.state === 'dead') return 'dead';
-  if (token.consumedBy === worker && token.transition === transition && token.consumedAt !== null && now - token.consumedAt <= RETRY_WINDOW_SECONDS) return 'retry';
+  if (
+    token.consumedBy === worker &&
+    token.transition === transition &&
+    token.consumedAt !== null &&
+    now - token.consumedAt <= RETRY_WINDOW_SECONDS
+  )
+    return 'retry';
   return 'replay';
 }
 

@@ -4,8 +4,25 @@ import type { Logger } from 'pino';
 
 /** Keys whose values never reach a log: tokens, keys and secrets (DESIGN §11). Log `jti`s instead. */
 export const REDACT_PATHS = [
-  'token', '*.token', 'tokens', 'key', '*.key', 'privateKey', '*.privateKey', 'secret', '*.secret', 'password', '*.password',
-  'authorization', '*.authorization', 'headers.authorization', 'assertion', '*.assertion', 'd', '*.d', 'env.TASKGATE_TOKEN',
+  'token',
+  '*.token',
+  'tokens',
+  'key',
+  '*.key',
+  'privateKey',
+  '*.privateKey',
+  'secret',
+  '*.secret',
+  'password',
+  '*.password',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'assertion',
+  '*.assertion',
+  'd',
+  '*.d',
+  'env.TASKGATE_TOKEN',
 ];
 
 const loggers = new Map<string, Logger>();

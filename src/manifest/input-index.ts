@@ -52,7 +52,9 @@ export function buildInputIndex(tasks: Iterable<CompiledTask>): (path: string, v
     }
   }
   // seen[task.index] === generation: the task was already reported for the current path
-  const seen = new Int32Array(Math.max(0, ...[...byBase.values()].flatMap((g) => [...g.values()].flatMap((l) => l.map((e) => e.task.index)))) + 1);
+  const seen = new Int32Array(
+    Math.max(0, ...[...byBase.values()].flatMap((g) => [...g.values()].flatMap((l) => l.map((e) => e.task.index)))) + 1,
+  );
   let generation = 0;
   return (path, visit) => {
     generation += 1;

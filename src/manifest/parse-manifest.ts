@@ -13,14 +13,17 @@ function schemaMessage(e: ErrorObject): string {
   const at = e.instancePath === '' ? '/' : e.instancePath;
   const params = e.params as Record<string, unknown>;
   if (e.keyword === 'additionalProperties') return `${at}: unknown key "${String(params['additionalProperty'])}"`;
-  if (e.keyword === 'propertyNames') return `${at}: task name ${JSON.stringify(params['propertyName'])} is not valid (letters, digits, . _ -)`;
+  if (e.keyword === 'propertyNames')
+    return `${at}: task name ${JSON.stringify(params['propertyName'])} is not valid (letters, digits, . _ -)`;
   return `${at}: ${e.message ?? e.keyword}`;
 }
 
 function compileTask(name: string, definition: TaskDefinition, index: number): CompiledTask {
   const includes = (definition.inputs ?? []).filter((g) => !g.startsWith('!')).map((glob) => ({ glob, match: compileGlob(glob) }));
   // an exclude is tested only for paths under its literal base: most paths are not
-  const excludeList = (definition.inputs ?? []).filter((g) => g.startsWith('!')).map((g) => ({ base: globBase(g.slice(1)), match: compileGlob(g.slice(1)) }));
+  const excludeList = (definition.inputs ?? [])
+    .filter((g) => g.startsWith('!'))
+    .map((g) => ({ base: globBase(g.slice(1)), match: compileGlob(g.slice(1)) }));
   const excludes = (path: string) => excludeList.some((e) => underBase(path, e.base) && e.match(path));
   const branches = definition.branches ? compileAnyGlob(definition.branches) : null;
   return {
@@ -70,7 +73,10 @@ function parseUncached(text: string, path: string): ManifestResult {
     for (const r of def.requires ?? []) {
       if (!(r in manifest.tasks)) errors.push(`${path}: task "${name}" requires "${r}", which is not a task`);
     }
-    requires.set(name, (def.requires ?? []).filter((r) => r in manifest.tasks));
+    requires.set(
+      name,
+      (def.requires ?? []).filter((r) => r in manifest.tasks),
+    );
     for (const glob of [...(def.inputs ?? []).map((g) => (g.startsWith('!') ? g.slice(1) : g)), ...(def.branches ?? [])]) {
       const problem = globError(glob);
       if (problem) errors.push(`${path}: task "${name}" has an invalid glob ${JSON.stringify(glob)}: ${problem}`);
@@ -83,7 +89,11 @@ function parseUncached(text: string, path: string): ManifestResult {
   let index: ((path: string, visit: InputVisitor) => void) | null = null;
   const forEachInput = (path: string, visit: InputVisitor) => (index ??= buildInputIndex(tasks.values()))(path, visit);
   return {
-    ok: true, manifest, tasks, order, forEachInput,
+    ok: true,
+    manifest,
+    tasks,
+    order,
+    forEachInput,
     matchInputs(path) {
       const out: InputMatch[] = [];
       forEachInput(path, (task, glob) => out.push({ task: task.name, glob }));

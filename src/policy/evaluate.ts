@@ -51,12 +51,18 @@ export class PolicyEvaluator {
   private readonly mayBypass: boolean;
   private readonly wholePush: boolean;
 
-  constructor(rules: readonly RuleConfig[], private readonly ctx: RuleContext, private readonly bypass: BypassSettings = {}) {
+  constructor(
+    rules: readonly RuleConfig[],
+    private readonly ctx: RuleContext,
+    private readonly bypass: BypassSettings = {},
+  ) {
     this.mayBypass = ctx.grants(bypass.who ?? []);
-    this.active = rules.map((config, position) => ({ config, position }))
+    this.active = rules
+      .map((config, position) => ({ config, position }))
       .filter(({ config }) => config.enabled !== false && !ctx.grants(config.except))
       .map(({ config, position }) => ({
-        config, position,
+        config,
+        position,
         onBranch: config.branches ? (cs: Changeset) => config.branches!.some((g) => glob(g)(cs.branch)) : () => true,
       }));
     this.wholePush = false;
@@ -65,9 +71,18 @@ export class PolicyEvaluator {
         this.bypassed.push({ node: null, reason: bypass.pushReason.trim() });
         this.wholePush = true;
       } else {
-        this.found.push({ cs: Number.MAX_SAFE_INTEGER, rule: -1, v: { rule: 'bypass', node: null,
-          message: this.mayBypass ? 'TASKGATE_BYPASS needs a reason' : `${who(ctx.pusher)} may not bypass the policy (TASKGATE_BYPASS)`,
-          hint: this.mayBypass ? 'push with --pushvars "TASKGATE_BYPASS=why this push must skip the policy"' : 'push without TASKGATE_BYPASS and fix the violations' } });
+        this.found.push({
+          cs: Number.MAX_SAFE_INTEGER,
+          rule: -1,
+          v: {
+            rule: 'bypass',
+            node: null,
+            message: this.mayBypass ? 'TASKGATE_BYPASS needs a reason' : `${who(ctx.pusher)} may not bypass the policy (TASKGATE_BYPASS)`,
+            hint: this.mayBypass
+              ? 'push with --pushvars "TASKGATE_BYPASS=why this push must skip the policy"'
+              : 'push without TASKGATE_BYPASS and fix the violations',
+          },
+        });
       }
     }
   }
@@ -89,9 +104,20 @@ export class PolicyEvaluator {
           this.bypassed.push({ node: cs.node, reason });
           this.bypassedNodes.add(cs.node);
         } else {
-          this.found.push({ cs: index, rule: -1, v: { rule: 'bypass', node: cs.node,
-            message: this.mayBypass ? `${printable(marker)} needs a reason after it` : `${who(this.ctx.pusher)} may not bypass the policy (${printable(marker)})`,
-            hint: this.mayBypass ? `write "${marker} why" in the description` : `remove "${marker}" from the description (hg commit --amend) and fix the violations` } });
+          this.found.push({
+            cs: index,
+            rule: -1,
+            v: {
+              rule: 'bypass',
+              node: cs.node,
+              message: this.mayBypass
+                ? `${printable(marker)} needs a reason after it`
+                : `${who(this.ctx.pusher)} may not bypass the policy (${printable(marker)})`,
+              hint: this.mayBypass
+                ? `write "${marker} why" in the description`
+                : `remove "${marker}" from the description (hg commit --amend) and fix the violations`,
+            },
+          });
         }
       }
     }
@@ -118,14 +144,19 @@ export class PolicyEvaluator {
       }
     }
     // push order, then the order of the rules in the configuration
-    const rank = (r: Ranked) => (r.v.node !== null && r.cs >= Number.MAX_SAFE_INTEGER - 1 ? index.get(r.v.node) ?? r.cs : r.cs);
+    const rank = (r: Ranked) => (r.v.node !== null && r.cs >= Number.MAX_SAFE_INTEGER - 1 ? (index.get(r.v.node) ?? r.cs) : r.cs);
     const violations = this.found.sort((a, b) => rank(a) - rank(b) || a.rule - b.rule).map((r) => r.v);
     return { violations, bypassed: this.bypassed, changesets: this.changesets.length };
   }
 }
 
 /** All at once, for changesets already read. */
-export function evaluatePolicy(rules: readonly RuleConfig[], changesets: readonly Changeset[], ctx: RuleContext, bypass: BypassSettings = {}): Verdict {
+export function evaluatePolicy(
+  rules: readonly RuleConfig[],
+  changesets: readonly Changeset[],
+  ctx: RuleContext,
+  bypass: BypassSettings = {},
+): Verdict {
   const evaluator = new PolicyEvaluator(rules, ctx, bypass);
   for (const cs of changesets) evaluator.add(cs);
   return evaluator.finish();

@@ -32,13 +32,17 @@ const globs = new Map<string, Matcher>();
 export function regex(pattern: string): Pattern {
   let re = regexes.get(pattern);
   if (!re) {
-    if (!engine) throw new TaskgateError('ERR_INTERNAL', 'a configured pattern was used before the pattern engine was loaded', 'report this as a bug');
+    if (!engine)
+      throw new TaskgateError('ERR_INTERNAL', 'a configured pattern was used before the pattern engine was loaded', 'report this as a bug');
     let compiled: RE2JS;
     try {
       compiled = engine.compile(pattern);
     } catch (error) {
-      throw new TaskgateError('ERR_CONFIG_REGEX', `the regular expression ${JSON.stringify(pattern)} is not RE2 syntax: ${(error as Error).message}`,
-        'rewrite it in RE2 syntax (no lookaround or backreferences); see docs/policy.md');
+      throw new TaskgateError(
+        'ERR_CONFIG_REGEX',
+        `the regular expression ${JSON.stringify(pattern)} is not RE2 syntax: ${(error as Error).message}`,
+        'rewrite it in RE2 syntax (no lookaround or backreferences); see docs/policy.md',
+      );
     }
     regexes.set(pattern, (re = { test: (text) => compiled.matcher(text).find() }));
   }

@@ -15,7 +15,7 @@ export interface ReportOptions {
 /** Violations in push order: by changeset, push-wide ones last; a stable sort keeps rule order within a changeset. */
 export function sortViolations(violations: readonly Violation[], order: readonly string[]): Violation[] {
   const index = new Map(order.map((n, i) => [n, i] as const));
-  const at = (v: Violation) => (v.node === null ? Number.MAX_SAFE_INTEGER : index.get(v.node) ?? Number.MAX_SAFE_INTEGER - 1);
+  const at = (v: Violation) => (v.node === null ? Number.MAX_SAFE_INTEGER : (index.get(v.node) ?? Number.MAX_SAFE_INTEGER - 1));
   return [...violations].sort((a, b) => at(a) - at(b));
 }
 
@@ -37,6 +37,10 @@ export function formatReport(verdict: Verdict, options: ReportOptions): string {
     if (v.hint) lines.push(`${indent}hint: ${printable(v.hint)}`);
   }
   if (sorted.length > max) lines.push(`  ... and ${sorted.length - max} more (run \`taskgate check\` to see them all)`);
-  lines.push(mode === 'push' ? 'taskgate: nothing was added; fix the changesets above and push again' : 'taskgate: fix the changesets above before pushing them');
+  lines.push(
+    mode === 'push'
+      ? 'taskgate: nothing was added; fix the changesets above and push again'
+      : 'taskgate: fix the changesets above before pushing them',
+  );
   return `${lines.join('\n')}\n`;
 }

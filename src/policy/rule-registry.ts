@@ -14,8 +14,17 @@ import { tagsRule } from './rules/tags.js';
 
 /** Every rule taskgate knows, by name. */
 export const RULES: { [N in RuleConfig['rule']]: RuleDefinition<Extract<RuleConfig, { rule: N }>> } = {
-  message: messageRule, author: authorRule, branch: branchRule, paths: pathsRule, files: filesRule, secrets: secretsRule,
-  heads: headsRule, merges: mergesRule, tags: tagsRule, ownership: ownershipRule, manifest: manifestRule,
+  message: messageRule,
+  author: authorRule,
+  branch: branchRule,
+  paths: pathsRule,
+  files: filesRule,
+  secrets: secretsRule,
+  heads: headsRule,
+  merges: mergesRule,
+  tags: tagsRule,
+  ownership: ownershipRule,
+  manifest: manifestRule,
 };
 
 export function ruleFor<C extends RuleConfig>(config: C): RuleDefinition<C> {

@@ -15,7 +15,9 @@ type Jwk = Jwks['keys'][number];
 export function workerKeys(config: TaskgateConfig): Map<string, Jwk> {
   const keys = new Map<string, Jwk>();
   for (const [name, value] of Object.entries(config.worker.keys ?? {})) {
-    const text = value.trim().startsWith('{') ? value : readFileSync(isAbsolute(value) ? value : resolve(config.source.root, value), 'utf8');
+    const text = value.trim().startsWith('{')
+      ? value
+      : readFileSync(isAbsolute(value) ? value : resolve(config.source.root, value), 'utf8');
     keys.set(name, JSON.parse(text) as Jwk);
   }
   return keys;
@@ -33,7 +35,10 @@ const assertionBody = {
     client_assertion_type: { const: CLIENT_ASSERTION_TYPE },
     client_assertion: { type: 'string', minLength: 10 },
     token: { type: 'string' },
-    outcome: { type: 'object', properties: { exitCode: { type: ['integer', 'null'] }, log: { type: ['string', 'null'] }, reason: { type: ['string', 'null'] } } },
+    outcome: {
+      type: 'object',
+      properties: { exitCode: { type: ['integer', 'null'] }, log: { type: ['string', 'null'] }, reason: { type: ['string', 'null'] } },
+    },
   },
 } as const;
 
@@ -42,7 +47,13 @@ const assertionBody = {
  * complete, fail; each request authenticated by the worker's own key through an RFC 7523
  * client assertion, never a shared secret), and read APIs for jobs, pushes and lineage.
  */
-export async function createServer(options: { config: TaskgateConfig; store: JobStore; root: string; baseUrl: () => string; now?: () => Date }): Promise<FastifyInstance> {
+export async function createServer(options: {
+  config: TaskgateConfig;
+  store: JobStore;
+  root: string;
+  baseUrl: () => string;
+  now?: () => Date;
+}): Promise<FastifyInstance> {
   const { config, store, root } = options;
   const now = options.now ?? (() => new Date());
   const service = await JobService.create(config, store, now);
@@ -56,10 +67,19 @@ export async function createServer(options: { config: TaskgateConfig; store: Job
       return reply.status(status).send({ error: error.toJSON() });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    return reply.status(status).send({ error: { code: status === 400 ? 'ERR_USAGE' : 'ERR_INTERNAL', message: (error as Error).message, hint: status === 400 ? 'see the API in docs/operations.md' : 'see the service log' } });
+    return reply
+      .status(status)
+      .send({
+        error: {
+          code: status === 400 ? 'ERR_USAGE' : 'ERR_INTERNAL',
+          message: (error as Error).message,
+          hint: status === 400 ? 'see the API in docs/operations.md' : 'see the service log',
+        },
+      });
   });
 
-  const authenticate = async (body: { client_assertion: string }) => verifyClientAssertion(body.client_assertion, keys, { audience: config.tokens.issuer, now: now(), seen });
+  const authenticate = async (body: { client_assertion: string }) =>
+    verifyClientAssertion(body.client_assertion, keys, { audience: config.tokens.issuer, now: now(), seen });
 
   app.get('/.well-known/jwks.json', async () => service.minter.jwks);
   app.get('/.well-known/openid-configuration', async () => ({
@@ -69,7 +89,12 @@ export async function createServer(options: { config: TaskgateConfig; store: Job
     token_endpoint_auth_methods_supported: ['private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: ['EdDSA'],
   }));
-  app.get('/v1/policy', async () => ({ repo: config.repo, gate: { sources: config.gate.sources, bypass: { marker: config.gate.bypass?.marker } }, policy: config.policy, manifest: config.manifest }));
+  app.get('/v1/policy', async () => ({
+    repo: config.repo,
+    gate: { sources: config.gate.sources, bypass: { marker: config.gate.bypass?.marker } },
+    policy: config.policy,
+    manifest: config.manifest,
+  }));
 
   // a worker's long poll: answered when the store says work may be ready (NOTIFY), or after ms (at most 25 s)
   app.get('/v1/wait', async (req, reply) => {
@@ -104,7 +129,14 @@ export async function createServer(options: { config: TaskgateConfig; store: Job
   app.get('/v1/jobs', async (req) => {
     const q = req.query as { open?: string; status?: string };
     if (q.open) return { open: await service.open() };
-    return { jobs: (await store.listJobs({ ...(config.repo.id ? { repo: config.repo.id } : {}), ...(q.status ? { status: q.status as StoredJob['status'] } : {}) })).map(publicJob) };
+    return {
+      jobs: (
+        await store.listJobs({
+          ...(config.repo.id ? { repo: config.repo.id } : {}),
+          ...(q.status ? { status: q.status as StoredJob['status'] } : {}),
+        })
+      ).map(publicJob),
+    };
   });
   app.get('/v1/jobs/:id', async (req) => {
     const job = await store.getJob((req.params as { id: string }).id);
@@ -114,13 +146,14 @@ export async function createServer(options: { config: TaskgateConfig; store: Job
   app.get('/v1/pushes/:id', async (req) => {
     const id = (req.params as { id: string }).id;
     const push = await store.getPush(id);
-    if (!push) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no push ${id}`, 'push ids are the hooks\' HG_TXNID');
+    if (!push) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no push ${id}`, "push ids are the hooks' HG_TXNID");
     return { push, jobs: (await store.listJobs({ pushId: id })).map(publicJob) };
   });
   app.get('/v1/lineage/:ref', async (req) => {
     const ref = (req.params as { ref: string }).ref;
     const jobs = await resolveJobs(store, ref, config.repo.id);
-    if (jobs.length === 0) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list jobs with GET /v1/jobs');
+    if (jobs.length === 0)
+      throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list jobs with GET /v1/jobs');
     return { lineage: await Promise.all(jobs.map((j) => lineageOf(j, store, config, root))) };
   });
   return app;

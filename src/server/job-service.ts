@@ -37,7 +37,12 @@ export class JobService {
   readonly heartbeatSeconds: number;
   private readonly runningLife: number;
 
-  private constructor(readonly config: TaskgateConfig, readonly store: JobStore, readonly minter: TokenMinter, private readonly now: () => Date) {
+  private constructor(
+    readonly config: TaskgateConfig,
+    readonly store: JobStore,
+    readonly minter: TokenMinter,
+    private readonly now: () => Date,
+  ) {
     this.leaseSeconds = durationSeconds(config.worker.lease, 'worker.lease');
     this.heartbeatSeconds = durationSeconds(config.worker.heartbeat, 'worker.heartbeat');
     // the running token lives at least three heartbeat intervals
@@ -72,10 +77,21 @@ export class JobService {
     return false;
   }
 
-  private async refused(result: Extract<ExchangeResult, { ok: false }>, job: string, jti: string, worker: string, transition: Transition): Promise<never> {
+  private async refused(
+    result: Extract<ExchangeResult, { ok: false }>,
+    job: string,
+    jti: string,
+    worker: string,
+    transition: Transition,
+  ): Promise<never> {
     if (result.reason === 'replay') await this.audit('token.replay', { job, jti, worker, transition });
-    throw new TaskgateError('ERR_TOKEN_INVALID', `${transition} of job ${job} refused: ${result.reason}`,
-      result.reason === 'replay' ? 'the token was already used: the job is failed until an admin runs `taskgate jobs retry`' : 'claim the job again, or ask an admin');
+    throw new TaskgateError(
+      'ERR_TOKEN_INVALID',
+      `${transition} of job ${job} refused: ${result.reason}`,
+      result.reason === 'replay'
+        ? 'the token was already used: the job is failed until an admin runs `taskgate jobs retry`'
+        : 'claim the job again, or ask an admin',
+    );
   }
 
   private lastHousekeeping = Number.NEGATIVE_INFINITY;
@@ -97,31 +113,73 @@ export class JobService {
   }
 
   private async claimJob(worker: string, job: StoredJob): Promise<Claimed | null> {
-    const verified = await verifyJobToken(job.token!, this.minter.jwks, { issuer: this.config.tokens.issuer, audience: this.config.tokens.audience, kinds: ['queued'], now: this.now() })
-      .catch(() => null);
+    const verified = await verifyJobToken(job.token!, this.minter.jwks, {
+      issuer: this.config.tokens.issuer,
+      audience: this.config.tokens.audience,
+      kinds: ['queued'],
+      now: this.now(),
+    }).catch(() => null);
     const spec = specDigest(job.repo, job.rev, job.task, job.definition);
     if (!verified || verified.claims['spec'] !== spec || job.spec !== spec || verified.claims['job'] !== job.id) {
       // a row altered in the store, or a token that is not ours: never run it
       await this.store.cancelJob(job.id, this.secs());
-      await this.audit('job.failed', { job: job.id, task: job.task, worker, reason: verified ? 'spec_mismatch' : 'queued token refused', status: 'cancelled' });
+      await this.audit('job.failed', {
+        job: job.id,
+        task: job.task,
+        worker,
+        reason: verified ? 'spec_mismatch' : 'queued token refused',
+        status: 'cancelled',
+      });
       return null;
     }
     const prev = verified.claims.jti!;
     const running = await this.minter.running(job, worker, prev, this.now(), this.runningLife);
-    const r = await this.store.exchange({ jobId: job.id, jti: prev, worker, transition: 'claim', now: this.secs(), issued: running, leaseSeconds: this.leaseSeconds });
+    const r = await this.store.exchange({
+      jobId: job.id,
+      jti: prev,
+      worker,
+      transition: 'claim',
+      now: this.secs(),
+      issued: running,
+      leaseSeconds: this.leaseSeconds,
+    });
     if (!r.ok) {
       if (r.reason === 'replay') await this.audit('token.replay', { job: job.id, jti: prev, worker, transition: 'claim' });
       return null;
     }
-    await this.audit('job.claimed', { job: job.id, task: job.task, rev: job.rev, worker, attempt: r.job.attempts, jti: r.issued!.jti, prev });
-    return { job: r.job, token: r.issued!.token, taskToken: await this.minter.task(job, worker, this.now()), leaseSeconds: this.leaseSeconds, heartbeatSeconds: this.heartbeatSeconds };
+    await this.audit('job.claimed', {
+      job: job.id,
+      task: job.task,
+      rev: job.rev,
+      worker,
+      attempt: r.job.attempts,
+      jti: r.issued!.jti,
+      prev,
+    });
+    return {
+      job: r.job,
+      token: r.issued!.token,
+      taskToken: await this.minter.task(job, worker, this.now()),
+      leaseSeconds: this.leaseSeconds,
+      heartbeatSeconds: this.heartbeatSeconds,
+    };
   }
 
   /** Checks a presented running token: ours, running kind, and held by this worker (act.sub). */
   private async presented(worker: string, token: string): Promise<{ job: StoredJob; jti: string }> {
-    const v = await verifyJobToken(token, this.minter.jwks, { issuer: this.config.tokens.issuer, audience: this.config.tokens.audience, kinds: ['running'], now: this.now() });
+    const v = await verifyJobToken(token, this.minter.jwks, {
+      issuer: this.config.tokens.issuer,
+      audience: this.config.tokens.audience,
+      kinds: ['running'],
+      now: this.now(),
+    });
     const act = v.claims['act'] as { sub?: string } | undefined;
-    if (act?.sub !== worker) throw new TaskgateError('ERR_TOKEN_INVALID', `the running token belongs to ${String(act?.sub)}, not ${worker}`, 'only the worker that claimed a job may present its token');
+    if (act?.sub !== worker)
+      throw new TaskgateError(
+        'ERR_TOKEN_INVALID',
+        `the running token belongs to ${String(act?.sub)}, not ${worker}`,
+        'only the worker that claimed a job may present its token',
+      );
     const job = await this.store.getJob(String(v.claims['job']));
     if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${String(v.claims['job'])}`, 'claim another job');
     return { job, jti: v.claims.jti! };
@@ -131,7 +189,15 @@ export class JobService {
   async heartbeat(worker: string, token: string): Promise<string> {
     const { job, jti } = await this.presented(worker, token);
     const next = await this.minter.running(job, worker, jti, this.now(), this.runningLife);
-    const r = await this.store.exchange({ jobId: job.id, jti, worker, transition: 'heartbeat', now: this.secs(), issued: next, leaseSeconds: this.leaseSeconds });
+    const r = await this.store.exchange({
+      jobId: job.id,
+      jti,
+      worker,
+      transition: 'heartbeat',
+      now: this.secs(),
+      issued: next,
+      leaseSeconds: this.leaseSeconds,
+    });
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'heartbeat');
     return r.issued!.token;
   }
@@ -140,11 +206,27 @@ export class JobService {
   async complete(worker: string, token: string, outcome: Outcome = {}): Promise<{ receipt: string; released: string[] }> {
     const { job, jti } = await this.presented(worker, token);
     const receipt = await this.minter.done(job, worker, jti, this.now());
-    const r = await this.store.exchange({ jobId: job.id, jti, worker, transition: 'complete', now: this.secs(), issued: receipt, leaseSeconds: this.leaseSeconds,
-      outcome: { exitCode: outcome.exitCode ?? 0, log: outcome.log ?? null } });
+    const r = await this.store.exchange({
+      jobId: job.id,
+      jti,
+      worker,
+      transition: 'complete',
+      now: this.secs(),
+      issued: receipt,
+      leaseSeconds: this.leaseSeconds,
+      outcome: { exitCode: outcome.exitCode ?? 0, log: outcome.log ?? null },
+    });
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'complete');
     if (!r.retry) {
-      await this.audit('job.completed', { job: job.id, task: job.task, worker, attempt: r.job.attempts, jti: receipt.jti, prev: jti, released: r.released });
+      await this.audit('job.completed', {
+        job: job.id,
+        task: job.task,
+        worker,
+        attempt: r.job.attempts,
+        jti: receipt.jti,
+        prev: jti,
+        released: r.released,
+      });
       await mintQueuedTokens(this.store, this.config, this.now);
     }
     return { receipt: r.issued!.token, released: r.released };
@@ -153,10 +235,27 @@ export class JobService {
   /** Failure: a retry with backoff while `retries` allow, else failed and the dependents upstream_failed. */
   async fail(worker: string, token: string, outcome: Outcome = {}): Promise<{ status: string; upstreamFailed: string[] }> {
     const { job, jti } = await this.presented(worker, token);
-    const r = await this.store.exchange({ jobId: job.id, jti, worker, transition: 'fail', now: this.secs(), issued: null, leaseSeconds: this.leaseSeconds, outcome });
+    const r = await this.store.exchange({
+      jobId: job.id,
+      jti,
+      worker,
+      transition: 'fail',
+      now: this.secs(),
+      issued: null,
+      leaseSeconds: this.leaseSeconds,
+      outcome,
+    });
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'fail');
     if (!r.retry) {
-      await this.audit('job.failed', { job: job.id, task: job.task, worker, attempt: r.job.attempts, reason: outcome.reason ?? 'task failed', status: r.job.status, upstreamFailed: r.upstreamFailed });
+      await this.audit('job.failed', {
+        job: job.id,
+        task: job.task,
+        worker,
+        attempt: r.job.attempts,
+        reason: outcome.reason ?? 'task failed',
+        status: r.job.status,
+        upstreamFailed: r.upstreamFailed,
+      });
       if (r.job.status === 'ready') await mintQueuedTokens(this.store, this.config, this.now);
     }
     return { status: r.job.status, upstreamFailed: r.upstreamFailed };

@@ -4,10 +4,41 @@ import type { SqlJobStore } from './sql-job-store.js';
 const TABLES: Array<[string, string[]]> = [
   ['pushes', ['id', 'repo', 'node', 'node_last', 'heads', 'actor', 'source', 'created_at']],
   ['processed_heads', ['repo', 'node', 'push_id']],
-  ['jobs', ['id', 'repo', 'rev', 'branch', 'task', 'definition', 'requires', 'push_id', 'push', 'actor', 'reasons', 'files_matched', 'status',
-    'attempts', 'created_at', 'updated_at', 'spec', 'token_jti', 'token', 'token_exp', 'worker', 'lease_expires', 'not_before', 'reason',
-    'reserved_by', 'reserved_until']],
-  ['tokens', ['jti', 'job_id', 'kind', 'exp', 'created_at', 'state', 'worker', 'prev', 'consumed_at', 'consumed_by', 'transition', 'answer']],
+  [
+    'jobs',
+    [
+      'id',
+      'repo',
+      'rev',
+      'branch',
+      'task',
+      'definition',
+      'requires',
+      'push_id',
+      'push',
+      'actor',
+      'reasons',
+      'files_matched',
+      'status',
+      'attempts',
+      'created_at',
+      'updated_at',
+      'spec',
+      'token_jti',
+      'token',
+      'token_exp',
+      'worker',
+      'lease_expires',
+      'not_before',
+      'reason',
+      'reserved_by',
+      'reserved_until',
+    ],
+  ],
+  [
+    'tokens',
+    ['jti', 'job_id', 'kind', 'exp', 'created_at', 'state', 'worker', 'prev', 'consumed_at', 'consumed_by', 'transition', 'answer'],
+  ],
   ['attempts', ['job_id', 'attempt', 'worker', 'started_at', 'ended_at', 'outcome', 'exit_code', 'log']],
 ];
 
@@ -22,7 +53,11 @@ export interface CopyResult {
  * to PostgreSQL, say) in one transaction on the target, in the order they were written. Rows
  * the target already has are kept, so running it twice copies nothing new.
  */
-export async function copyStore(from: SqlJobStore, to: SqlJobStore, onTable: (table: string, rows: number) => void = () => {}): Promise<CopyResult> {
+export async function copyStore(
+  from: SqlJobStore,
+  to: SqlJobStore,
+  onTable: (table: string, rows: number) => void = () => {},
+): Promise<CopyResult> {
   const result: CopyResult = { copied: {}, skipped: {} };
   const source = from.driver;
   await to.driver.transaction(async (tx) => {
@@ -31,7 +66,11 @@ export async function copyStore(from: SqlJobStore, to: SqlJobStore, onTable: (ta
       onTable(table, rows.length);
       let copied = 0;
       const insert = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
-      for (const row of rows) copied += await tx.run(insert, columns.map((c) => row[c] ?? null));
+      for (const row of rows)
+        copied += await tx.run(
+          insert,
+          columns.map((c) => row[c] ?? null),
+        );
       result.copied[table] = copied;
       result.skipped[table] = rows.length - copied;
     }

@@ -7,8 +7,11 @@ import type { JobStore } from './store-types.js';
 export async function openStore(config: TaskgateConfig): Promise<JobStore> {
   if (config.store.backend === 'postgres') {
     if (!config.store.url) {
-      throw new TaskgateError('ERR_CONFIG_INVALID', 'store.backend is postgres but store.url is not set',
-        'set "store": { "backend": "postgres", "url": "postgres://user@host/db" } (the password in PGPASSWORD or ~/.pgpass)');
+      throw new TaskgateError(
+        'ERR_CONFIG_INVALID',
+        'store.backend is postgres but store.url is not set',
+        'set "store": { "backend": "postgres", "url": "postgres://user@host/db" } (the password in PGPASSWORD or ~/.pgpass)',
+      );
     }
     const { PostgresStore } = await import('./postgres-store.js');
     return PostgresStore.open({ url: config.store.url });

@@ -19,7 +19,10 @@ export class PostgresDriver implements SqlDriver {
   readonly forUpdate = ' FOR UPDATE';
   readonly skipLocked = ' FOR UPDATE SKIP LOCKED';
 
-  constructor(private readonly pool: Pool, private readonly client: PoolClient | null = null) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly client: PoolClient | null = null,
+  ) {}
 
   private get target(): Pool | PoolClient {
     return this.client ?? this.pool;

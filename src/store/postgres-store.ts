@@ -39,14 +39,23 @@ export const PG_MIGRATIONS = [
 
 function storeError(url: string, error: unknown): TaskgateError {
   const e = error as { code?: string; message?: string };
-  const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', '57P01', '57P03', '08006', '08001'].includes(e.code ?? '')
-    || /Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? '');
+  const unreachable =
+    ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', '57P01', '57P03', '08006', '08001'].includes(e.code ?? '') ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? '');
   if (unreachable) {
-    return new TaskgateError('ERR_STORE_UNAVAILABLE', `the job store ${safeUrl(url)} cannot be reached: ${e.code ?? e.message}`,
-      'start PostgreSQL or fix store.url; pushes keep landing and their jobs wait in the outbox until `taskgate reconcile`', { cause: error });
+    return new TaskgateError(
+      'ERR_STORE_UNAVAILABLE',
+      `the job store ${safeUrl(url)} cannot be reached: ${e.code ?? e.message}`,
+      'start PostgreSQL or fix store.url; pushes keep landing and their jobs wait in the outbox until `taskgate reconcile`',
+      { cause: error },
+    );
   }
-  return new TaskgateError('ERR_STORE_UNAVAILABLE', `the job store ${safeUrl(url)} failed: ${e.message ?? String(error)}${e.code ? ` (${e.code})` : ''}`,
-    'check the database and its permissions; `taskgate doctor` says more', { cause: error });
+  return new TaskgateError(
+    'ERR_STORE_UNAVAILABLE',
+    `the job store ${safeUrl(url)} failed: ${e.message ?? String(error)}${e.code ? ` (${e.code})` : ''}`,
+    'check the database and its permissions; `taskgate doctor` says more',
+    { cause: error },
+  );
 }
 
 export interface PostgresOptions {
@@ -74,8 +83,11 @@ export async function migratePostgres(pool: pg.Pool): Promise<{ from: number; to
     await client.query('INSERT INTO taskgate_schema (id, version) VALUES (1, 0) ON CONFLICT DO NOTHING');
     const from = Number((await client.query('SELECT version FROM taskgate_schema WHERE id = 1')).rows[0].version);
     if (from > PG_MIGRATIONS.length) {
-      throw new TaskgateError('ERR_STORE_SCHEMA', `the job store's schema is version ${from}, newer than this taskgate knows (${PG_MIGRATIONS.length})`,
-        'upgrade taskgate on this host to the version the other hosts run');
+      throw new TaskgateError(
+        'ERR_STORE_SCHEMA',
+        `the job store's schema is version ${from}, newer than this taskgate knows (${PG_MIGRATIONS.length})`,
+        'upgrade taskgate on this host to the version the other hosts run',
+      );
     }
     for (let i = from; i < PG_MIGRATIONS.length; i++) await client.query(PG_MIGRATIONS[i]!);
     await client.query('UPDATE taskgate_schema SET version = $1 WHERE id = 1', [PG_MIGRATIONS.length]);
@@ -100,15 +112,16 @@ function auditStorage(pool: pg.Pool, url: string): AuditStorage {
   const driver = new PostgresDriver(pool);
   return {
     name: `the audit_log table of ${safeUrl(url)}`,
-    appendLocked: (build) => driver.transaction(async (tx) => {
-      // the head row exists from the first append on; taking its lock serializes writers
-      await tx.run("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '') ON CONFLICT DO NOTHING");
-      const head = (await tx.get<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE'))!;
-      const record: AuditRecord = build(Number(head.seq) === 0 ? null : { seq: Number(head.seq), hash: head.hash });
-      await tx.run('INSERT INTO audit_log (seq, record) VALUES (?, ?)', [record.seq, JSON.stringify(record)]);
-      await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [record.seq, record.hash]);
-      return record;
-    }),
+    appendLocked: (build) =>
+      driver.transaction(async (tx) => {
+        // the head row exists from the first append on; taking its lock serializes writers
+        await tx.run("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '') ON CONFLICT DO NOTHING");
+        const head = (await tx.get<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE'))!;
+        const record: AuditRecord = build(Number(head.seq) === 0 ? null : { seq: Number(head.seq), hash: head.hash });
+        await tx.run('INSERT INTO audit_log (seq, record) VALUES (?, ?)', [record.seq, JSON.stringify(record)]);
+        await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [record.seq, record.hash]);
+        return record;
+      }),
     lines: async () => (await driver.all<{ record: string }>('SELECT record FROM audit_log ORDER BY seq')).map((r) => r.record),
     head: async () => {
       const h = await driver.get<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
@@ -117,7 +130,10 @@ function auditStorage(pool: pg.Pool, url: string): AuditStorage {
   };
 }
 
-interface Listener { client: pg.Client | null; waiters: Set<() => void> }
+interface Listener {
+  client: pg.Client | null;
+  waiters: Set<() => void>;
+}
 
 /** Waits for a NOTIFY on the ready channel, on one listening connection opened on first use. */
 async function waitForNotify(listener: Listener, url: string, ms: number, signal?: AbortSignal): Promise<void> {

@@ -4,7 +4,16 @@ import type { SqlDriver } from './sql-driver.js';
 import { waitUntil } from './wait.js';
 import { SqlJobs } from './sql-store.js';
 import type {
-  AttemptRow, EnqueueBatch, EnqueueResult, ExchangeRequest, ExchangeResult, JobFilter, JobStore, PushRecord, StoredJob, TokenRow,
+  AttemptRow,
+  EnqueueBatch,
+  EnqueueResult,
+  ExchangeRequest,
+  ExchangeResult,
+  JobFilter,
+  JobStore,
+  PushRecord,
+  StoredJob,
+  TokenRow,
 } from './store-types.js';
 
 export interface SqlJobStoreParts {
@@ -38,24 +47,60 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  enqueue(batch: EnqueueBatch): Promise<EnqueueResult> { return this.guard(() => this.jobs.enqueue(batch)); }
-  jobsNeedingToken(repo?: string): Promise<StoredJob[]> { return this.guard(() => this.jobs.jobsNeedingToken(repo)); }
-  setQueuedTokens(tokens: Array<{ jobId: string; jti: string; token: string; exp: number }>): Promise<string[]> { return this.guard(() => this.jobs.setQueuedTokens(tokens)); }
-  getJob(id: string): Promise<StoredJob | null> { return this.guard(() => this.jobs.getJob(id)); }
-  listJobs(filter?: JobFilter): Promise<StoredJob[]> { return this.guard(() => this.jobs.listJobs(filter)); }
-  processedHeads(repo: string, among?: string[]): Promise<string[]> { return this.guard(() => this.jobs.processedHeads(repo, among)); }
-  getPush(id: string): Promise<PushRecord | null> { return this.guard(() => this.jobs.getPush(id)); }
-  exchange(request: ExchangeRequest): Promise<ExchangeResult> { return this.guard(() => this.jobs.exchange(request)); }
-  expireLeases(now: number): Promise<string[]> { return this.guard(() => this.jobs.expireLeases(now)); }
-  expireQueuedTokens(now: number): Promise<string[]> { return this.guard(() => this.jobs.expireQueuedTokens(now)); }
-  nextReady(now: number, limit: number): Promise<StoredJob[]> { return this.guard(() => this.jobs.nextReady(now, limit)); }
-  reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null> { return this.guard(() => this.jobs.reserveNext(worker, now, seconds)); }
-  doneReceipts(jobIds: string[]): Promise<Array<{ job: string; jti: string }>> { return this.guard(() => this.jobs.doneReceipts(jobIds)); }
-  retryJob(id: string, now: number): Promise<string[]> { return this.guard(() => this.jobs.retryJob(id, now)); }
-  cancelJob(id: string, now: number): Promise<string[]> { return this.guard(() => this.jobs.cancelJob(id, now)); }
-  tokensOf(jobId: string): Promise<TokenRow[]> { return this.guard(() => this.jobs.tokensOf(jobId)); }
-  attemptsOf(jobId: string): Promise<AttemptRow[]> { return this.guard(() => this.jobs.attemptsOf(jobId)); }
-  jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> { return this.guard(() => this.jobs.jobsOfHead(repo, rev)); }
+  enqueue(batch: EnqueueBatch): Promise<EnqueueResult> {
+    return this.guard(() => this.jobs.enqueue(batch));
+  }
+  jobsNeedingToken(repo?: string): Promise<StoredJob[]> {
+    return this.guard(() => this.jobs.jobsNeedingToken(repo));
+  }
+  setQueuedTokens(tokens: Array<{ jobId: string; jti: string; token: string; exp: number }>): Promise<string[]> {
+    return this.guard(() => this.jobs.setQueuedTokens(tokens));
+  }
+  getJob(id: string): Promise<StoredJob | null> {
+    return this.guard(() => this.jobs.getJob(id));
+  }
+  listJobs(filter?: JobFilter): Promise<StoredJob[]> {
+    return this.guard(() => this.jobs.listJobs(filter));
+  }
+  processedHeads(repo: string, among?: string[]): Promise<string[]> {
+    return this.guard(() => this.jobs.processedHeads(repo, among));
+  }
+  getPush(id: string): Promise<PushRecord | null> {
+    return this.guard(() => this.jobs.getPush(id));
+  }
+  exchange(request: ExchangeRequest): Promise<ExchangeResult> {
+    return this.guard(() => this.jobs.exchange(request));
+  }
+  expireLeases(now: number): Promise<string[]> {
+    return this.guard(() => this.jobs.expireLeases(now));
+  }
+  expireQueuedTokens(now: number): Promise<string[]> {
+    return this.guard(() => this.jobs.expireQueuedTokens(now));
+  }
+  nextReady(now: number, limit: number): Promise<StoredJob[]> {
+    return this.guard(() => this.jobs.nextReady(now, limit));
+  }
+  reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null> {
+    return this.guard(() => this.jobs.reserveNext(worker, now, seconds));
+  }
+  doneReceipts(jobIds: string[]): Promise<Array<{ job: string; jti: string }>> {
+    return this.guard(() => this.jobs.doneReceipts(jobIds));
+  }
+  retryJob(id: string, now: number): Promise<string[]> {
+    return this.guard(() => this.jobs.retryJob(id, now));
+  }
+  cancelJob(id: string, now: number): Promise<string[]> {
+    return this.guard(() => this.jobs.cancelJob(id, now));
+  }
+  tokensOf(jobId: string): Promise<TokenRow[]> {
+    return this.guard(() => this.jobs.tokensOf(jobId));
+  }
+  attemptsOf(jobId: string): Promise<AttemptRow[]> {
+    return this.guard(() => this.jobs.attemptsOf(jobId));
+  }
+  jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> {
+    return this.guard(() => this.jobs.jobsOfHead(repo, rev));
+  }
 
   /** The engine underneath, for `taskgate store copy`. */
   get driver(): SqlDriver {

@@ -1,21 +1,69 @@
 import type { JobRecord, JobStatus } from '../jobs/job-types.js';
-import { CONSUMES, REQUIRES_STATUS, RETRYABLE, afterFailure, backoffSeconds, dependentsOf, isReleased, presentation } from '../jobs/state-machine.js';
+import {
+  CONSUMES,
+  REQUIRES_STATUS,
+  RETRYABLE,
+  afterFailure,
+  backoffSeconds,
+  dependentsOf,
+  isReleased,
+  presentation,
+} from '../jobs/state-machine.js';
 import { faultPoint } from '../errors/fault-point.js';
 import type { SqlDriver } from './sql-driver.js';
 import type {
-  AttemptRow, EnqueueBatch, EnqueueResult, ExchangeRequest, ExchangeResult, IssuedToken, JobFilter, PushRecord, StoredJob, TokenRow,
+  AttemptRow,
+  EnqueueBatch,
+  EnqueueResult,
+  ExchangeRequest,
+  ExchangeResult,
+  IssuedToken,
+  JobFilter,
+  PushRecord,
+  StoredJob,
+  TokenRow,
 } from './store-types.js';
 
 interface JobRow {
-  id: string; repo: string; rev: string; branch: string; task: string; definition: string; requires: string; push_id: string;
-  push: string; actor: string; reasons: string; files_matched: number; status: string; attempts: number; created_at: string;
-  updated_at: string; spec: string; token_jti: string | null; token: string | null; token_exp: number | string | null;
-  worker: string | null; lease_expires: number | string | null; not_before: number | string | null; reason: string | null;
+  id: string;
+  repo: string;
+  rev: string;
+  branch: string;
+  task: string;
+  definition: string;
+  requires: string;
+  push_id: string;
+  push: string;
+  actor: string;
+  reasons: string;
+  files_matched: number;
+  status: string;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+  spec: string;
+  token_jti: string | null;
+  token: string | null;
+  token_exp: number | string | null;
+  worker: string | null;
+  lease_expires: number | string | null;
+  not_before: number | string | null;
+  reason: string | null;
 }
 
 interface TokenDbRow {
-  jti: string; job_id: string; kind: string; exp: number | string; created_at: string; state: 'live' | 'consumed' | 'dead'; worker: string | null;
-  prev: string | null; consumed_at: number | string | null; consumed_by: string | null; transition: string | null; answer: string | null;
+  jti: string;
+  job_id: string;
+  kind: string;
+  exp: number | string;
+  created_at: string;
+  state: 'live' | 'consumed' | 'dead';
+  worker: string | null;
+  prev: string | null;
+  consumed_at: number | string | null;
+  consumed_by: string | null;
+  transition: string | null;
+  answer: string | null;
 }
 
 /** PostgreSQL returns BIGINT as a string: unix seconds fit a double. */
@@ -25,11 +73,29 @@ function num(value: number | string | null): number | null {
 
 function toJob(row: JobRow): StoredJob {
   return {
-    id: row.id, repo: row.repo, rev: row.rev, branch: row.branch, task: row.task, definition: JSON.parse(row.definition),
-    requires: JSON.parse(row.requires), push: JSON.parse(row.push), actor: JSON.parse(row.actor), reasons: JSON.parse(row.reasons),
-    filesMatched: Number(row.files_matched), status: row.status as JobRecord['status'], attempts: Number(row.attempts), createdAt: row.created_at,
-    updatedAt: row.updated_at, spec: row.spec, tokenJti: row.token_jti, token: row.token, tokenExp: num(row.token_exp),
-    worker: row.worker, leaseExpires: num(row.lease_expires), notBefore: num(row.not_before), reason: row.reason,
+    id: row.id,
+    repo: row.repo,
+    rev: row.rev,
+    branch: row.branch,
+    task: row.task,
+    definition: JSON.parse(row.definition),
+    requires: JSON.parse(row.requires),
+    push: JSON.parse(row.push),
+    actor: JSON.parse(row.actor),
+    reasons: JSON.parse(row.reasons),
+    filesMatched: Number(row.files_matched),
+    status: row.status as JobRecord['status'],
+    attempts: Number(row.attempts),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    spec: row.spec,
+    tokenJti: row.token_jti,
+    token: row.token,
+    tokenExp: num(row.token_exp),
+    worker: row.worker,
+    leaseExpires: num(row.lease_expires),
+    notBefore: num(row.not_before),
+    reason: row.reason,
   };
 }
 
@@ -47,18 +113,42 @@ export class SqlJobs {
   async enqueue(batch: EnqueueBatch): Promise<EnqueueResult> {
     return this.db.transaction(async (tx) => {
       const p = batch.push;
-      await tx.run(`INSERT INTO pushes (id, repo, node, node_last, heads, actor, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT DO NOTHING`, [p.id, p.repo, p.node, p.nodeLast, JSON.stringify(p.heads), JSON.stringify(p.actor), p.source, p.createdAt]);
+      await tx.run(
+        `INSERT INTO pushes (id, repo, node, node_last, heads, actor, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING`,
+        [p.id, p.repo, p.node, p.nodeLast, JSON.stringify(p.heads), JSON.stringify(p.actor), p.source, p.createdAt],
+      );
       const created: string[] = [];
       const existing: string[] = [];
       for (const j of batch.jobs) {
-        const changed = await tx.run(`INSERT INTO jobs (id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons,
+        const changed = await tx.run(
+          `INSERT INTO jobs (id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons,
           files_matched, status, attempts, created_at, updated_at, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT DO NOTHING`, [j.id, j.repo, j.rev, j.branch, j.task, JSON.stringify(j.definition), JSON.stringify(j.requires), j.push.id,
-          JSON.stringify(j.push), JSON.stringify(j.actor), JSON.stringify(j.reasons), j.filesMatched, j.status, j.attempts, j.createdAt, j.updatedAt, j.spec]);
+          ON CONFLICT DO NOTHING`,
+          [
+            j.id,
+            j.repo,
+            j.rev,
+            j.branch,
+            j.task,
+            JSON.stringify(j.definition),
+            JSON.stringify(j.requires),
+            j.push.id,
+            JSON.stringify(j.push),
+            JSON.stringify(j.actor),
+            JSON.stringify(j.reasons),
+            j.filesMatched,
+            j.status,
+            j.attempts,
+            j.createdAt,
+            j.updatedAt,
+            j.spec,
+          ],
+        );
         (changed > 0 ? created : existing).push(j.id);
       }
-      for (const head of p.heads) await tx.run('INSERT INTO processed_heads (repo, node, push_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.repo, head, p.id]);
+      for (const head of p.heads)
+        await tx.run('INSERT INTO processed_heads (repo, node, push_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.repo, head, p.id]);
       faultPoint('store:enqueue');
       if (created.length > 0) await tx.notifyReady();
       return { created, existing };
@@ -67,8 +157,13 @@ export class SqlJobs {
 
   async jobsNeedingToken(repo?: string): Promise<StoredJob[]> {
     const rows = repo
-      ? await this.db.all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NULL AND repo = ? ORDER BY created_at, ${this.db.seq}`, [repo])
-      : await this.db.all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NULL ORDER BY created_at, ${this.db.seq}`);
+      ? await this.db.all<JobRow>(
+          `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NULL AND repo = ? ORDER BY created_at, ${this.db.seq}`,
+          [repo],
+        )
+      : await this.db.all<JobRow>(
+          `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NULL ORDER BY created_at, ${this.db.seq}`,
+        );
     return rows.map(toJob);
   }
 
@@ -77,10 +172,18 @@ export class SqlJobs {
       const at = new Date().toISOString();
       const took: string[] = [];
       for (const t of tokens) {
-        const changed = await tx.run("UPDATE jobs SET token_jti = ?, token = ?, token_exp = ?, updated_at = ? WHERE id = ? AND status = 'ready' AND token IS NULL",
-          [t.jti, t.token, t.exp, at, t.jobId]);
+        const changed = await tx.run(
+          "UPDATE jobs SET token_jti = ?, token = ?, token_exp = ?, updated_at = ? WHERE id = ? AND status = 'ready' AND token IS NULL",
+          [t.jti, t.token, t.exp, at, t.jobId],
+        );
         if (changed === 0) continue;
-        await tx.run('INSERT INTO tokens (jti, job_id, kind, exp, created_at) VALUES (?, ?, ?, ?, ?)', [t.jti, t.jobId, 'queued', t.exp, at]);
+        await tx.run('INSERT INTO tokens (jti, job_id, kind, exp, created_at) VALUES (?, ?, ?, ?, ?)', [
+          t.jti,
+          t.jobId,
+          'queued',
+          t.exp,
+          at,
+        ]);
         took.push(t.jobId);
       }
       if (took.length > 0) await tx.notifyReady();
@@ -106,7 +209,8 @@ export class SqlJobs {
   }
 
   async processedHeads(repo: string, among?: string[]): Promise<string[]> {
-    if (among === undefined) return (await this.db.all<{ node: string }>('SELECT node FROM processed_heads WHERE repo = ?', [repo])).map((r) => r.node);
+    if (among === undefined)
+      return (await this.db.all<{ node: string }>('SELECT node FROM processed_heads WHERE repo = ?', [repo])).map((r) => r.node);
     const found: string[] = [];
     for (const node of among) {
       if (await this.db.get('SELECT 1 AS hit FROM processed_heads WHERE repo = ? AND node = ?', [repo, node])) found.push(node);
@@ -115,14 +219,27 @@ export class SqlJobs {
   }
 
   async getPush(id: string): Promise<PushRecord | null> {
-    const row = await this.db.get<Record<string, string>>('SELECT id, repo, node, node_last, heads, actor, source, created_at FROM pushes WHERE id = ?', [id]);
+    const row = await this.db.get<Record<string, string>>(
+      'SELECT id, repo, node, node_last, heads, actor, source, created_at FROM pushes WHERE id = ?',
+      [id],
+    );
     if (!row) return null;
-    return { id: row['id']!, repo: row['repo']!, node: row['node']!, nodeLast: row['node_last']!, heads: JSON.parse(row['heads']!),
-      actor: JSON.parse(row['actor']!), source: row['source'] as PushRecord['source'], createdAt: row['created_at']! };
+    return {
+      id: row['id']!,
+      repo: row['repo']!,
+      node: row['node']!,
+      nodeLast: row['node_last']!,
+      heads: JSON.parse(row['heads']!),
+      actor: JSON.parse(row['actor']!),
+      source: row['source'] as PushRecord['source'],
+      createdAt: row['created_at']!,
+    };
   }
 
   async jobsOfHead(repo: string, rev: string, db: SqlDriver = this.db): Promise<StoredJob[]> {
-    return (await db.all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE repo = ? AND rev = ? ORDER BY created_at, ${this.db.seq}`, [repo, rev])).map(toJob);
+    return (
+      await db.all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE repo = ? AND rev = ? ORDER BY created_at, ${this.db.seq}`, [repo, rev])
+    ).map(toJob);
   }
 
   private async setStatus(tx: SqlDriver, id: string, status: JobStatus, reason: string | null, at: string): Promise<void> {
@@ -143,7 +260,13 @@ export class SqlJobs {
     });
     for (const id of down) {
       await this.killTokens(tx, id);
-      await this.setStatus(tx, id, 'upstream_failed', `upstream job ${job.id} ${job.status === 'cancelled' ? 'was cancelled' : 'failed'}`, at);
+      await this.setStatus(
+        tx,
+        id,
+        'upstream_failed',
+        `upstream job ${job.id} ${job.status === 'cancelled' ? 'was cancelled' : 'failed'}`,
+        at,
+      );
     }
     return down;
   }
@@ -163,8 +286,12 @@ export class SqlJobs {
       if (!token) return { ok: false, reason: 'unknown', job };
       if (token.job_id !== req.jobId || !job) return { ok: false, reason: 'wrong_job', job };
       if (token.kind !== CONSUMES[req.transition]) return { ok: false, reason: 'wrong_kind', job };
-      const seen = presentation({ state: token.state, consumedBy: token.consumed_by, consumedAt: num(token.consumed_at), transition: token.transition },
-        req.worker, req.transition, req.now);
+      const seen = presentation(
+        { state: token.state, consumedBy: token.consumed_by, consumedAt: num(token.consumed_at), transition: token.transition },
+        req.worker,
+        req.transition,
+        req.now,
+      );
       if (seen === 'retry') {
         const answer = JSON.parse(token.answer ?? 'null') as { issued: IssuedToken | null; released: string[]; upstreamFailed: string[] };
         return { ok: true, retry: true, job, issued: answer.issued, released: answer.released, upstreamFailed: answer.upstreamFailed };
@@ -182,42 +309,68 @@ export class SqlJobs {
       if (token.kind === 'running' && token.worker !== req.worker) return { ok: false, reason: 'wrong_worker', job };
       if (job.status !== REQUIRES_STATUS[req.transition] || job.tokenJti !== req.jti) return { ok: false, reason: 'wrong_state', job };
       if (req.transition === 'claim') {
-        const r = (await tx.get<{ reserved_by: string | null; reserved_until: number | string | null }>('SELECT reserved_by, reserved_until FROM jobs WHERE id = ?', [job.id]))!;
+        const r = (await tx.get<{ reserved_by: string | null; reserved_until: number | string | null }>(
+          'SELECT reserved_by, reserved_until FROM jobs WHERE id = ?',
+          [job.id],
+        ))!;
         // another worker reserved it: refuse without consuming the token (competition, not a replay)
-        if (r.reserved_by !== null && r.reserved_by !== req.worker && (num(r.reserved_until) ?? 0) >= req.now) return { ok: false, reason: 'wrong_state', job };
+        if (r.reserved_by !== null && r.reserved_by !== req.worker && (num(r.reserved_until) ?? 0) >= req.now)
+          return { ok: false, reason: 'wrong_state', job };
       }
 
       let released: string[] = [];
       let upstreamFailed: string[] = [];
-      const issue = (t: IssuedToken) => tx.run("INSERT INTO tokens (jti, job_id, kind, exp, created_at, state, worker, prev) VALUES (?, ?, ?, ?, ?, 'live', ?, ?)",
-        [t.jti, job.id, t.kind, t.exp, at, req.worker, req.jti]);
+      const issue = (t: IssuedToken) =>
+        tx.run("INSERT INTO tokens (jti, job_id, kind, exp, created_at, state, worker, prev) VALUES (?, ?, ?, ?, ?, 'live', ?, ?)", [
+          t.jti,
+          job.id,
+          t.kind,
+          t.exp,
+          at,
+          req.worker,
+          req.jti,
+        ]);
       if (req.transition === 'claim' || req.transition === 'heartbeat') {
         if (!req.issued || req.issued.kind !== 'running') throw new Error('a claim or heartbeat must issue a running token');
         await issue(req.issued);
         const attempts = req.transition === 'claim' ? job.attempts + 1 : job.attempts;
-        await tx.run("UPDATE jobs SET status = 'running', attempts = ?, worker = ?, lease_expires = ?, token_jti = ?, token = ?, token_exp = ?, updated_at = ?, reserved_by = NULL, reserved_until = NULL WHERE id = ?",
-          [attempts, req.worker, req.now + req.leaseSeconds, req.issued.jti, req.issued.token, req.issued.exp, at, job.id]);
+        await tx.run(
+          "UPDATE jobs SET status = 'running', attempts = ?, worker = ?, lease_expires = ?, token_jti = ?, token = ?, token_exp = ?, updated_at = ?, reserved_by = NULL, reserved_until = NULL WHERE id = ?",
+          [attempts, req.worker, req.now + req.leaseSeconds, req.issued.jti, req.issued.token, req.issued.exp, at, job.id],
+        );
         if (req.transition === 'claim') {
-          await tx.run(`INSERT INTO attempts (job_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)
+          await tx.run(
+            `INSERT INTO attempts (job_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (job_id, attempt) DO UPDATE SET worker = excluded.worker, started_at = excluded.started_at, ended_at = NULL, outcome = NULL, exit_code = NULL, log = NULL`,
-          [job.id, attempts, req.worker, req.now]);
+            [job.id, attempts, req.worker, req.now],
+          );
         }
       } else if (req.transition === 'complete') {
         if (!req.issued || req.issued.kind !== 'done') throw new Error('a completion must issue a done receipt');
         await issue(req.issued);
-        await tx.run("UPDATE jobs SET status = 'done', reason = NULL, lease_expires = NULL, token_jti = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?",
-          [req.issued.jti, at, job.id]);
-        await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'done', exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?",
-          [req.now, req.outcome?.exitCode ?? 0, req.outcome?.log ?? null, job.id, job.attempts]);
+        await tx.run(
+          "UPDATE jobs SET status = 'done', reason = NULL, lease_expires = NULL, token_jti = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?",
+          [req.issued.jti, at, job.id],
+        );
+        await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'done', exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?", [
+          req.now,
+          req.outcome?.exitCode ?? 0,
+          req.outcome?.log ?? null,
+          job.id,
+          job.attempts,
+        ]);
         // release the dependents whose upstream jobs are now all done, inside this transaction
         // (only the jobs that wait for this one: a head may hold thousands)
-        const waiting = await tx.all<{ id: string; requires: string }>("SELECT id, requires FROM jobs WHERE repo = ? AND rev = ? AND status = 'pending' AND requires LIKE ?",
-          [job.repo, job.rev, `%"${job.id}"%`]);
+        const waiting = await tx.all<{ id: string; requires: string }>(
+          "SELECT id, requires FROM jobs WHERE repo = ? AND rev = ? AND status = 'pending' AND requires LIKE ?",
+          [job.repo, job.rev, `%"${job.id}"%`],
+        );
         for (const w of waiting) {
           const requires = JSON.parse(w.requires) as string[];
           const status = new Map<string, JobStatus>([[job.id, 'done']]);
           for (const id of requires) {
-            if (id !== job.id) status.set(id, (await tx.get<{ status: JobStatus }>('SELECT status FROM jobs WHERE id = ?', [id]))?.status ?? 'pending');
+            if (id !== job.id)
+              status.set(id, (await tx.get<{ status: JobStatus }>('SELECT status FROM jobs WHERE id = ?', [id]))?.status ?? 'pending');
           }
           if (isReleased(requires, (id) => status.get(id))) released.push(w.id);
         }
@@ -226,14 +379,27 @@ export class SqlJobs {
       } else {
         const reason = req.outcome?.reason ?? 'task failed';
         const next = afterFailure(job.attempts, job.definition.retries ?? 0);
-        await tx.run('UPDATE attempts SET ended_at = ?, outcome = ?, exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?',
-          [req.now, 'failed', req.outcome?.exitCode ?? null, req.outcome?.log ?? null, job.id, job.attempts]);
-        await tx.run('UPDATE jobs SET status = ?, reason = ?, lease_expires = NULL, worker = NULL, not_before = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?',
-          [next, reason, next === 'ready' ? req.now + backoffSeconds(job.attempts) : null, at, job.id]);
+        await tx.run('UPDATE attempts SET ended_at = ?, outcome = ?, exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?', [
+          req.now,
+          'failed',
+          req.outcome?.exitCode ?? null,
+          req.outcome?.log ?? null,
+          job.id,
+          job.attempts,
+        ]);
+        await tx.run(
+          'UPDATE jobs SET status = ?, reason = ?, lease_expires = NULL, worker = NULL, not_before = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?',
+          [next, reason, next === 'ready' ? req.now + backoffSeconds(job.attempts) : null, at, job.id],
+        );
         if (next === 'failed') upstreamFailed = await this.markUpstreamFailed(tx, { ...job, status: 'failed' }, at);
       }
-      await tx.run("UPDATE tokens SET state = 'consumed', consumed_at = ?, consumed_by = ?, transition = ?, answer = ? WHERE jti = ?",
-        [req.now, req.worker, req.transition, JSON.stringify({ issued: req.issued, released, upstreamFailed }), req.jti]);
+      await tx.run("UPDATE tokens SET state = 'consumed', consumed_at = ?, consumed_by = ?, transition = ?, answer = ? WHERE jti = ?", [
+        req.now,
+        req.worker,
+        req.transition,
+        JSON.stringify({ issued: req.issued, released, upstreamFailed }),
+        req.jti,
+      ]);
       return { ok: true, retry: false, job: (await this.getJob(job.id, tx))!, issued: req.issued, released, upstreamFailed };
     });
   }
@@ -242,12 +408,19 @@ export class SqlJobs {
    * For each candidate, one transaction under its head's lock that checks the candidate again
    * (a heartbeat or a claim may have won the race) and changes it; returns those it changed.
    */
-  private async eachUnderHeadLock(sql: string, now: number, change: (tx: SqlDriver, row: { id: string; attempts: number | string }) => Promise<void>): Promise<string[]> {
+  private async eachUnderHeadLock(
+    sql: string,
+    now: number,
+    change: (tx: SqlDriver, row: { id: string; attempts: number | string }) => Promise<void>,
+  ): Promise<string[]> {
     const changed: string[] = [];
     for (const { id } of await this.db.all<{ id: string }>(`SELECT id FROM jobs WHERE ${sql}`, [now])) {
       const done = await this.db.transaction(async (tx) => {
         await this.lockHeadOf(tx, id);
-        const row = await tx.get<{ id: string; attempts: number | string }>(`SELECT id, attempts FROM jobs WHERE id = ? AND ${sql}${tx.forUpdate}`, [id, now]);
+        const row = await tx.get<{ id: string; attempts: number | string }>(
+          `SELECT id, attempts FROM jobs WHERE id = ? AND ${sql}${tx.forUpdate}`,
+          [id, now],
+        );
         if (!row) return false;
         await change(tx, row);
         return true;
@@ -261,8 +434,15 @@ export class SqlJobs {
     const at = new Date(now * 1000).toISOString();
     return this.eachUnderHeadLock("status = 'running' AND lease_expires < ?", now, async (tx, r) => {
       await this.killTokens(tx, r.id);
-      await tx.run("UPDATE jobs SET status = 'ready', worker = NULL, lease_expires = NULL, token_jti = NULL, reason = 'lease expired', updated_at = ? WHERE id = ?", [at, r.id]);
-      await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'lease_expired' WHERE job_id = ? AND attempt = ? AND ended_at IS NULL", [now, r.id, Number(r.attempts)]);
+      await tx.run(
+        "UPDATE jobs SET status = 'ready', worker = NULL, lease_expires = NULL, token_jti = NULL, reason = 'lease expired', updated_at = ? WHERE id = ?",
+        [at, r.id],
+      );
+      await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'lease_expired' WHERE job_id = ? AND attempt = ? AND ended_at IS NULL", [
+        now,
+        r.id,
+        Number(r.attempts),
+      ]);
     });
   }
 
@@ -275,14 +455,22 @@ export class SqlJobs {
   }
 
   async nextReady(now: number, limit: number): Promise<StoredJob[]> {
-    return (await this.db.all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?)
-      ORDER BY created_at, ${this.db.seq} LIMIT ?`, [now, limit])).map(toJob);
+    return (
+      await this.db.all<JobRow>(
+        `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?)
+      ORDER BY created_at, ${this.db.seq} LIMIT ?`,
+        [now, limit],
+      )
+    ).map(toJob);
   }
 
   async reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null> {
     return this.db.transaction(async (tx) => {
-      const row = await tx.get<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?)
-        AND (reserved_by IS NULL OR reserved_by = ? OR reserved_until < ?) ORDER BY created_at, ${tx.seq} LIMIT 1${tx.skipLocked}`, [now, worker, now]);
+      const row = await tx.get<JobRow>(
+        `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?)
+        AND (reserved_by IS NULL OR reserved_by = ? OR reserved_until < ?) ORDER BY created_at, ${tx.seq} LIMIT 1${tx.skipLocked}`,
+        [now, worker, now],
+      );
       if (!row) return null;
       await tx.run('UPDATE jobs SET reserved_by = ?, reserved_until = ? WHERE id = ?', [worker, now + seconds, row.id]);
       return toJob(row);
@@ -292,7 +480,10 @@ export class SqlJobs {
   async doneReceipts(jobIds: string[]): Promise<Array<{ job: string; jti: string }>> {
     const out: Array<{ job: string; jti: string }> = [];
     for (const id of jobIds) {
-      const row = await this.db.get<{ jti: string }>(`SELECT jti FROM tokens WHERE job_id = ? AND kind = 'done' ORDER BY created_at DESC, ${this.db.seq} DESC LIMIT 1`, [id]);
+      const row = await this.db.get<{ jti: string }>(
+        `SELECT jti FROM tokens WHERE job_id = ? AND kind = 'done' ORDER BY created_at DESC, ${this.db.seq} DESC LIMIT 1`,
+        [id],
+      );
       if (row) out.push({ job: id, jti: row.jti });
     }
     return out;
@@ -312,8 +503,10 @@ export class SqlJobs {
         const j = head.find((h) => h.id === jid)!;
         const next: JobStatus = isReleased(j.requires, (r) => status.get(r)) ? 'ready' : 'pending';
         await this.killTokens(tx, jid);
-        await tx.run('UPDATE jobs SET status = ?, reason = NULL, attempts = 0, worker = NULL, lease_expires = NULL, not_before = NULL, token_jti = NULL, updated_at = ? WHERE id = ?',
-          [next, at, jid]);
+        await tx.run(
+          'UPDATE jobs SET status = ?, reason = NULL, attempts = 0, worker = NULL, lease_expires = NULL, not_before = NULL, token_jti = NULL, updated_at = ? WHERE id = ?',
+          [next, at, jid],
+        );
       }
       return again;
     });
@@ -328,21 +521,34 @@ export class SqlJobs {
       await this.killTokens(tx, id);
       await this.setStatus(tx, id, 'cancelled', 'cancelled by an admin', at);
       await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'cancelled' WHERE job_id = ? AND ended_at IS NULL", [now, id]);
-      return [id, ...await this.markUpstreamFailed(tx, { ...job, status: 'cancelled' }, at)];
+      return [id, ...(await this.markUpstreamFailed(tx, { ...job, status: 'cancelled' }, at))];
     });
   }
 
   async tokensOf(jobId: string): Promise<TokenRow[]> {
     return (await this.db.all<TokenDbRow>(`SELECT * FROM tokens WHERE job_id = ? ORDER BY ${this.db.seq}`, [jobId])).map((t) => ({
-      jti: t.jti, jobId: t.job_id, kind: t.kind, exp: Number(t.exp), state: t.state, worker: t.worker, prev: t.prev, createdAt: t.created_at,
-      consumedAt: num(t.consumed_at), transition: t.transition,
+      jti: t.jti,
+      jobId: t.job_id,
+      kind: t.kind,
+      exp: Number(t.exp),
+      state: t.state,
+      worker: t.worker,
+      prev: t.prev,
+      createdAt: t.created_at,
+      consumedAt: num(t.consumed_at),
+      transition: t.transition,
     }));
   }
 
   async attemptsOf(jobId: string): Promise<AttemptRow[]> {
     return (await this.db.all<Record<string, unknown>>('SELECT * FROM attempts WHERE job_id = ? ORDER BY attempt', [jobId])).map((a) => ({
-      jobId: a['job_id'] as string, attempt: Number(a['attempt']), worker: a['worker'] as string, startedAt: Number(a['started_at']),
-      endedAt: num(a['ended_at'] as number | null), outcome: (a['outcome'] as string | null) ?? null, exitCode: num(a['exit_code'] as number | null),
+      jobId: a['job_id'] as string,
+      attempt: Number(a['attempt']),
+      worker: a['worker'] as string,
+      startedAt: Number(a['started_at']),
+      endedAt: num(a['ended_at'] as number | null),
+      outcome: (a['outcome'] as string | null) ?? null,
+      exitCode: num(a['exit_code'] as number | null),
       log: (a['log'] as string | null) ?? null,
     }));
   }

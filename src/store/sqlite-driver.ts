@@ -17,7 +17,10 @@ export class SqliteDriver implements SqlDriver {
   readonly skipLocked = '';
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Database.Database, private readonly file: string) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly file: string,
+  ) {}
 
   /** A prepared statement, prepared once per store. */
   private stmt(sql: string): Database.Statement {

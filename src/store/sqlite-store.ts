@@ -42,11 +42,18 @@ const MIGRATIONS = [
 function storeError(path: string, error: unknown): TaskgateError {
   const code = (error as { code?: string }).code ?? '';
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new TaskgateError('ERR_STORE_CORRUPT', `the job store ${path} is damaged (${code})`,
-      'move it aside and run `taskgate reconcile` to rebuild the jobs of unprocessed pushes; restore it from a backup for the history');
+    return new TaskgateError(
+      'ERR_STORE_CORRUPT',
+      `the job store ${path} is damaged (${code})`,
+      'move it aside and run `taskgate reconcile` to rebuild the jobs of unprocessed pushes; restore it from a backup for the history',
+    );
   }
-  return new TaskgateError('ERR_STORE_UNAVAILABLE', `the job store ${path} cannot be opened or written: ${(error as Error).message}`,
-    'check the permissions and free space of .hg/taskgate/; jobs wait in the outbox until `taskgate reconcile`', { cause: error });
+  return new TaskgateError(
+    'ERR_STORE_UNAVAILABLE',
+    `the job store ${path} cannot be opened or written: ${(error as Error).message}`,
+    'check the permissions and free space of .hg/taskgate/; jobs wait in the outbox until `taskgate reconcile`',
+    { cause: error },
+  );
 }
 
 /** The embedded store (DESIGN §9): one SQLite file in WAL mode; writes under BEGIN IMMEDIATE. */
@@ -64,7 +71,12 @@ export class SqliteStore extends SqlJobStore {
       throw storeError(path, error);
     }
     // the audit chain of a SQLite deployment is the audit file (src/audit)
-    super({ backend: 'sqlite', driver: new SqliteDriver(db, resolve(path)), describeError: (error) => storeError(path, error), auditStorage: null });
+    super({
+      backend: 'sqlite',
+      driver: new SqliteDriver(db, resolve(path)),
+      describeError: (error) => storeError(path, error),
+      auditStorage: null,
+    });
   }
 }
 

@@ -24,24 +24,39 @@ export function readKeyFile(path: string): KeyFile {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new TaskgateError('ERR_KEYS_MISSING', `signing keys ${path} cannot be read (${code ?? 'error'})`,
-      code === 'ENOENT' ? 'create them with `taskgate keys init`' : 'make the key file readable by the account that serves pushes (mode 0600)');
+    throw new TaskgateError(
+      'ERR_KEYS_MISSING',
+      `signing keys ${path} cannot be read (${code ?? 'error'})`,
+      code === 'ENOENT'
+        ? 'create them with `taskgate keys init`'
+        : 'make the key file readable by the account that serves pushes (mode 0600)',
+    );
   }
   try {
     const file = JSON.parse(text) as KeyFile;
     if (file.version !== 1 || !Array.isArray(file.keys) || file.keys.length === 0) throw new Error('no keys');
     return file;
   } catch {
-    throw new TaskgateError('ERR_KEYS_INVALID', `signing keys ${path} are not a taskgate key file`, 'restore it from a backup, or create new keys with `taskgate keys init --force`');
+    throw new TaskgateError(
+      'ERR_KEYS_INVALID',
+      `signing keys ${path} are not a taskgate key file`,
+      'restore it from a backup, or create new keys with `taskgate keys init --force`',
+    );
   }
 }
 
 async function newKey(alg: SigningAlg, now: Date): Promise<StoredKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true });
+  const { privateKey, publicKey } = await generateKeyPair(
+    alg,
+    alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true },
+  );
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
   return {
-    kid, alg, createdAt: now.toISOString(), retiredAt: null,
+    kid,
+    alg,
+    createdAt: now.toISOString(),
+    retiredAt: null,
     privateJwk: { ...(await exportJWK(privateKey)), kid, alg },
     publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
   };
@@ -50,7 +65,11 @@ async function newKey(alg: SigningAlg, now: Date): Promise<StoredKey> {
 /** `taskgate keys init`: a new signing key, private file mode 0600. Refuses to overwrite unless `force`. */
 export async function initKeys(path: string, alg: SigningAlg, now = new Date(), force = false): Promise<StoredKey> {
   if (existsSync(path) && !force) {
-    throw new TaskgateError('ERR_KEYS_EXIST', `signing keys ${path} already exist`, 'use `taskgate keys rotate` to replace the signing key');
+    throw new TaskgateError(
+      'ERR_KEYS_EXIST',
+      `signing keys ${path} already exist`,
+      'use `taskgate keys rotate` to replace the signing key',
+    );
   }
   const key = await newKey(alg, now);
   writePrivate(path, { version: 1, keys: [key] });
@@ -58,7 +77,12 @@ export async function initKeys(path: string, alg: SigningAlg, now = new Date(), 
 }
 
 /** `taskgate keys rotate`: a new key signs from now on; the old ones stay published until their tokens expire. */
-export async function rotateKeys(path: string, alg: SigningAlg, maxTokenLifetimeSeconds: number, now = new Date()): Promise<{ key: StoredKey; retired: string[]; dropped: string[] }> {
+export async function rotateKeys(
+  path: string,
+  alg: SigningAlg,
+  maxTokenLifetimeSeconds: number,
+  now = new Date(),
+): Promise<{ key: StoredKey; retired: string[]; dropped: string[] }> {
   const file = readKeyFile(path);
   const key = await newKey(alg, now);
   const retired: string[] = [];

@@ -10,8 +10,12 @@ export interface SignedToken {
 }
 
 /** Signs one job token: header alg, kid (RFC 7638 thumbprint) and a typ per kind; a fresh random jti. */
-export async function signJobToken(kind: TokenKind, claims: JobClaims, key: StoredKey,
-  options: { issuer: string; audience: string; ttlSeconds: number; now: Date; cryptoKey?: CryptoKey }): Promise<SignedToken> {
+export async function signJobToken(
+  kind: TokenKind,
+  claims: JobClaims,
+  key: StoredKey,
+  options: { issuer: string; audience: string; ttlSeconds: number; now: Date; cryptoKey?: CryptoKey },
+): Promise<SignedToken> {
   const jti = randomUUID();
   const iat = Math.floor(options.now.getTime() / 1000);
   const exp = iat + options.ttlSeconds;

@@ -29,11 +29,21 @@ export async function verifyJobToken(token: string, jwks: { keys: JWK[] }, optio
     throw new TaskgateError('ERR_TOKEN_INVALID', 'the token is not a JWT', 'pass the whole token: three base64url parts separated by dots');
   }
   for (const forbidden of ['jku', 'x5u', 'jwk', 'x5c']) {
-    if (forbidden in header) throw new TaskgateError('ERR_TOKEN_INVALID', `the token header carries "${forbidden}"; taskgate never takes keys from a token`, 'verify tokens against the published JWKS only');
+    if (forbidden in header)
+      throw new TaskgateError(
+        'ERR_TOKEN_INVALID',
+        `the token header carries "${forbidden}"; taskgate never takes keys from a token`,
+        'verify tokens against the published JWKS only',
+      );
   }
   const kinds = options.kinds ?? (Object.keys(TOKEN_TYP) as TokenKind[]);
   const kind = kinds.find((k) => TOKEN_TYP[k] === header['typ']);
-  if (!kind) throw new TaskgateError('ERR_TOKEN_INVALID', `the token's typ ${JSON.stringify(header['typ'])} is not accepted here (${kinds.map((k) => TOKEN_TYP[k]).join(', ')})`, 'present the token of the right kind');
+  if (!kind)
+    throw new TaskgateError(
+      'ERR_TOKEN_INVALID',
+      `the token's typ ${JSON.stringify(header['typ'])} is not accepted here (${kinds.map((k) => TOKEN_TYP[k]).join(', ')})`,
+      'present the token of the right kind',
+    );
   try {
     const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
       algorithms: ['EdDSA', 'ES256'],
@@ -47,11 +57,16 @@ export async function verifyJobToken(token: string, jwks: { keys: JWK[] }, optio
     });
     const iat = payload.iat ?? 0;
     const now = (options.now ?? new Date()).getTime() / 1000;
-    if (iat > now + 60) throw new TaskgateError('ERR_TOKEN_INVALID', 'the token was issued in the future', 'check the clocks of the signer and the verifier');
+    if (iat > now + 60)
+      throw new TaskgateError('ERR_TOKEN_INVALID', 'the token was issued in the future', 'check the clocks of the signer and the verifier');
     return { kind, header, claims: payload as JWTPayload & Record<string, unknown> };
   } catch (error) {
     if (error instanceof TaskgateError) throw error;
     const code = (error as { code?: string }).code ?? 'ERR_JWT';
-    throw new TaskgateError('ERR_TOKEN_INVALID', `the token is refused: ${(error as Error).message} (${code})`, 'mint a new token; check the issuer, audience and keys in the configuration');
+    throw new TaskgateError(
+      'ERR_TOKEN_INVALID',
+      `the token is refused: ${(error as Error).message} (${code})`,
+      'mint a new token; check the issuer, audience and keys in the configuration',
+    );
   }
 }

@@ -14,18 +14,37 @@ import type { HeadPlan } from './plan-push.js';
 export function repoId(config: TaskgateConfig): string {
   const id = config.repo.id;
   if (!id) {
-    throw new TaskgateError('ERR_CONFIG_INVALID', `configuration ${config.source.path} has no repo.id`,
-      'set "repo": { "id": "org/name" } in the repository\'s own .hg/taskgate.json (job ids and token subjects depend on it)');
+    throw new TaskgateError(
+      'ERR_CONFIG_INVALID',
+      `configuration ${config.source.path} has no repo.id`,
+      'set "repo": { "id": "org/name" } in the repository\'s own .hg/taskgate.json (job ids and token subjects depend on it)',
+    );
   }
   return id;
 }
 
 /** One batch for the whole push: every head's jobs, and the heads it marks as processed. */
-export function buildBatch(config: TaskgateConfig, plans: HeadPlan[], push: PushRef, actor: JobActor, source: PushRecord['source'], now: Date): EnqueueBatch {
+export function buildBatch(
+  config: TaskgateConfig,
+  plans: HeadPlan[],
+  push: PushRef,
+  actor: JobActor,
+  source: PushRecord['source'],
+  now: Date,
+): EnqueueBatch {
   const repo = repoId(config);
   const jobs = plans.flatMap((p) => buildHeadJobs({ repo, node: p.node, branch: p.branch, tasks: p.tasks, push, actor, now }));
   return {
-    push: { id: push.id, repo, node: push.node, nodeLast: push.nodeLast, heads: plans.map((p) => p.node), actor, source, createdAt: now.toISOString() },
+    push: {
+      id: push.id,
+      repo,
+      node: push.node,
+      nodeLast: push.nodeLast,
+      heads: plans.map((p) => p.node),
+      actor,
+      source,
+      createdAt: now.toISOString(),
+    },
     jobs,
   };
 }
@@ -44,7 +63,10 @@ export interface CommitResult {
 }
 
 function isStoreError(error: unknown): error is TaskgateError {
-  return isTaskgateError(error) && (error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_STORE_CORRUPT' || error.code === 'ERR_STORE_BACKEND');
+  return (
+    isTaskgateError(error) &&
+    (error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_STORE_CORRUPT' || error.code === 'ERR_STORE_BACKEND')
+  );
 }
 
 /**
@@ -52,11 +74,16 @@ function isStoreError(error: unknown): error is TaskgateError {
  * store cannot be reached, the batch goes to the fsync'd outbox instead, and nothing is lost.
  * Then the queued tokens of the ready jobs are minted.
  */
-export async function commitBatch(root: string, config: TaskgateConfig, batch: EnqueueBatch, now: () => Date,
+export async function commitBatch(
+  root: string,
+  config: TaskgateConfig,
+  batch: EnqueueBatch,
+  now: () => Date,
   /** Appended once the batch is in the store: the job events' audit chain (the file, or the store's own). */
   enqueued?: (result: CommitResult) => Record<string, unknown>,
   /** Runs with the store open, before the batch: enqueues earlier pushes no hook finished. */
-  catchUp?: (store: JobStore) => Promise<void>): Promise<CommitResult> {
+  catchUp?: (store: JobStore) => Promise<void>,
+): Promise<CommitResult> {
   let store: JobStore | null = null;
   const out: CommitResult = { result: null, outbox: null, storeError: null, minted: [], tokenError: null, drained: 0 };
   try {

@@ -23,17 +23,29 @@ export async function mintQueuedTokens(store: JobStore, config: TaskgateConfig, 
   const cryptoKey = await importSigningKey(key);
   const ttlSeconds = durationSeconds(config.tokens.ttl.queued, 'tokens.ttl.queued');
   const at = now();
-  const signed = await Promise.all(jobs.map(async (job) => ({
-    job,
-    signed: await signJobToken('queued', {
-      sub: jobSubject(job.repo, job.branch, job.task),
-      job: job.id, repo: job.repo, rev: job.rev, branch: job.branch, task: job.task, spec: job.spec,
-      push: { id: job.push.id, node: job.push.node, node_last: job.push.nodeLast },
-      actor: { sub: job.actor.sub, via: job.actor.via, groups: job.actor.groups },
-      scope: TOKEN_SCOPE.queued,
-      upstream: await store.doneReceipts(job.requires),
-    }, key, { issuer: config.tokens.issuer, audience: config.tokens.audience, ttlSeconds, now: at, cryptoKey }),
-  })));
+  const signed = await Promise.all(
+    jobs.map(async (job) => ({
+      job,
+      signed: await signJobToken(
+        'queued',
+        {
+          sub: jobSubject(job.repo, job.branch, job.task),
+          job: job.id,
+          repo: job.repo,
+          rev: job.rev,
+          branch: job.branch,
+          task: job.task,
+          spec: job.spec,
+          push: { id: job.push.id, node: job.push.node, node_last: job.push.nodeLast },
+          actor: { sub: job.actor.sub, via: job.actor.via, groups: job.actor.groups },
+          scope: TOKEN_SCOPE.queued,
+          upstream: await store.doneReceipts(job.requires),
+        },
+        key,
+        { issuer: config.tokens.issuer, audience: config.tokens.audience, ttlSeconds, now: at, cryptoKey },
+      ),
+    })),
+  );
   const took = new Set(await store.setQueuedTokens(signed.map(({ job, signed: s }) => ({ jobId: job.id, ...s }))));
   return signed.filter(({ job }) => took.has(job.id)).map(({ job, signed: s }) => ({ job: job.id, task: job.task, jti: s.jti }));
 }

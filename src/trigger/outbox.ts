@@ -36,14 +36,20 @@ export function writeOutbox(root: string, batch: EnqueueBatch): string {
     fsyncDir(dir);
     return join(dir, name);
   } catch (error) {
-    throw new TaskgateError('ERR_OUTBOX', `cannot write the outbox ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      'free disk space under .hg/taskgate/, then run `taskgate reconcile` to enqueue the missed pushes');
+    throw new TaskgateError(
+      'ERR_OUTBOX',
+      `cannot write the outbox ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'free disk space under .hg/taskgate/, then run `taskgate reconcile` to enqueue the missed pushes',
+    );
   }
 }
 
 export function pendingOutbox(root: string): string[] {
   try {
-    return readdirSync(outboxDir(root)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort().map((n) => join(outboxDir(root), n));
+    return readdirSync(outboxDir(root))
+      .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+      .sort()
+      .map((n) => join(outboxDir(root), n));
   } catch {
     return [];
   }

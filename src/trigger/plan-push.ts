@@ -49,12 +49,21 @@ export function planPush(push: PushData, manifestPath: string): HeadPlan[] {
     const changed = new Set<string>();
     for (const cs of incomingAncestors(head, byRev)) for (const f of cs.files) changed.add(f.path);
     for (const f of [...(status?.added ?? []), ...(status?.modified ?? []), ...(status?.removed ?? [])]) changed.add(f.path);
-    const plan: HeadPlan = { node: head.node, rev, branch: head.branch, base, changedFiles: [...changed].sort(), manifest: 'absent', problems: [], tasks: [] };
+    const plan: HeadPlan = {
+      node: head.node,
+      rev,
+      branch: head.branch,
+      base,
+      changedFiles: [...changed].sort(),
+      manifest: 'absent',
+      problems: [],
+      tasks: [],
+    };
     const atHead = versions?.get(rev);
     if (!atHead) return plan;
     const after = parseManifest(atHead, manifestPath);
     if (!after.ok) return { ...plan, manifest: 'invalid', problems: after.errors };
-    const beforeContent = base === null ? null : versions?.get(base) ?? null;
+    const beforeContent = base === null ? null : (versions?.get(base) ?? null);
     const before = beforeContent ? parseManifest(beforeContent, manifestPath) : null;
     return { ...plan, manifest: 'ok', tasks: affectedTasks({ changedFiles: plan.changedFiles, before, after, branch: head.branch }) };
   });

@@ -61,8 +61,16 @@ export interface CatchUp {
  * deterministic, so whoever gets there first (reconcile, or a later push's hook) creates
  * them and the others find them there.
  */
-export async function enqueueUncovered(store: JobStore, root: string, config: TaskgateConfig, env: NodeJS.ProcessEnv, now: () => Date,
-  revset: string, parser?: ReadParser, onProgress: (text: string) => void = () => {}): Promise<CatchUp> {
+export async function enqueueUncovered(
+  store: JobStore,
+  root: string,
+  config: TaskgateConfig,
+  env: NodeJS.ProcessEnv,
+  now: () => Date,
+  revset: string,
+  parser?: ReadParser,
+  onProgress: (text: string) => void = () => {},
+): Promise<CatchUp> {
   const repo = repoId(config);
   const tmp = mkdtempSync(join(tmpdir(), 'taskgate-reconcile-'));
   let push;
@@ -84,7 +92,11 @@ export async function enqueueUncovered(store: JobStore, root: string, config: Ta
   const batch = buildBatch(config, plans, { id, node: first, nodeLast: last }, actor, 'reconcile', now());
   onProgress(`enqueueing ${batch.jobs.length} jobs for ${heads.length} head${heads.length === 1 ? '' : 's'}`);
   const { created, existing } = await store.enqueue(batch);
-  await jobAuditTrail(config, store).append('jobs.enqueued', { repo, push: id, heads, created, existing, reconciled: true, pusher: actor.sub, channel: actor.via }, now);
+  await jobAuditTrail(config, store).append(
+    'jobs.enqueued',
+    { repo, push: id, heads, created, existing, reconciled: true, pusher: actor.sub, channel: actor.via },
+    now,
+  );
   return { plans, created, existing, actor };
 }
 
@@ -93,8 +105,13 @@ export async function enqueueUncovered(store: JobStore, root: string, config: Ta
  * push covers (hook skipped or crashed, hgrc untrusted, store down), taking the pusher from
  * the gate's record of those heads, or recording it as unknown; then mints missing tokens.
  */
-export async function reconcile(root: string, config: TaskgateConfig, env: NodeJS.ProcessEnv, now: () => Date = () => new Date(),
-  onProgress: (text: string) => void = () => {}): Promise<ReconcileResult> {
+export async function reconcile(
+  root: string,
+  config: TaskgateConfig,
+  env: NodeJS.ProcessEnv,
+  now: () => Date = () => new Date(),
+  onProgress: (text: string) => void = () => {},
+): Promise<ReconcileResult> {
   repoId(config);
   const store = await openStore(config);
   try {

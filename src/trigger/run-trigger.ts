@@ -23,10 +23,15 @@ export interface TriggerIo {
 export function describePlans(plans: HeadPlan[], manifestPath: string): string[] {
   return plans.map((p) => {
     const head = `${p.node.slice(0, 12)} (${printable(p.branch)})`;
-    if (p.manifest === 'invalid') return `taskgate: ${head}: ${printable(manifestPath)} cannot be read, nothing queued: ${printable(p.problems.slice(0, 3).join('; '))}`;
+    if (p.manifest === 'invalid')
+      return `taskgate: ${head}: ${printable(manifestPath)} cannot be read, nothing queued: ${printable(p.problems.slice(0, 3).join('; '))}`;
     if (p.manifest === 'absent') return `taskgate: ${head}: no ${printable(manifestPath)}, nothing to run`;
     if (p.tasks.length === 0) return `taskgate: ${head}: no task affected`;
-    const names = p.tasks.slice(0, 10).map((t) => t.task).join(', ') + (p.tasks.length > 10 ? ` and ${p.tasks.length - 10} more` : '');
+    const names =
+      p.tasks
+        .slice(0, 10)
+        .map((t) => t.task)
+        .join(', ') + (p.tasks.length > 10 ? ` and ${p.tasks.length - 10} more` : '');
     return `taskgate: ${head}: ${p.tasks.length} job${p.tasks.length === 1 ? '' : 's'} queued: ${names}`;
   });
 }
@@ -56,32 +61,58 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
     const inPush = new Set(push.changesets.map((cs) => cs.node));
     const entries = [...new Set(push.changesets.flatMap((cs) => cs.parents).filter((p) => !inPush.has(p)))];
     let caughtUp = 0;
-    const committed = await commitBatch(root, config, batch, now, (c) => ({
-      repo: batch.push.repo, push: batch.push.id, heads: batch.push.heads, created: c.result!.created, existing: c.result!.existing,
-      tokens: c.minted.map((m) => ({ job: m.job, jti: m.jti })),
-    }), async (store) => {
-      // a push whose hook did not finish (crashed, or runs late) would be covered by this
-      // one's head from now on: queue its jobs first, as its own push (ids are deterministic,
-      // so its own hook, or reconcile, coming later find them there)
-      const processed = new Set(await store.processedHeads(batch.push.repo, entries));
-      const open = entries.filter((node) => !processed.has(node));
-      if (open.length === 0) return;
-      caughtUp = (await enqueueUncovered(store, root, config, env, now, `::(${open.join(' or ')})`)).created.length;
-    });
+    const committed = await commitBatch(
+      root,
+      config,
+      batch,
+      now,
+      (c) => ({
+        repo: batch.push.repo,
+        push: batch.push.id,
+        heads: batch.push.heads,
+        created: c.result!.created,
+        existing: c.result!.existing,
+        tokens: c.minted.map((m) => ({ job: m.job, jti: m.jti })),
+      }),
+      async (store) => {
+        // a push whose hook did not finish (crashed, or runs late) would be covered by this
+        // one's head from now on: queue its jobs first, as its own push (ids are deterministic,
+        // so its own hook, or reconcile, coming later find them there)
+        const processed = new Set(await store.processedHeads(batch.push.repo, entries));
+        const open = entries.filter((node) => !processed.has(node));
+        if (open.length === 0) return;
+        caughtUp = (await enqueueUncovered(store, root, config, env, now, `::(${open.join(' or ')})`)).created.length;
+      },
+    );
     const lines = describePlans(plans, manifestPath);
     if (caughtUp > 0) lines.push(`taskgate: ${caughtUp} jobs of an earlier push whose hook did not finish were queued too`);
-    if (committed.catchUpError) lines.push(`taskgate: warning: an earlier push could not be queued (${committed.catchUpError.code}); run \`taskgate reconcile\``);
-    const landed = { repo: batch.push.repo, txn: hook.txnId, node: hook.node, nodeLast: last, heads: batch.push.heads, pusher: pusher.name, channel: pusher.channel, groups: pusher.groups };
+    if (committed.catchUpError)
+      lines.push(`taskgate: warning: an earlier push could not be queued (${committed.catchUpError.code}); run \`taskgate reconcile\``);
+    const landed = {
+      repo: batch.push.repo,
+      txn: hook.txnId,
+      node: hook.node,
+      nodeLast: last,
+      heads: batch.push.heads,
+      pusher: pusher.name,
+      channel: pusher.channel,
+      groups: pusher.groups,
+    };
     await appendAudit(config.audit.path, 'push.landed', landed, now);
     if (committed.outbox) {
-      lines.push(`taskgate: warning: the job store is unavailable (${committed.storeError?.code}); ${batch.jobs.length} jobs wait in the outbox until \`taskgate reconcile\``);
+      lines.push(
+        `taskgate: warning: the job store is unavailable (${committed.storeError?.code}); ${batch.jobs.length} jobs wait in the outbox until \`taskgate reconcile\``,
+      );
     } else {
-      if (committed.tokenError) lines.push(`taskgate: warning: queued tokens not minted (${committed.tokenError.code}: ${committed.tokenError.hint})`);
+      if (committed.tokenError)
+        lines.push(`taskgate: warning: queued tokens not minted (${committed.tokenError.code}: ${committed.tokenError.hint})`);
     }
     io.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (error) {
-    io.write(`${formatError(toTaskgateError(error), 'taskgate: ')}\ntaskgate: the push landed; run \`taskgate reconcile\` once this is fixed to queue its jobs\n`);
+    io.write(
+      `${formatError(toTaskgateError(error), 'taskgate: ')}\ntaskgate: the push landed; run \`taskgate reconcile\` once this is fixed to queue its jobs\n`,
+    );
     return 1;
   }
 }

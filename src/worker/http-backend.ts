@@ -9,12 +9,16 @@ type Jwk = Parameters<typeof signClientAssertion>[1];
 export class HttpBackend implements JobBackend {
   private audience: string | null = null;
 
-  constructor(private readonly url: string, private readonly privateJwk: Jwk) {}
+  constructor(
+    private readonly url: string,
+    private readonly privateJwk: Jwk,
+  ) {}
 
   private async issuer(): Promise<string> {
     if (this.audience) return this.audience;
     const r = await fetch(new URL('/.well-known/openid-configuration', this.url));
-    if (!r.ok) throw new TaskgateError('ERR_STORE_UNAVAILABLE', `taskgate serve at ${this.url} answered ${r.status}`, 'check the --server URL');
+    if (!r.ok)
+      throw new TaskgateError('ERR_STORE_UNAVAILABLE', `taskgate serve at ${this.url} answered ${r.status}`, 'check the --server URL');
     this.audience = ((await r.json()) as { issuer: string }).issuer;
     return this.audience;
   }
@@ -22,11 +26,17 @@ export class HttpBackend implements JobBackend {
   private async call<T>(path: string, worker: string, body: Record<string, unknown>): Promise<T> {
     const assertion = await signClientAssertion(worker, this.privateJwk, await this.issuer());
     const r = await fetch(new URL(path, this.url), {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...body, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }),
     });
     const data = (await r.json()) as T & { error?: { code: string; message: string; hint: string } };
-    if (!r.ok) throw new TaskgateError('ERR_TOKEN_INVALID', `${path}: ${data.error?.message ?? r.status}`, data.error?.hint ?? 'see the service log');
+    if (!r.ok)
+      throw new TaskgateError(
+        'ERR_TOKEN_INVALID',
+        `${path}: ${data.error?.message ?? r.status}`,
+        data.error?.hint ?? 'see the service log',
+      );
     return data;
   }
 

@@ -13,11 +13,22 @@ export interface TaskRun {
  * output to `logPath`. The environment is minimal: PATH, HOME, the task's `env`, and the
  * TASKGATE_* variables; the worker's own credentials are never passed on.
  */
-export function runTask(options: { command: string; cwd: string; env: Record<string, string>; timeoutSeconds: number; logPath: string }): Promise<TaskRun> {
+export function runTask(options: {
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  timeoutSeconds: number;
+  logPath: string;
+}): Promise<TaskRun> {
   mkdirSync(dirname(options.logPath), { recursive: true });
   const log = createWriteStream(options.logPath, { flags: 'a', mode: 0o640 });
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', options.command], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('/bin/sh', ['-c', options.command], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
     let timedOut = false;

@@ -21,7 +21,6 @@ export interface WorkerOptions {
   signal?: AbortSignal;
 }
 
-
 /**
  * `taskgate worker`: claims ready jobs in dependency order, runs each task in a fresh archive
  * of its exact revision with `sh -c` under its timeout, heartbeats, and completes or fails it.
@@ -34,7 +33,9 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
   let ran = 0;
 
   if (!config.worker.runAs || userInfo().username !== config.worker.runAs) {
-    log(`taskgate worker: WARNING: tasks run as ${userInfo().username}, not as an unprivileged worker.runAs account: pushed code can read what this account can (the repository's .hg/, keys)`);
+    log(
+      `taskgate worker: WARNING: tasks run as ${userInfo().username}, not as an unprivileged worker.runAs account: pushed code can read what this account can (the repository's .hg/, keys)`,
+    );
   }
 
   async function run(worker: string, claimed: Claimed): Promise<void> {
@@ -43,11 +44,14 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     let lost = false;
     log(`taskgate worker: ${worker} runs ${job.task} (${job.id}) at ${job.rev.slice(0, 12)}, attempt ${job.attempts}`);
     const heartbeat = setInterval(() => {
-      backend.heartbeat(worker, token).then((next) => {
-        token = next;
-      }, () => {
-        lost = true;
-      });
+      backend.heartbeat(worker, token).then(
+        (next) => {
+          token = next;
+        },
+        () => {
+          lost = true;
+        },
+      );
     }, claimed.heartbeatSeconds * 1000);
     const dir = mkdtempSync(join(config.worker.workdir ?? tmpdir(), `taskgate-${job.id.slice(0, 8)}-`));
     const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
@@ -56,10 +60,18 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
       await archiveRevision(root, job.rev, archive);
       const timeout = durationSeconds(job.definition.timeout ?? '1h', `task ${job.task} timeout`);
       const result = await runTask({
-        command: job.definition.run, cwd: archive, timeoutSeconds: timeout, logPath,
+        command: job.definition.run,
+        cwd: archive,
+        timeoutSeconds: timeout,
+        logPath,
         env: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', ...(job.definition.env ?? {}),
-          TASKGATE_TOKEN: claimed.taskToken, TASKGATE_JOB: job.id, TASKGATE_REV: job.rev,
+          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+          HOME: dir,
+          LANG: 'C.UTF-8',
+          ...(job.definition.env ?? {}),
+          TASKGATE_TOKEN: claimed.taskToken,
+          TASKGATE_JOB: job.id,
+          TASKGATE_REV: job.rev,
         },
       });
       clearInterval(heartbeat);
@@ -71,7 +83,11 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
         await backend.complete(worker, token, { exitCode: 0, log: logPath });
         log(`taskgate worker: ${job.task} (${job.id}) done`);
       } else {
-        const reason = result.timedOut ? `timed out after ${timeout} s` : result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
+        const reason = result.timedOut
+          ? `timed out after ${timeout} s`
+          : result.signal
+            ? `killed by ${result.signal}`
+            : `exit code ${result.exitCode}`;
         const r = (await backend.fail(worker, token, { exitCode: result.exitCode, log: logPath, reason })) as { status?: string };
         log(`taskgate worker: ${job.task} (${job.id}) failed: ${reason}; now ${r.status ?? 'failed'}`);
       }

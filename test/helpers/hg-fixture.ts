@@ -41,7 +41,11 @@ export function tempDir(prefix = 'tg-'): string {
   return d;
 }
 
-export async function hg(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Result<{ reject: false; all: true }>> {
+export async function hg(
+  cwd: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<Result<{ reject: false; all: true }>> {
   return execa('hg', args, { cwd, env: baseEnv(env), extendEnv: false, reject: false, all: true, stdin: 'ignore' }) as never;
 }
 
@@ -91,7 +95,12 @@ export async function makeClone(dir: string, central: string, name = 'work'): Pr
 }
 
 /** Writes files (path -> content; null deletes) and commits them. Returns the new node. */
-export async function commit(work: string, files: Record<string, string | Buffer | null>, message: string, options: { user?: string; branch?: string; addremove?: boolean; env?: Record<string, string> } = {}): Promise<string> {
+export async function commit(
+  work: string,
+  files: Record<string, string | Buffer | null>,
+  message: string,
+  options: { user?: string; branch?: string; addremove?: boolean; env?: Record<string, string> } = {},
+): Promise<string> {
   if (options.branch) await hgOk(work, ['branch', '-f', '-q', options.branch]);
   for (const [path, content] of Object.entries(files)) {
     const full = join(work, path);
@@ -126,7 +135,23 @@ export async function taskgate(cwd: string, args: string[], env: Record<string, 
 }
 
 /** The jobs of a repository, through `taskgate jobs list --json`. */
-export async function jobsOf(central: string): Promise<Array<{ id: string; repo: string; rev: string; branch: string; task: string; status: string; requires: string[]; reasons: unknown[]; actor: { sub: string | null; via: string }; tokenJti: string | null; push: { id: string } }>> {
+export async function jobsOf(
+  central: string,
+): Promise<
+  Array<{
+    id: string;
+    repo: string;
+    rev: string;
+    branch: string;
+    task: string;
+    status: string;
+    requires: string[];
+    reasons: unknown[];
+    actor: { sub: string | null; via: string };
+    tokenJti: string | null;
+    push: { id: string };
+  }>
+> {
   const r = await taskgate(central, ['jobs', 'list', '--json']);
   if (r.exitCode !== 0) throw new Error(`jobs list failed: ${r.stderr}`);
   return JSON.parse(r.stdout);

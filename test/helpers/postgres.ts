@@ -52,7 +52,12 @@ export async function sql<T = Record<string, unknown>>(url: string, text: string
  * A PostgreSQL cluster of its own (Debian's pg_createcluster), for a test that stops and
  * starts the server without disturbing the others. Needs root, as scripts/test runs in CI.
  */
-export async function ownCluster(): Promise<{ port: string; stop: () => Promise<void>; start: () => Promise<void>; drop: () => Promise<void> }> {
+export async function ownCluster(): Promise<{
+  port: string;
+  stop: () => Promise<void>;
+  start: () => Promise<void>;
+  drop: () => Promise<void>;
+}> {
   requireServer();
   const name = `tg${randomBytes(4).toString('hex')}`;
   const version = (await execa('sh', ['-c', "pg_lsclusters -h | awk 'NR==1{print $1}'"])).stdout.trim();

@@ -26,7 +26,13 @@ export async function expectAccepted(s: Scenario, env: Record<string, string | u
 }
 
 /** Pushes and expects a rejection: non-zero exit, every expected report line in the output, and the central log unchanged. */
-export async function expectRejected(s: Scenario, expected: Array<string | RegExp>, env: Record<string, string | undefined> = {}, args: string[] = [], dest = s.central) {
+export async function expectRejected(
+  s: Scenario,
+  expected: Array<string | RegExp>,
+  env: Record<string, string | undefined> = {},
+  args: string[] = [],
+  dest = s.central,
+) {
   const before = await centralLog(s.central);
   const r = await push(s.work, dest, env, args);
   expect(r.exitCode, r.all).not.toBe(0);

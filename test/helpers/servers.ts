@@ -29,8 +29,11 @@ async function firstLine(proc: ResultPromise, pattern: RegExp): Promise<RegExpEx
 
 /** `hg serve` on 127.0.0.1: anonymous http pushes. Returns the base URL. */
 export async function hgServe(repo: string): Promise<string> {
-  const proc = execa('hg', ['serve', '-R', repo, '-a', '127.0.0.1', '-p', '0', '--config', 'web.push_ssl=false', '--config', 'web.allow-push=*'],
-    { env: baseEnv(), extendEnv: false, reject: false });
+  const proc = execa(
+    'hg',
+    ['serve', '-R', repo, '-a', '127.0.0.1', '-p', '0', '--config', 'web.push_ssl=false', '--config', 'web.allow-push=*'],
+    { env: baseEnv(), extendEnv: false, reject: false },
+  );
   running.push(proc);
   const m = await firstLine(proc, /listening at (http:\/\/[^\s]+?)\/? \(bound/);
   return m[1]!.replace('localhost', '127.0.0.1');
@@ -39,7 +42,11 @@ export async function hgServe(repo: string): Promise<string> {
 /** hgweb (a repository, or an application in a .wsgi file) behind a WSGI wrapper that authenticates and sets REMOTE_USER. Returns host:port. */
 export async function hgwebWithRemoteUser(repo: string): Promise<string> {
   // Debian's hg runs on the system python3, which is where its modules are
-  const proc = execa('/usr/bin/python3', [join(HELPERS, 'hgweb-remote-user.py'), repo], { env: baseEnv(), extendEnv: false, reject: false });
+  const proc = execa('/usr/bin/python3', [join(HELPERS, 'hgweb-remote-user.py'), repo], {
+    env: baseEnv(),
+    extendEnv: false,
+    reject: false,
+  });
   running.push(proc);
   const m = await firstLine(proc, /^(\d+)\s*$/m);
   return `127.0.0.1:${m[1]}`;

@@ -15,7 +15,9 @@ describe('author rule', () => {
   it('rejects an author faked as someone else', async () => {
     const s = await scenario(onlyRules([rule]));
     await commit(s.work, { 'a.txt': 'a' }, 'not mine', { user: 'Alice <alice@acme.test>' });
-    await expectRejected(s, ['author     author "Alice <alice@acme.test>" is not bob', 'hint: push only your own changesets'], { LOGNAME: 'bob' });
+    await expectRejected(s, ['author     author "Alice <alice@acme.test>" is not bob', 'hint: push only your own changesets'], {
+      LOGNAME: 'bob',
+    });
   });
 
   it('rejects an author that does not match the pattern', async () => {

@@ -3,7 +3,13 @@ import { commit, hgOk } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';
 import { expectAccepted, expectRejected, scenario } from '../helpers/scenario.js';
 
-const rule = { rule: 'branch', names: '^(default|stable|feature/[a-z0-9._-]+)$', push: { stable: ['@release'] }, create: ['@devs'], close: ['@release'] };
+const rule = {
+  rule: 'branch',
+  names: '^(default|stable|feature/[a-z0-9._-]+)$',
+  push: { stable: ['@release'] },
+  create: ['@devs'],
+  close: ['@release'],
+};
 
 async function withStable() {
   const s = await scenario(onlyRules([rule]));

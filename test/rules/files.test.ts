@@ -9,7 +9,7 @@ describe('files rule', () => {
   it('accepts ordinary files, binary ones, and names with spaces and quotes', async () => {
     // double quotes are invalid on Windows, so portableNames stays off here
     const s = await scenario(onlyRules([{ ...rule, portableNames: false }]));
-    await commit(s.work, { 'src/a b.txt': 'x', "src/it's \"quoted\".txt": 'y', 'img/logo.bin': Buffer.from([0, 1, 2, 255, 0]) }, 'files');
+    await commit(s.work, { 'src/a b.txt': 'x', 'src/it\'s "quoted".txt': 'y', 'img/logo.bin': Buffer.from([0, 1, 2, 255, 0]) }, 'files');
     await expectAccepted(s);
   });
 
@@ -33,9 +33,9 @@ describe('files rule', () => {
 
   it('rejects two paths differing only in case', async () => {
     const s = await scenario(onlyRules([rule]));
-    await commit(s.work, { 'README': 'a' }, 'one');
+    await commit(s.work, { README: 'a' }, 'one');
     await expectAccepted(s);
-    await commit(s.work, { 'readme': 'b' }, 'two');
+    await commit(s.work, { readme: 'b' }, 'two');
     const r = await expectRejected(s, ['README and readme differ only in case']);
     expect(r.all).toContain('hint: rename one of them');
   });

@@ -6,7 +6,16 @@ import { expectAccepted, expectRejected, scenario } from '../helpers/scenario.js
 describe('manifest rule', () => {
   it('accepts a valid manifest', async () => {
     const s = await scenario(onlyRules([{ rule: 'manifest' }]));
-    await commit(s.work, { 'tasks.json': JSON.stringify({ version: 1, tasks: { build: { inputs: ['src/**'], run: 'make' }, test: { requires: ['build'], run: 'make test' } } }) }, 'tasks');
+    await commit(
+      s.work,
+      {
+        'tasks.json': JSON.stringify({
+          version: 1,
+          tasks: { build: { inputs: ['src/**'], run: 'make' }, test: { requires: ['build'], run: 'make test' } },
+        }),
+      },
+      'tasks',
+    );
     await expectAccepted(s);
   });
 

@@ -3,13 +3,18 @@ import { commit } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';
 import { expectAccepted, expectRejected, scenario } from '../helpers/scenario.js';
 
-const manifest = (owners: string[]) => JSON.stringify({
-  version: 1,
-  tasks: {
-    build: { inputs: ['src/**'], run: 'make', owners },
-    docs: { inputs: ['docs/**'], run: 'make docs' },
-  },
-}, null, 2);
+const manifest = (owners: string[]) =>
+  JSON.stringify(
+    {
+      version: 1,
+      tasks: {
+        build: { inputs: ['src/**'], run: 'make', owners },
+        docs: { inputs: ['docs/**'], run: 'make docs' },
+      },
+    },
+    null,
+    2,
+  );
 
 async function owned() {
   const s = await scenario(onlyRules([{ rule: 'ownership' }]));
@@ -27,23 +32,29 @@ describe('ownership rule', () => {
     await expectAccepted(s, { LOGNAME: 'bob' });
   });
 
-  it("refuses a non-owner changing an input", async () => {
+  it('refuses a non-owner changing an input', async () => {
     const s = await owned();
     await commit(s.work, { 'src/a.ts': 'b' }, 'change build input');
-    await expectRejected(s, ['bob may not change task build: src/a.ts (an input, src/**); owners: alice', 'hint: ask an owner of build'], { LOGNAME: 'bob' });
+    await expectRejected(s, ['bob may not change task build: src/a.ts (an input, src/**); owners: alice', 'hint: ask an owner of build'], {
+      LOGNAME: 'bob',
+    });
   });
 
   it('refuses granting yourself ownership in the same push', async () => {
     const s = await owned();
     await commit(s.work, { 'tasks.json': manifest(['alice', 'bob']) }, 'make me an owner');
     await commit(s.work, { 'src/a.ts': 'b' }, 'now change build');
-    await expectRejected(s, ['bob may not change task build: its definition in tasks.json', 'bob may not change task build: src/a.ts'], { LOGNAME: 'bob' });
+    await expectRejected(s, ['bob may not change task build: its definition in tasks.json', 'bob may not change task build: src/a.ts'], {
+      LOGNAME: 'bob',
+    });
   });
 
   it('refuses relaxing the rule in the same push: dropping the owners of an owned task', async () => {
     const s = await owned();
     await commit(s.work, { 'tasks.json': manifest([]) }, 'no owners any more');
     await commit(s.work, { 'src/a.ts': 'b' }, 'now change build');
-    await expectRejected(s, ['bob may not change task build: its definition in tasks.json', 'bob may not change task build: src/a.ts'], { LOGNAME: 'bob' });
+    await expectRejected(s, ['bob may not change task build: its definition in tasks.json', 'bob may not change task build: src/a.ts'], {
+      LOGNAME: 'bob',
+    });
   });
 });

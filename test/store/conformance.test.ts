@@ -20,7 +20,12 @@ import { freshDatabase, sql } from '../helpers/postgres.js';
 interface Engine {
   name: 'sqlite' | 'postgres';
   /** A new, empty store; `again()` opens a second connection to it. */
-  create(): Promise<{ store: JobStore; again: () => Promise<JobStore>; audit: (store: JobStore) => AuditTrail; tamper: () => Promise<void> }>;
+  create(): Promise<{
+    store: JobStore;
+    again: () => Promise<JobStore>;
+    audit: (store: JobStore) => AuditTrail;
+    tamper: () => Promise<void>;
+  }>;
 }
 
 const opened: JobStore[] = [];
@@ -72,14 +77,37 @@ const actor = { sub: 'alice', via: 'ssh' as const, groups: ['devs'] };
 /** The jobs of one head: tasks with their requires and retries. */
 function headJobs(node: string, tasks: Record<string, { requires?: string[]; retries?: number }>, repo = 'acme/app'): JobRecord[] {
   return buildHeadJobs({
-    repo, node, branch: 'default', push: { id: `push-${node.slice(0, 6)}`, node, nodeLast: node }, actor, now: new Date(NOW * 1000),
-    tasks: Object.entries(tasks).map(([task, t]) => ({ task, definition: { run: 'true', ...(t.retries ? { retries: t.retries } : {}) }, requires: t.requires ?? [], reasons: [], filesMatched: 1 })),
+    repo,
+    node,
+    branch: 'default',
+    push: { id: `push-${node.slice(0, 6)}`, node, nodeLast: node },
+    actor,
+    now: new Date(NOW * 1000),
+    tasks: Object.entries(tasks).map(([task, t]) => ({
+      task,
+      definition: { run: 'true', ...(t.retries ? { retries: t.retries } : {}) },
+      requires: t.requires ?? [],
+      reasons: [],
+      filesMatched: 1,
+    })),
   });
 }
 
 function batch(jobs: JobRecord[], heads: string[], repo = 'acme/app'): EnqueueBatch {
   const first = jobs[0]?.push ?? { id: `push-${heads[0]!.slice(0, 6)}`, node: heads[0]!, nodeLast: heads[0]! };
-  return { push: { id: first.id, repo, node: first.node, nodeLast: first.nodeLast, heads, actor, source: 'hook', createdAt: new Date(NOW * 1000).toISOString() }, jobs };
+  return {
+    push: {
+      id: first.id,
+      repo,
+      node: first.node,
+      nodeLast: first.nodeLast,
+      heads,
+      actor,
+      source: 'hook',
+      createdAt: new Date(NOW * 1000).toISOString(),
+    },
+    jobs,
+  };
 }
 
 let counter = 0;
@@ -90,17 +118,41 @@ const done = (jti: string): IssuedToken => ({ jti, token: `done.${jti}`, exp: NO
 /** Gives every ready job without one a queued token named after it. */
 async function mint(store: JobStore): Promise<void> {
   const need = await store.jobsNeedingToken('acme/app');
-  await store.setQueuedTokens(need.map((j) => ({ jobId: j.id, jti: `q-${j.task}-${j.id.slice(0, 6)}-${j.attempts}-${Math.random().toString(16).slice(2, 8)}`, token: `queued.${j.id}`, exp: NOW + 3600 })));
+  await store.setQueuedTokens(
+    need.map((j) => ({
+      jobId: j.id,
+      jti: `q-${j.task}-${j.id.slice(0, 6)}-${j.attempts}-${Math.random().toString(16).slice(2, 8)}`,
+      token: `queued.${j.id}`,
+      exp: NOW + 3600,
+    })),
+  );
 }
 
 async function claim(store: JobStore, jobId: string, worker: string, at = NOW) {
   const job = (await store.getJob(jobId))!;
-  return store.exchange({ jobId, jti: job.tokenJti!, worker, transition: 'claim', now: at, issued: running(`r-${jobId.slice(0, 6)}-${worker}-${at}`), leaseSeconds: 60 });
+  return store.exchange({
+    jobId,
+    jti: job.tokenJti!,
+    worker,
+    transition: 'claim',
+    now: at,
+    issued: running(`r-${jobId.slice(0, 6)}-${worker}-${at}`),
+    leaseSeconds: 60,
+  });
 }
 
 async function complete(store: JobStore, jobId: string, worker: string, at = NOW + 1) {
   const job = (await store.getJob(jobId))!;
-  return store.exchange({ jobId, jti: job.tokenJti!, worker, transition: 'complete', now: at, issued: done(`d-${jobId.slice(0, 6)}`), leaseSeconds: 60, outcome: { exitCode: 0 } });
+  return store.exchange({
+    jobId,
+    jti: job.tokenJti!,
+    worker,
+    transition: 'complete',
+    now: at,
+    issued: done(`d-${jobId.slice(0, 6)}`),
+    leaseSeconds: 60,
+    outcome: { exitCode: 0 },
+  });
 }
 
 describe.each(ENGINES)('the $name store', (engine) => {
@@ -114,7 +166,10 @@ describe.each(ENGINES)('the $name store', (engine) => {
     expect([...a.existing, ...b.existing].sort()).toEqual(jobs.map((j) => j.id).sort());
     const third = await store.enqueue(batch(jobs, [n]));
     expect(third).toEqual({ created: [], existing: jobs.map((j) => j.id) });
-    expect((await store.listJobs({ repo: 'acme/app' })).map((j) => [j.task, j.status])).toEqual([['build', 'ready'], ['test', 'pending']]);
+    expect((await store.listJobs({ repo: 'acme/app' })).map((j) => [j.task, j.status])).toEqual([
+      ['build', 'ready'],
+      ['test', 'pending'],
+    ]);
     expect(await store.getPush(jobs[0]!.push.id)).toMatchObject({ heads: [n], actor, source: 'hook' });
   });
 
@@ -136,13 +191,20 @@ describe.each(ENGINES)('the $name store', (engine) => {
     const jobs = headJobs(n, { a: {}, b: {}, c: {} });
     await store.enqueue(batch(jobs, [n]));
     await mint(store);
-    const reserved = await Promise.all([store.reserveNext('w1', NOW, 30), other.reserveNext('w2', NOW, 30), store.reserveNext('w3', NOW, 30)]);
+    const reserved = await Promise.all([
+      store.reserveNext('w1', NOW, 30),
+      other.reserveNext('w2', NOW, 30),
+      store.reserveNext('w3', NOW, 30),
+    ]);
     expect(new Set(reserved.map((j) => j!.id)).size).toBe(3);
     // a job reserved by another worker is refused without consuming its token
     expect(await claim(store, reserved[0]!.id, 'w2')).toMatchObject({ ok: false, reason: 'wrong_state' });
     const r = await claim(store, reserved[0]!.id, 'w1');
     expect(r).toMatchObject({ ok: true, retry: false, job: { status: 'running', worker: 'w1', attempts: 1, leaseExpires: NOW + 60 } });
-    expect((await store.tokensOf(reserved[0]!.id)).map((t) => [t.kind, t.state])).toEqual([['queued', 'consumed'], ['running', 'live']]);
+    expect((await store.tokensOf(reserved[0]!.id)).map((t) => [t.kind, t.state])).toEqual([
+      ['queued', 'consumed'],
+      ['running', 'live'],
+    ]);
     expect(await store.attemptsOf(reserved[0]!.id)).toMatchObject([{ attempt: 1, worker: 'w1', startedAt: NOW, endedAt: null }]);
     expect((await store.nextReady(NOW, 10)).map((j) => j.id).sort()).toEqual([reserved[1]!.id, reserved[2]!.id].sort());
   });
@@ -159,7 +221,15 @@ describe.each(ENGINES)('the $name store', (engine) => {
     expect(await store.expireLeases(NOW + 61)).toEqual([job!.id]);
     expect(await store.getJob(job!.id)).toMatchObject({ status: 'ready', worker: null, token: null, reason: 'lease expired' });
     expect(await store.attemptsOf(job!.id)).toMatchObject([{ outcome: 'lease_expired' }]);
-    const heartbeat = await store.exchange({ jobId: job!.id, jti: first.ok ? first.issued!.jti : '', worker: 'w1', transition: 'heartbeat', now: NOW + 62, issued: running('late'), leaseSeconds: 60 });
+    const heartbeat = await store.exchange({
+      jobId: job!.id,
+      jti: first.ok ? first.issued!.jti : '',
+      worker: 'w1',
+      transition: 'heartbeat',
+      now: NOW + 62,
+      issued: running('late'),
+      leaseSeconds: 60,
+    });
     expect(heartbeat).toMatchObject({ ok: false, reason: 'dead' });
     await mint(store);
     expect(await claim(store, job!.id, 'w2', NOW + 63)).toMatchObject({ ok: true, job: { attempts: 2, worker: 'w2' } });
@@ -173,13 +243,31 @@ describe.each(ENGINES)('the $name store', (engine) => {
     await mint(store);
     const build = jobs[0]!.id;
     let r = await claim(store, build, 'w1');
-    r = await store.exchange({ jobId: build, jti: r.ok ? r.issued!.jti : '', worker: 'w1', transition: 'fail', now: NOW + 5, issued: null, leaseSeconds: 60, outcome: { exitCode: 2, reason: 'exit code 2' } });
+    r = await store.exchange({
+      jobId: build,
+      jti: r.ok ? r.issued!.jti : '',
+      worker: 'w1',
+      transition: 'fail',
+      now: NOW + 5,
+      issued: null,
+      leaseSeconds: 60,
+      outcome: { exitCode: 2, reason: 'exit code 2' },
+    });
     expect(r).toMatchObject({ ok: true, job: { status: 'ready', notBefore: NOW + 5 + 1, reason: 'exit code 2' } });
     await mint(store);
     expect(await store.nextReady(NOW + 5, 10)).toEqual([]);
     expect((await store.nextReady(NOW + 6, 10)).map((j) => j.id)).toEqual([build]);
     r = await claim(store, build, 'w1', NOW + 6);
-    r = await store.exchange({ jobId: build, jti: r.ok ? r.issued!.jti : '', worker: 'w1', transition: 'fail', now: NOW + 7, issued: null, leaseSeconds: 60, outcome: { exitCode: 2 } });
+    r = await store.exchange({
+      jobId: build,
+      jti: r.ok ? r.issued!.jti : '',
+      worker: 'w1',
+      transition: 'fail',
+      now: NOW + 7,
+      issued: null,
+      leaseSeconds: 60,
+      outcome: { exitCode: 2 },
+    });
     expect(r).toMatchObject({ ok: true, job: { status: 'failed', attempts: 2 }, upstreamFailed: [jobs[1]!.id, jobs[2]!.id] });
     expect((await store.jobsOfHead('acme/app', n)).map((j) => j.status)).toEqual(['failed', 'upstream_failed', 'upstream_failed']);
     // an admin's retry puts the job back and its dependents behind it
@@ -218,17 +306,52 @@ describe.each(ENGINES)('the $name store', (engine) => {
     await mint(store);
     const a = jobs[0]!.id;
     const queued = (await store.getJob(a))!.tokenJti!;
-    const first = await store.exchange({ jobId: a, jti: queued, worker: 'honest', transition: 'claim', now: NOW, issued: running('r1'), leaseSeconds: 60 });
+    const first = await store.exchange({
+      jobId: a,
+      jti: queued,
+      worker: 'honest',
+      transition: 'claim',
+      now: NOW,
+      issued: running('r1'),
+      leaseSeconds: 60,
+    });
     expect(first.ok).toBe(true);
-    const again = await store.exchange({ jobId: a, jti: queued, worker: 'honest', transition: 'claim', now: NOW + 1, issued: running('r-unused'), leaseSeconds: 60 });
+    const again = await store.exchange({
+      jobId: a,
+      jti: queued,
+      worker: 'honest',
+      transition: 'claim',
+      now: NOW + 1,
+      issued: running('r-unused'),
+      leaseSeconds: 60,
+    });
     expect(again).toMatchObject({ ok: true, retry: true, issued: { jti: 'r1' } });
-    const replay = await store.exchange({ jobId: a, jti: queued, worker: 'thief', transition: 'claim', now: NOW + 2, issued: running('r2'), leaseSeconds: 60 });
+    const replay = await store.exchange({
+      jobId: a,
+      jti: queued,
+      worker: 'thief',
+      transition: 'claim',
+      now: NOW + 2,
+      issued: running('r2'),
+      leaseSeconds: 60,
+    });
     expect(replay).toMatchObject({ ok: false, reason: 'replay', job: { status: 'failed', reason: 'token_replay' } });
-    expect(await store.exchange({ jobId: a, jti: 'r1', worker: 'honest', transition: 'heartbeat', now: NOW + 3, issued: running('r3'), leaseSeconds: 60 }))
-      .toMatchObject({ ok: false, reason: 'dead' });
+    expect(
+      await store.exchange({
+        jobId: a,
+        jti: 'r1',
+        worker: 'honest',
+        transition: 'heartbeat',
+        now: NOW + 3,
+        issued: running('r3'),
+        leaseSeconds: 60,
+      }),
+    ).toMatchObject({ ok: false, reason: 'dead' });
     expect((await store.tokensOf(a)).map((t) => t.state)).toEqual(['consumed', 'dead']);
     expect((await store.getJob(jobs[1]!.id))!.status).toBe('upstream_failed');
-    expect(await store.exchange({ jobId: a, jti: 'nope', worker: 'x', transition: 'claim', now: NOW, issued: running('r4'), leaseSeconds: 60 })).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(
+      await store.exchange({ jobId: a, jti: 'nope', worker: 'x', transition: 'claim', now: NOW, issued: running('r4'), leaseSeconds: 60 }),
+    ).toMatchObject({ ok: false, reason: 'unknown' });
   });
 
   it('a queued token that runs out expires its job; cancel ends a job and its dependents', async () => {
@@ -248,7 +371,9 @@ describe.each(ENGINES)('the $name store', (engine) => {
   it('the audit chain: writers on two connections append one chain, and an edit behind its back shows', async () => {
     const { store, again, audit, tamper } = await engine.create();
     const other = await again();
-    await Promise.all([0, 1, 2, 3, 4, 5].map((i) => audit(i % 2 ? store : other).append('job.claimed', { job: `j${i}`, worker: `w${i % 2}` })));
+    await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((i) => audit(i % 2 ? store : other).append('job.claimed', { job: `j${i}`, worker: `w${i % 2}` })),
+    );
     const check = await audit(store).verify();
     expect(check).toEqual({ ok: true, records: 6, problems: [] });
     expect((await audit(other).tail(6)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);

@@ -16,15 +16,16 @@ function central(dir: string, name: string, config: Record<string, unknown>): Pr
   return makeCentral(dir, { name, config, trigger: true, keys: false });
 }
 
-const TASKS = (log: string) => JSON.stringify({
-  version: 1,
-  tasks: {
-    a: { inputs: ['src/**'], run: `echo "a $TASKGATE_JOB" >> ${log}` },
-    b: { requires: ['a'], run: `echo "b $TASKGATE_JOB" >> ${log}` },
-    c: { requires: ['a'], run: `echo "c $TASKGATE_JOB" >> ${log}` },
-    d: { requires: ['b', 'c'], run: `echo "d $TASKGATE_JOB" >> ${log}` },
-  },
-});
+const TASKS = (log: string) =>
+  JSON.stringify({
+    version: 1,
+    tasks: {
+      a: { inputs: ['src/**'], run: `echo "a $TASKGATE_JOB" >> ${log}` },
+      b: { requires: ['a'], run: `echo "b $TASKGATE_JOB" >> ${log}` },
+      c: { requires: ['a'], run: `echo "c $TASKGATE_JOB" >> ${log}` },
+      d: { requires: ['b', 'c'], run: `echo "d $TASKGATE_JOB" >> ${log}` },
+    },
+  });
 
 describe('PostgreSQL deployments', () => {
   it('the database goes down during a push: the push lands with one warning, the jobs wait in the outbox, and reconcile puts each in once', async () => {
@@ -45,7 +46,11 @@ describe('PostgreSQL deployments', () => {
     const second = await push(work, repo);
     expect(second.exitCode, second.all).toBe(0);
     const warnings = second.all.split('\n').filter((l) => l.includes('warning'));
-    expect(warnings).toEqual([expect.stringMatching(/^(remote: )?taskgate: warning: the job store is unavailable \(ERR_STORE_UNAVAILABLE\); 4 jobs wait in the outbox until `taskgate reconcile`$/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^(remote: )?taskgate: warning: the job store is unavailable \(ERR_STORE_UNAVAILABLE\); 4 jobs wait in the outbox until `taskgate reconcile`$/,
+      ),
+    ]);
     expect(second.all).not.toContain(url.split('@')[0]!.split(':')[2] ?? 'never');
     expect(readdirSync(join(repo, '.hg', 'taskgate', 'outbox')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
     // reconcile while it is still down: a clear error, and the outbox kept
@@ -82,7 +87,9 @@ describe('PostgreSQL deployments', () => {
       workerKeys[w] = (await taskgate(dir, ['keys', 'worker', w, '--out', join(dir, `${w}.jwk`)])).stdout.trim();
     }
     const config = {
-      repo: { id: 'acme/app' }, store: { backend: 'postgres', url }, policy: { rules: [] },
+      repo: { id: 'acme/app' },
+      store: { backend: 'postgres', url },
+      policy: { rules: [] },
       tokens: { issuer: 'https://hg.acme.test/taskgate', keys: keysFile },
       worker: { keys: workerKeys, lease: '20s', heartbeat: '2s' },
     };
@@ -106,11 +113,16 @@ describe('PostgreSQL deployments', () => {
 
     // two services, four workers (two on each), each with its own clone to archive from
     const services = [await taskgateServe(primary), await taskgateServe(mirror)];
-    const results = await Promise.all(workers.map(async (w, i) => {
-      const clone = await makeClone(dir, i % 2 ? mirror : primary, `cache-${w}`);
-      return execa(TASKGATE, ['worker', '--server', services[i % 2]!, '--name', w, '--key', join(dir, `${w}.jwk`), '-R', clone, '--once'],
-        { env: baseEnv(), extendEnv: false, reject: false, all: true });
-    }));
+    const results = await Promise.all(
+      workers.map(async (w, i) => {
+        const clone = await makeClone(dir, i % 2 ? mirror : primary, `cache-${w}`);
+        return execa(
+          TASKGATE,
+          ['worker', '--server', services[i % 2]!, '--name', w, '--key', join(dir, `${w}.jwk`), '-R', clone, '--once'],
+          { env: baseEnv(), extendEnv: false, reject: false, all: true },
+        );
+      }),
+    );
     for (const r of results) expect(r.exitCode, r.all).toBe(0);
     const ran = results.reduce((n, r) => n + Number(/(\d+) jobs? run/.exec(r.stdout)?.[1] ?? 0), 0);
     expect(ran).toBe(8);
@@ -161,7 +173,9 @@ describe('PostgreSQL deployments', () => {
     const copy = await taskgate(repo, ['store', 'copy', '--from', join(repo, '.hg', 'taskgate', 'jobs.db'), '--json']);
     expect(copy.exitCode, copy.stderr).toBe(0);
     expect(JSON.parse(copy.stdout).copied).toMatchObject({ jobs: 8, attempts: 4 });
-    const twice = JSON.parse((await taskgate(repo, ['store', 'copy', '--from', join(repo, '.hg', 'taskgate', 'jobs.db'), '--json'])).stdout);
+    const twice = JSON.parse(
+      (await taskgate(repo, ['store', 'copy', '--from', join(repo, '.hg', 'taskgate', 'jobs.db'), '--json'])).stdout,
+    );
     expect(Object.values(twice.copied)).toEqual([0, 0, 0, 0, 0]);
 
     expect(await jobsOf(repo)).toEqual(before);
@@ -190,9 +204,39 @@ describe('PostgreSQL deployments', () => {
       const woke = waiting.waitForWork(20_000).then(() => Date.now() - t);
       await new Promise((r) => setTimeout(r, 200));
       const node = 'c'.repeat(40);
-      await other.enqueue({ push: { id: 'p', repo: 'acme/app', node, nodeLast: node, heads: [node], actor: { sub: null, via: 'local', groups: [] }, source: 'hook', createdAt: new Date().toISOString() },
-        jobs: [{ id: 'j'.repeat(32), repo: 'acme/app', rev: node, branch: 'default', task: 't', definition: { run: 'true' }, requires: [], push: { id: 'p', node, nodeLast: node },
-          actor: { sub: null, via: 'local', groups: [] }, reasons: [], filesMatched: 0, status: 'ready', attempts: 0, createdAt: '', updatedAt: '', spec: 's', tokenJti: null }] });
+      await other.enqueue({
+        push: {
+          id: 'p',
+          repo: 'acme/app',
+          node,
+          nodeLast: node,
+          heads: [node],
+          actor: { sub: null, via: 'local', groups: [] },
+          source: 'hook',
+          createdAt: new Date().toISOString(),
+        },
+        jobs: [
+          {
+            id: 'j'.repeat(32),
+            repo: 'acme/app',
+            rev: node,
+            branch: 'default',
+            task: 't',
+            definition: { run: 'true' },
+            requires: [],
+            push: { id: 'p', node, nodeLast: node },
+            actor: { sub: null, via: 'local', groups: [] },
+            reasons: [],
+            filesMatched: 0,
+            status: 'ready',
+            attempts: 0,
+            createdAt: '',
+            updatedAt: '',
+            spec: 's',
+            tokenJti: null,
+          },
+        ],
+      });
       const waited = await woke;
       expect(waited).toBeGreaterThanOrEqual(150);
       expect(waited).toBeLessThan(10_000);

@@ -19,8 +19,19 @@ const ISS = 'https://hg.acme.test/taskgate';
 const AUD = 'taskgate-workers';
 const NOW = new Date('2026-11-01T10:00:00Z');
 const T = Math.floor(NOW.getTime() / 1000);
-const CLAIMS = { sub: 'repo:acme/app:branch:default:task:build', job: 'j1', repo: 'acme/app', rev: 'a'.repeat(40), branch: 'default', task: 'build', spec: 's',
-  push: { id: 'p', node: 'a'.repeat(40), node_last: 'a'.repeat(40) }, actor: { sub: 'bob', via: 'ssh' as const, groups: [] }, scope: 'job:claim', upstream: [] };
+const CLAIMS = {
+  sub: 'repo:acme/app:branch:default:task:build',
+  job: 'j1',
+  repo: 'acme/app',
+  rev: 'a'.repeat(40),
+  branch: 'default',
+  task: 'build',
+  spec: 's',
+  push: { id: 'p', node: 'a'.repeat(40), node_last: 'a'.repeat(40) },
+  actor: { sub: 'bob', via: 'ssh' as const, groups: [] },
+  scope: 'job:claim',
+  upstream: [],
+};
 
 let key: StoredKey;
 let jwks: { keys: JWK[] };
@@ -36,7 +47,8 @@ const verify = (token: string, kinds?: Array<'queued' | 'running' | 'done' | 'ta
 
 /** A token signed with the real key, with the header and claims an attacker chooses. */
 async function forged(header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'taskgate-queued+jwt', ...header } as never)
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'taskgate-queued+jwt', ...header } as never)
     .sign(await importJWK(key.privateJwk as JWK, 'EdDSA'));
 }
 const good = { ...CLAIMS, iss: ISS, aud: AUD, iat: T, nbf: T, exp: T + 3600, jti: 'j-1' };
@@ -53,7 +65,11 @@ describe('token attacks, each refused', () => {
 
   it('HS256 signed with the public key as the secret', async () => {
     const head = `${b64({ alg: 'HS256', typ: 'taskgate-queued+jwt', kid: key.kid })}.${b64(good)}`;
-    for (const secret of [JSON.stringify(key.publicJwk), String((key.publicJwk as { x: string }).x), Buffer.from(String((key.publicJwk as { x: string }).x), 'base64url')]) {
+    for (const secret of [
+      JSON.stringify(key.publicJwk),
+      String((key.publicJwk as { x: string }).x),
+      Buffer.from(String((key.publicJwk as { x: string }).x), 'base64url'),
+    ]) {
       const sig = createHmac('sha256', secret).update(head).digest('base64url');
       await expect(verify(`${head}.${sig}`)).rejects.toThrow(/refused/);
     }
@@ -68,7 +84,9 @@ describe('token attacks, each refused', () => {
   it('expired, nbf in the future, iat far in the future', async () => {
     await expect(verify(await forged({}, { ...good, exp: T - 61 }))).rejects.toThrow(/refused.*exp/);
     await expect(verify(await forged({}, { ...good, nbf: T + 3000 }))).rejects.toThrow(/refused.*nbf/);
-    await expect(verify(await forged({}, { ...good, iat: T + 86_400, nbf: T, exp: T + 90_000 }))).rejects.toThrow(/issued in the future|iat/);
+    await expect(verify(await forged({}, { ...good, iat: T + 86_400, nbf: T, exp: T + 90_000 }))).rejects.toThrow(
+      /issued in the future|iat/,
+    );
   });
 
   it('a tampered payload', async () => {
@@ -79,12 +97,19 @@ describe('token attacks, each refused', () => {
   it('an unknown kid, and a key that is not in the JWKS', async () => {
     await expect(verify(await forged({ kid: 'nope' }, good))).rejects.toThrow(/refused/);
     const other = await newWorkerKey('mallory');
-    const token = await new SignJWT(good).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'taskgate-queued+jwt' }).sign(await importJWK(other.privateJwk, 'EdDSA'));
+    const token = await new SignJWT(good)
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'taskgate-queued+jwt' })
+      .sign(await importJWK(other.privateJwk, 'EdDSA'));
     await expect(verify(token)).rejects.toThrow(/refused/);
   });
 
   it('a key named by the token itself: jku, x5u, an embedded jwk or x5c', async () => {
-    for (const header of [{ jku: 'https://evil.test/jwks.json' }, { x5u: 'https://evil.test/cert.pem' }, { jwk: key.publicJwk }, { x5c: ['MIIB'] }]) {
+    for (const header of [
+      { jku: 'https://evil.test/jwks.json' },
+      { x5u: 'https://evil.test/cert.pem' },
+      { jwk: key.publicJwk },
+      { x5c: ['MIIB'] },
+    ]) {
       await expect(verify(await forged(header, good))).rejects.toThrow(/never takes keys from a token/);
     }
   });
@@ -103,21 +128,47 @@ describe('exchange attacks, each refused by the service and the store', () => {
     await initKeys(config.tokens.keys, 'EdDSA');
     const store = new SqliteStore(config.store.path!);
     const node = 'b'.repeat(40);
-    const jobs = buildHeadJobs({ repo: 'acme/app', node, branch: 'default', push: { id: 'p', node, nodeLast: node }, actor: { sub: 'bob', via: 'ssh', groups: [] }, now: new Date(),
-      tasks: ['one', 'two'].map((task) => ({ task, definition: { run: 'true' }, requires: [], reasons: [], filesMatched: 0 })) });
-    await store.enqueue({ push: { id: 'p', repo: 'acme/app', node, nodeLast: node, heads: [node], actor: { sub: 'bob', via: 'ssh', groups: [] }, source: 'hook', createdAt: new Date().toISOString() }, jobs });
+    const jobs = buildHeadJobs({
+      repo: 'acme/app',
+      node,
+      branch: 'default',
+      push: { id: 'p', node, nodeLast: node },
+      actor: { sub: 'bob', via: 'ssh', groups: [] },
+      now: new Date(),
+      tasks: ['one', 'two'].map((task) => ({ task, definition: { run: 'true' }, requires: [], reasons: [], filesMatched: 0 })),
+    });
+    await store.enqueue({
+      push: {
+        id: 'p',
+        repo: 'acme/app',
+        node,
+        nodeLast: node,
+        heads: [node],
+        actor: { sub: 'bob', via: 'ssh', groups: [] },
+        source: 'hook',
+        createdAt: new Date().toISOString(),
+      },
+      jobs,
+    });
     const svc = await JobService.create(config, store);
     await svc.housekeeping();
     return { svc, store, config };
   }
 
-  it("a token of another job does nothing for it", async () => {
+  it('a token of another job does nothing for it', async () => {
     const { svc, store } = await service();
     const a = (await svc.claim('w1'))!;
     const b = (await store.listJobs({ status: 'ready' }))[0]!;
     const running = JSON.parse(Buffer.from(a.token.split('.')[1]!, 'base64url').toString()) as { jti: string };
-    const r = await store.exchange({ jobId: b.id, jti: running.jti, worker: 'w1', transition: 'complete', now: Math.floor(Date.now() / 1000),
-      issued: { jti: 'x', token: 'x', exp: 0, kind: 'done' }, leaseSeconds: 60 });
+    const r = await store.exchange({
+      jobId: b.id,
+      jti: running.jti,
+      worker: 'w1',
+      transition: 'complete',
+      now: Math.floor(Date.now() / 1000),
+      issued: { jti: 'x', token: 'x', exp: 0, kind: 'done' },
+      leaseSeconds: 60,
+    });
     expect(r).toMatchObject({ ok: false, reason: 'wrong_job' });
     expect((await store.getJob(b.id))!.status).toBe('ready');
   });
@@ -136,8 +187,15 @@ describe('exchange attacks, each refused by the service and the store', () => {
     await expect(svc.complete('w1', a.token)).resolves.toMatchObject({ released: [] });
     // the same token from the same worker after the 30 s retry window, or from anyone else: a replay
     const row = (await store.tokensOf(a.job.id)).find((t) => t.kind === 'running')!;
-    const late = await store.exchange({ jobId: a.job.id, jti: row.jti, worker: 'w1', transition: 'complete', now: Math.floor(Date.now() / 1000) + 31,
-      issued: { jti: 'y', token: 'y', exp: 0, kind: 'done' }, leaseSeconds: 60 });
+    const late = await store.exchange({
+      jobId: a.job.id,
+      jti: row.jti,
+      worker: 'w1',
+      transition: 'complete',
+      now: Math.floor(Date.now() / 1000) + 31,
+      issued: { jti: 'y', token: 'y', exp: 0, kind: 'done' },
+      leaseSeconds: 60,
+    });
     expect(late).toMatchObject({ ok: false, reason: 'replay', job: { status: 'failed', reason: 'token_replay' } });
   });
 
@@ -149,8 +207,11 @@ describe('exchange attacks, each refused by the service and the store', () => {
     expect(await verifyClientAssertion(assertion, keys, { audience: ISS, now: NOW, seen })).toBe('build-01');
     await expect(verifyClientAssertion(assertion, keys, { audience: ISS, now: NOW, seen })).rejects.toThrow(/already used/);
     const fresh = await signClientAssertion('build-01', worker.privateJwk, ISS, NOW);
-    await expect(verifyClientAssertion(fresh, keys, { audience: ISS, now: new Date(NOW.getTime() + 125_000), seen: new Map() })).rejects.toThrow(/refused.*exp/);
-    await expect(verifyClientAssertion(fresh, keys, { audience: 'https://other.test', now: NOW, seen: new Map() })).rejects.toThrow(/refused.*aud/);
+    await expect(
+      verifyClientAssertion(fresh, keys, { audience: ISS, now: new Date(NOW.getTime() + 125_000), seen: new Map() }),
+    ).rejects.toThrow(/refused.*exp/);
+    await expect(verifyClientAssertion(fresh, keys, { audience: 'https://other.test', now: NOW, seen: new Map() })).rejects.toThrow(
+      /refused.*aud/,
+    );
   });
 });
-

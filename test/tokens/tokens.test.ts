@@ -5,11 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { HELPERS, baseEnv, commit, jobsOf, taskgate } from '../helpers/hg-fixture.js';
 import { expectAccepted, scenario, type Scenario } from '../helpers/scenario.js';
 
-const MANIFEST = JSON.stringify({ version: 1, tasks: { build: { inputs: ['src/**'], run: 'make' }, 'test': { requires: ['build'], run: 'make test' } } });
+const MANIFEST = JSON.stringify({
+  version: 1,
+  tasks: { build: { inputs: ['src/**'], run: 'make' }, test: { requires: ['build'], run: 'make test' } },
+});
 
 async function pushed(): Promise<{ s: Scenario; token: string; jobId: string }> {
-  const s = await scenario({ repo: { id: 'acme/app' }, identity: { groups: { devs: ['bob'] } }, policy: { rules: [] },
-    tokens: { issuer: 'https://hg.acme.test/taskgate', audience: 'taskgate-workers' } }, { trigger: true });
+  const s = await scenario(
+    {
+      repo: { id: 'acme/app' },
+      identity: { groups: { devs: ['bob'] } },
+      policy: { rules: [] },
+      tokens: { issuer: 'https://hg.acme.test/taskgate', audience: 'taskgate-workers' },
+    },
+    { trigger: true },
+  );
   await commit(s.work, { 'tasks.json': MANIFEST, 'src/a.ts': 'a' }, 'first');
   await expectAccepted(s, { LOGNAME: 'bob' });
   const job = (await jobsOf(s.central)).find((j) => j.task === 'build')!;
@@ -18,7 +28,11 @@ async function pushed(): Promise<{ s: Scenario; token: string; jobId: string }> 
 }
 
 async function pyjwt(jwks: string, token: string, aud = 'taskgate-workers') {
-  return execa('/usr/bin/python3', [join(HELPERS, 'verify-pyjwt.py'), jwks, token, 'https://hg.acme.test/taskgate', aud], { env: baseEnv(), extendEnv: false, reject: false });
+  return execa('/usr/bin/python3', [join(HELPERS, 'verify-pyjwt.py'), jwks, token, 'https://hg.acme.test/taskgate', aud], {
+    env: baseEnv(),
+    extendEnv: false,
+    reject: false,
+  });
 }
 
 function tamper(token: string): string {
@@ -38,10 +52,22 @@ describe('job tokens', () => {
     const { header, claims } = JSON.parse(ok.stdout);
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'taskgate-queued+jwt', kid: expect.any(String) });
     expect(claims).toMatchObject({
-      iss: 'https://hg.acme.test/taskgate', aud: 'taskgate-workers', sub: 'repo:acme/app:branch:default:task:build',
-      job: jobId, repo: 'acme/app', branch: 'default', task: 'build', scope: 'job:claim', upstream: [],
-      actor: { sub: 'bob', via: 'local', groups: ['devs'] }, spec: expect.stringMatching(/^[0-9a-f]{64}$/),
-      push: { id: expect.stringMatching(/^TXN:/), node: expect.stringMatching(/^[0-9a-f]{40}$/), node_last: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      iss: 'https://hg.acme.test/taskgate',
+      aud: 'taskgate-workers',
+      sub: 'repo:acme/app:branch:default:task:build',
+      job: jobId,
+      repo: 'acme/app',
+      branch: 'default',
+      task: 'build',
+      scope: 'job:claim',
+      upstream: [],
+      actor: { sub: 'bob', via: 'local', groups: ['devs'] },
+      spec: expect.stringMatching(/^[0-9a-f]{64}$/),
+      push: {
+        id: expect.stringMatching(/^TXN:/),
+        node: expect.stringMatching(/^[0-9a-f]{40}$/),
+        node_last: expect.stringMatching(/^[0-9a-f]{40}$/),
+      },
     });
     expect(claims.exp - claims.iat).toBe(24 * 3600);
     const tampered = await pyjwt(jwksFile, tamper(token));
@@ -106,7 +132,9 @@ describe('job tokens', () => {
   it('verification refuses a token whose header names its own key', async () => {
     const { s, token } = await pushed();
     const [, p, sig] = token.split('.') as [string, string, string];
-    const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'taskgate-queued+jwt', jku: 'https://evil.test/jwks' })).toString('base64url');
+    const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'taskgate-queued+jwt', jku: 'https://evil.test/jwks' })).toString(
+      'base64url',
+    );
     const r = await taskgate(s.central, ['token', 'verify', `${header}.${p}.${sig}`]);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain('carries "jku"');

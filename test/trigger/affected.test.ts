@@ -17,7 +17,11 @@ async function withTrigger(): Promise<Scenario> {
 }
 
 async function seed(s: Scenario): Promise<string> {
-  const node = await commit(s.work, { 'tasks.json': JSON.stringify(MANIFEST, null, 2), 'src/a.ts': 'a', 'docs/x.md': 'x', 'test/t.ts': 't', 'README': 'r' }, 'seed');
+  const node = await commit(
+    s.work,
+    { 'tasks.json': JSON.stringify(MANIFEST, null, 2), 'src/a.ts': 'a', 'docs/x.md': 'x', 'test/t.ts': 't', README: 'r' },
+    'seed',
+  );
   await expectAccepted(s);
   return node;
 }
@@ -79,8 +83,12 @@ describe('affected tasks, through real pushes', () => {
     await hgOk(s.work, ['mv', 'src/a.ts', 'lib/a.js']);
     const moved = await commit(s.work, {}, 'move a out of src');
     await expectAccepted(s);
-    expect((await tasksAt(s, moved)).find((j) => j.task === 'build')!.reasons).toEqual([{ kind: 'file', file: 'src/a.ts', glob: 'src/**' }]);
-    expect((await tasksAt(s, moved)).find((j) => j.task === 'lint')!.reasons).toEqual([{ kind: 'file', file: 'src/a.ts', glob: '**/*.ts' }]);
+    expect((await tasksAt(s, moved)).find((j) => j.task === 'build')!.reasons).toEqual([
+      { kind: 'file', file: 'src/a.ts', glob: 'src/**' },
+    ]);
+    expect((await tasksAt(s, moved)).find((j) => j.task === 'lint')!.reasons).toEqual([
+      { kind: 'file', file: 'src/a.ts', glob: '**/*.ts' },
+    ]);
     const deleted = await commit(s.work, { 'test/t.ts': null }, 'delete the test');
     await expectAccepted(s);
     expect((await tasksAt(s, deleted)).map((j) => j.task)).toEqual(['lint', 'test']);
@@ -138,13 +146,15 @@ describe('affected tasks, through real pushes', () => {
     await expectAccepted(s);
     const r = await taskgate(s.central, ['affected', '-r', node]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toBe([
-      `head ${node.slice(0, 12)} (default): 1 changed file`,
-      '  build  src/a.ts matches src/**',
-      '  docs   requires build',
-      '  lint   src/a.ts matches **/*.ts',
-      '  test   requires build',
-    ].join('\n'));
+    expect(r.stdout).toBe(
+      [
+        `head ${node.slice(0, 12)} (default): 1 changed file`,
+        '  build  src/a.ts matches src/**',
+        '  docs   requires build',
+        '  lint   src/a.ts matches **/*.ts',
+        '  test   requires build',
+      ].join('\n'),
+    );
     const json = JSON.parse((await taskgate(s.central, ['affected', '-r', node, '--json'])).stdout);
     expect(json.heads[0].tasks.map((t: { task: string }) => t.task)).toEqual(['build', 'docs', 'lint', 'test']);
   });
@@ -152,7 +162,10 @@ describe('affected tasks, through real pushes', () => {
 
 describe('lineage', () => {
   it('walks from a job back to the push, the pusher, the changeset, the file and the glob', async () => {
-    const s = await scenario({ repo: { id: 'acme/app' }, identity: { groups: { devs: ['bob'] } }, policy: { rules: [] } }, { trigger: true });
+    const s = await scenario(
+      { repo: { id: 'acme/app' }, identity: { groups: { devs: ['bob'] } }, policy: { rules: [] } },
+      { trigger: true },
+    );
     await commit(s.work, { 'tasks.json': JSON.stringify(MANIFEST), 'src/a.ts': 'a' }, 'seed');
     await expectAccepted(s, { LOGNAME: 'bob' });
     const node = await commit(s.work, { 'src/lib/util.ts': 'u' }, 'OPS-7: add a util');

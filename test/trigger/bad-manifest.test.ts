@@ -7,7 +7,11 @@ import { expectAccepted, scenario } from '../helpers/scenario.js';
 async function pushManifest(tasks: unknown) {
   // no manifest rule here: the trigger must cope with what the gate would have refused
   const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [] } }, { trigger: true });
-  const node = await commit(s.work, { 'tasks.json': typeof tasks === 'string' ? tasks : JSON.stringify({ version: 1, tasks }), 'src/a.ts': 'a' }, 'manifest');
+  const node = await commit(
+    s.work,
+    { 'tasks.json': typeof tasks === 'string' ? tasks : JSON.stringify({ version: 1, tasks }), 'src/a.ts': 'a' },
+    'manifest',
+  );
   const r = await expectAccepted(s);
   return { s, node, out: r.all! };
 }
@@ -15,7 +19,9 @@ async function pushManifest(tasks: unknown) {
 describe('an invalid manifest at a head produces no job and a readable report', () => {
   it('a cycle', async () => {
     const { s, node, out } = await pushManifest({ a: { requires: ['b'], run: 'x' }, b: { requires: ['a'], run: 'y' } });
-    expect(out).toContain(`taskgate: ${node.slice(0, 12)} (default): tasks.json cannot be read, nothing queued: tasks.json: tasks form a cycle: a -> b -> a`);
+    expect(out).toContain(
+      `taskgate: ${node.slice(0, 12)} (default): tasks.json cannot be read, nothing queued: tasks.json: tasks form a cycle: a -> b -> a`,
+    );
     expect(await jobsOf(s.central)).toEqual([]);
   });
 

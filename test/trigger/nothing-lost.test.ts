@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { TRIGGER_HOOK, baseEnv, commit, hgOk, jobsOf, taskgate } from '../helpers/hg-fixture.js';
 import { expectAccepted, scenario, type Scenario } from '../helpers/scenario.js';
 
-const MANIFEST = JSON.stringify({ version: 1, tasks: { build: { inputs: ['src/**'], run: 'make' }, test: { requires: ['build'], run: 'make test' } } });
+const MANIFEST = JSON.stringify({
+  version: 1,
+  tasks: { build: { inputs: ['src/**'], run: 'make' }, test: { requires: ['build'], run: 'make test' } },
+});
 
 async function withTrigger(): Promise<Scenario> {
   return scenario({ repo: { id: 'acme/app' }, identity: { groups: { devs: ['bob'] } }, policy: { rules: [] } }, { trigger: true });
@@ -36,7 +39,20 @@ describe('the trigger never loses a job and never doubles one', () => {
     const before = await jobsOf(s.central);
     expect(before.map((j) => j.task)).toEqual(['build', 'test']);
     // the same hook again, by hand, with the same environment Mercurial gives it
-    const again = await execa(TRIGGER_HOOK, [], { cwd: s.central, env: baseEnv({ HG_NODE: node, HG_NODE_LAST: node, HG_SOURCE: 'push', HG_URL: `file:${s.work}`, HG_TXNID: 'TXN:again', HG_HOOKTYPE: 'changegroup', LOGNAME: 'bob' }), extendEnv: false, reject: false });
+    const again = await execa(TRIGGER_HOOK, [], {
+      cwd: s.central,
+      env: baseEnv({
+        HG_NODE: node,
+        HG_NODE_LAST: node,
+        HG_SOURCE: 'push',
+        HG_URL: `file:${s.work}`,
+        HG_TXNID: 'TXN:again',
+        HG_HOOKTYPE: 'changegroup',
+        LOGNAME: 'bob',
+      }),
+      extendEnv: false,
+      reject: false,
+    });
     expect(again.exitCode, again.stderr).toBe(0);
     const rec = await taskgate(s.central, ['reconcile']);
     expect(rec.stdout).toContain('unprocessed pushes: none');
@@ -53,7 +69,9 @@ describe('the trigger never loses a job and never doubles one', () => {
     const node = await commit(s.work, { 'src/a.ts': 'b' }, 'second');
     const r = await expectAccepted(s, { LOGNAME: 'bob' });
     const warnings = r.all!.split('\n').filter((l) => l.includes('warning: the job store is unavailable'));
-    expect(warnings).toEqual(['taskgate: warning: the job store is unavailable (ERR_STORE_UNAVAILABLE); 2 jobs wait in the outbox until `taskgate reconcile`']);
+    expect(warnings).toEqual([
+      'taskgate: warning: the job store is unavailable (ERR_STORE_UNAVAILABLE); 2 jobs wait in the outbox until `taskgate reconcile`',
+    ]);
     expect(readdirSync(join(s.central, '.hg', 'taskgate', 'outbox')).filter((n) => n.endsWith('.json'))).toHaveLength(1);
     restoreStore(s);
     const rec = await taskgate(s.central, ['reconcile']);
@@ -89,7 +107,13 @@ describe('the trigger never loses a job and never doubles one', () => {
     await expectAccepted(s, { LOGNAME: 'bob' });
     const hgrc = join(s.central, '.hg', 'hgrc');
     const original = readFileSync(hgrc, 'utf8');
-    writeFileSync(hgrc, original.split('\n').filter((l) => !l.startsWith('changegroup.')).join('\n'));
+    writeFileSync(
+      hgrc,
+      original
+        .split('\n')
+        .filter((l) => !l.startsWith('changegroup.'))
+        .join('\n'),
+    );
     const missed = await commit(s.work, { 'src/b.ts': 'b' }, 'missed by the trigger');
     await expectAccepted(s, { LOGNAME: 'bob' });
     expect((await jobsOf(s.central)).filter((j) => j.rev === missed)).toEqual([]);

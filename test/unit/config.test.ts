@@ -8,14 +8,38 @@ import { TaskgateError } from '../../src/errors/taskgate-error.js';
 
 describe('configuration', () => {
   it('merges objects deeply, replaces arrays, and merges policy.rules by id', () => {
-    const base = { identity: { groups: { a: ['x'] }, users: { x: { emails: ['x@a'] } } }, gate: { sources: ['serve'] },
-      policy: { rules: [{ rule: 'message', pattern: 'A' }, { rule: 'merges', allow: false }, { rule: 'paths', id: 'p1', deny: {} }] } };
-    const own = { identity: { groups: { b: ['y'] } }, gate: { sources: ['push'] },
-      policy: { rules: [{ rule: 'message', pattern: 'B' }, { rule: 'paths', id: 'p2', deny: {} }] } };
+    const base = {
+      identity: { groups: { a: ['x'] }, users: { x: { emails: ['x@a'] } } },
+      gate: { sources: ['serve'] },
+      policy: {
+        rules: [
+          { rule: 'message', pattern: 'A' },
+          { rule: 'merges', allow: false },
+          { rule: 'paths', id: 'p1', deny: {} },
+        ],
+      },
+    };
+    const own = {
+      identity: { groups: { b: ['y'] } },
+      gate: { sources: ['push'] },
+      policy: {
+        rules: [
+          { rule: 'message', pattern: 'B' },
+          { rule: 'paths', id: 'p2', deny: {} },
+        ],
+      },
+    };
     expect(mergeConfig(base, own)).toEqual({
       identity: { groups: { a: ['x'], b: ['y'] }, users: { x: { emails: ['x@a'] } } },
       gate: { sources: ['push'] },
-      policy: { rules: [{ rule: 'message', pattern: 'B' }, { rule: 'merges', allow: false }, { rule: 'paths', id: 'p1', deny: {} }, { rule: 'paths', id: 'p2', deny: {} }] },
+      policy: {
+        rules: [
+          { rule: 'message', pattern: 'B' },
+          { rule: 'merges', allow: false },
+          { rule: 'paths', id: 'p1', deny: {} },
+          { rule: 'paths', id: 'p2', deny: {} },
+        ],
+      },
     });
   });
 
@@ -40,16 +64,28 @@ describe('configuration', () => {
 
   it('reports every bad pattern at once with its JSON path', () => {
     const root = mkdtempSync(join(tmpdir(), 'tg-cfg-'));
-    writeFileSync(join(root, 'c.json'), JSON.stringify({ policy: { rules: [
-      { rule: 'message', pattern: '(', forbid: ['ok', '['] }, { rule: 'branch', names: '*' },
-    ] } }));
+    writeFileSync(
+      join(root, 'c.json'),
+      JSON.stringify({
+        policy: {
+          rules: [
+            { rule: 'message', pattern: '(', forbid: ['ok', '['] },
+            { rule: 'branch', names: '*' },
+          ],
+        },
+      }),
+    );
     try {
       loadConfig({ root, explicit: join(root, 'c.json') });
       expect.unreachable();
     } catch (e) {
       const err = e as TaskgateError;
       expect(err.code).toBe('ERR_CONFIG_REGEX');
-      expect(err.details.map((d) => d.split(':')[0])).toEqual(['/policy/rules/0/pattern', '/policy/rules/0/forbid/1', '/policy/rules/1/names']);
+      expect(err.details.map((d) => d.split(':')[0])).toEqual([
+        '/policy/rules/0/pattern',
+        '/policy/rules/0/forbid/1',
+        '/policy/rules/1/names',
+      ]);
     }
   });
 });

@@ -12,16 +12,38 @@ describe('queued token expiry (clock injected)', () => {
   it('a ready job whose queued token runs out becomes expired, and a retry gives it a new token', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, '.hg'));
-    writeFileSync(join(dir, '.hg', 'taskgate.json'), JSON.stringify({ repo: { id: 'x/y' }, tokens: { ttl: { queued: '1h', running: '15m', done: '7d' } } }));
+    writeFileSync(
+      join(dir, '.hg', 'taskgate.json'),
+      JSON.stringify({ repo: { id: 'x/y' }, tokens: { ttl: { queued: '1h', running: '15m', done: '7d' } } }),
+    );
     const config = loadConfig({ root: dir });
     await initKeys(config.tokens.keys, 'EdDSA');
     const store = new SqliteStore(config.store.path!);
     let clock = new Date('2026-11-01T10:00:00Z');
     const now = () => clock;
     const node = 'a'.repeat(40);
-    const jobs = buildHeadJobs({ repo: 'x/y', node, branch: 'default', tasks: [{ task: 't', definition: { run: 'true' }, requires: [], reasons: [], filesMatched: 0 }],
-      push: { id: 'p', node, nodeLast: node }, actor: { sub: 'bob', via: 'local', groups: [] }, now: clock });
-    await store.enqueue({ push: { id: 'p', repo: 'x/y', node, nodeLast: node, heads: [node], actor: { sub: 'bob', via: 'local', groups: [] }, source: 'hook', createdAt: clock.toISOString() }, jobs });
+    const jobs = buildHeadJobs({
+      repo: 'x/y',
+      node,
+      branch: 'default',
+      tasks: [{ task: 't', definition: { run: 'true' }, requires: [], reasons: [], filesMatched: 0 }],
+      push: { id: 'p', node, nodeLast: node },
+      actor: { sub: 'bob', via: 'local', groups: [] },
+      now: clock,
+    });
+    await store.enqueue({
+      push: {
+        id: 'p',
+        repo: 'x/y',
+        node,
+        nodeLast: node,
+        heads: [node],
+        actor: { sub: 'bob', via: 'local', groups: [] },
+        source: 'hook',
+        createdAt: clock.toISOString(),
+      },
+      jobs,
+    });
     const service = await JobService.create(config, store, now);
     await service.housekeeping();
     const first = (await store.getJob(jobs[0]!.id))!;

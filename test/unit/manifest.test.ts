@@ -6,22 +6,34 @@ const manifest = (tasks: Record<string, unknown>) => JSON.stringify({ version: 1
 
 describe('task manifest', () => {
   it('orders tasks topologically, ties by name', () => {
-    const r = parseManifest(manifest({
-      test: { requires: ['build'], run: 't' }, build: { run: 'b' }, docs: { requires: ['build'], run: 'd' }, lint: { run: 'l' },
-    }));
+    const r = parseManifest(
+      manifest({
+        test: { requires: ['build'], run: 't' },
+        build: { run: 'b' },
+        docs: { requires: ['build'], run: 'd' },
+        lint: { run: 'l' },
+      }),
+    );
     expect(r.ok && r.order).toEqual(['build', 'docs', 'lint', 'test']);
   });
 
   it('matches inputs: includes, ! excludes whatever their order, dotfiles', () => {
-    const r = parseManifest(manifest({
-      docs: { inputs: ['!docs/drafts/**', 'docs/**', '.github/**'], run: 'd' },
-      build: { inputs: ['src/**', 'package.json'], run: 'b' },
-      all: { inputs: ['**/*.md'], run: 'm' },
-    }));
+    const r = parseManifest(
+      manifest({
+        docs: { inputs: ['!docs/drafts/**', 'docs/**', '.github/**'], run: 'd' },
+        build: { inputs: ['src/**', 'package.json'], run: 'b' },
+        all: { inputs: ['**/*.md'], run: 'm' },
+      }),
+    );
     if (!r.ok) throw new Error(r.errors.join('\n'));
     const md = r.matchInputs('docs/a/b.md');
     expect(md).toHaveLength(2);
-    expect(md).toEqual(expect.arrayContaining([{ task: 'docs', glob: 'docs/**' }, { task: 'all', glob: '**/*.md' }]));
+    expect(md).toEqual(
+      expect.arrayContaining([
+        { task: 'docs', glob: 'docs/**' },
+        { task: 'all', glob: '**/*.md' },
+      ]),
+    );
     expect(r.matchInputs('docs/drafts/x.txt')).toEqual([]);
     expect(r.matchInputs('.github/workflows/ci.yml')).toEqual([{ task: 'docs', glob: '.github/**' }]);
     expect(r.matchInputs('package.json')).toEqual([{ task: 'build', glob: 'package.json' }]);

@@ -17,13 +17,28 @@ async function withRemoteWorker(): Promise<{ s: Scenario; key: string }> {
   const configPath = join(s.central, '.hg', 'taskgate.json');
   const config = JSON.parse(readFileSync(configPath, 'utf8'));
   writeFileSync(configPath, JSON.stringify({ ...config, worker: { keys: { 'w-remote': pub }, lease: '10s', heartbeat: '1s' } }));
-  await commit(s.work, { 'tasks.json': JSON.stringify({ version: 1, tasks: { a: { inputs: ['src/**'], run: 'true' }, b: { requires: ['a'], run: 'test -n "$TASKGATE_TOKEN"' } } }), 'src/a.ts': 'a' }, 'tasks');
+  await commit(
+    s.work,
+    {
+      'tasks.json': JSON.stringify({
+        version: 1,
+        tasks: { a: { inputs: ['src/**'], run: 'true' }, b: { requires: ['a'], run: 'test -n "$TASKGATE_TOKEN"' } },
+      }),
+      'src/a.ts': 'a',
+    },
+    'tasks',
+  );
   await expectAccepted(s, { LOGNAME: 'bob' });
   return { s, key };
 }
 
 function remote(s: Scenario, url: string, name: string, key: string) {
-  return execa(TASKGATE, ['worker', '--server', url, '--name', name, '--key', key, '-R', s.central, '--once'], { env: baseEnv(), extendEnv: false, reject: false, all: true });
+  return execa(TASKGATE, ['worker', '--server', url, '--name', name, '--key', key, '-R', s.central, '--once'], {
+    env: baseEnv(),
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
 }
 
 describe('taskgate serve and remote workers', () => {
@@ -39,11 +54,17 @@ describe('taskgate serve and remote workers', () => {
     const jwks = join(s.dir, 'service-jwks.json');
     writeFileSync(jwks, await (await fetch(oidc.jwks_uri)).text());
     const db = new Database(join(s.central, '.hg', 'taskgate', 'jobs.db'), { readonly: true });
-    const issued = (db.prepare('SELECT answer FROM tokens WHERE answer IS NOT NULL').all() as Array<{ answer: string }>).map((a) => JSON.parse(a.answer).issued).filter(Boolean);
+    const issued = (db.prepare('SELECT answer FROM tokens WHERE answer IS NOT NULL').all() as Array<{ answer: string }>)
+      .map((a) => JSON.parse(a.answer).issued)
+      .filter(Boolean);
     db.close();
     expect(issued.length).toBeGreaterThanOrEqual(4);
     for (const t of issued as Array<{ token: string; kind: string }>) {
-      const v = await execa('/usr/bin/python3', [join(HELPERS, 'verify-pyjwt.py'), jwks, t.token, 'urn:taskgate:acme/app', 'taskgate-workers'], { env: baseEnv(), extendEnv: false, reject: false });
+      const v = await execa(
+        '/usr/bin/python3',
+        [join(HELPERS, 'verify-pyjwt.py'), jwks, t.token, 'urn:taskgate:acme/app', 'taskgate-workers'],
+        { env: baseEnv(), extendEnv: false, reject: false },
+      );
       expect(v.exitCode, v.stdout).toBe(0);
       expect(JSON.parse(v.stdout).claims.act).toEqual({ sub: 'w-remote' });
     }
@@ -82,8 +103,11 @@ describe('the exchange through the service', () => {
     const jwk = JSON.parse(readFileSync(key, 'utf8'));
     const call = async (path: string, body: Record<string, unknown>) => {
       const assertion = await signClientAssertion('w-remote', jwk, 'urn:taskgate:acme/app');
-      const r = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...body, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }) });
+      const r = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...body, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }),
+      });
       return { status: r.status, body: (await r.json()) as Record<string, any> };
     };
     const claimed = await call('/v1/claim', {});

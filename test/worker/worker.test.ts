@@ -11,7 +11,10 @@ afterAll(() => {
   for (const p of running) p.kill('SIGKILL');
 });
 
-async function withTasks(tasks: Record<string, unknown>, worker: Record<string, unknown> = { lease: '4s', heartbeat: '1s' }): Promise<Scenario> {
+async function withTasks(
+  tasks: Record<string, unknown>,
+  worker: Record<string, unknown> = { lease: '4s', heartbeat: '1s' },
+): Promise<Scenario> {
   const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [] }, worker }, { trigger: true });
   await commit(s.work, { 'tasks.json': JSON.stringify({ version: 1, tasks }), 'src/a.ts': 'a' }, 'tasks');
   await expectAccepted(s, { LOGNAME: 'bob' });
@@ -19,7 +22,12 @@ async function withTasks(tasks: Record<string, unknown>, worker: Record<string, 
 }
 
 function worker(s: Scenario, name: string, once = true): ResultPromise<{ all: true; reject: false }> {
-  const p = execa(TASKGATE, ['worker', '-R', s.central, '--name', name, ...(once ? ['--once'] : [])], { env: baseEnv(), extendEnv: false, reject: false, all: true });
+  const p = execa(TASKGATE, ['worker', '-R', s.central, '--name', name, ...(once ? ['--once'] : [])], {
+    env: baseEnv(),
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
   running.push(p);
   return p;
 }
@@ -50,11 +58,20 @@ describe('workers', () => {
     expect(at('end a')).toBeLessThan(at('start c'));
     expect(at('start d')).toBeGreaterThan(Math.max(at('end b'), at('end c')));
     const jobs = await jobsOf(s.central);
-    expect(jobs.map((j) => [j.task, j.status])).toEqual([['a', 'done'], ['b', 'done'], ['c', 'done'], ['d', 'done']]);
+    expect(jobs.map((j) => [j.task, j.status])).toEqual([
+      ['a', 'done'],
+      ['b', 'done'],
+      ['c', 'done'],
+      ['d', 'done'],
+    ]);
     // each exchange left a chain: queued -> running -> done, and d's queued token names the receipts that released it
     const d = db(s);
     const dJob = jobs.find((j) => j.task === 'd')!;
-    const chain = d.prepare('SELECT kind, state, prev FROM tokens WHERE job_id = ? ORDER BY rowid').all(dJob.id) as Array<{ kind: string; state: string; prev: string | null }>;
+    const chain = d.prepare('SELECT kind, state, prev FROM tokens WHERE job_id = ? ORDER BY rowid').all(dJob.id) as Array<{
+      kind: string;
+      state: string;
+      prev: string | null;
+    }>;
     expect(chain.map((t) => t.kind)).toEqual(['queued', 'running', 'done']);
     expect(chain.map((t) => t.state)).toEqual(['consumed', 'consumed', 'live']);
     d.close();
@@ -75,7 +92,11 @@ describe('workers', () => {
     expect(r.exitCode, r.all).toBe(0);
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['run', 'run']);
     const jobs = await jobsOf(s.central);
-    expect(jobs.map((j) => [j.task, j.status])).toEqual([['a', 'failed'], ['b', 'upstream_failed'], ['c', 'upstream_failed']]);
+    expect(jobs.map((j) => [j.task, j.status])).toEqual([
+      ['a', 'failed'],
+      ['b', 'upstream_failed'],
+      ['c', 'upstream_failed'],
+    ]);
     const shown = await taskgate(s.central, ['jobs', 'show', jobs[0]!.id]);
     expect(shown.stdout).toContain('reason: exit code 3');
     expect(readFileSync(join(s.central, '.hg', 'taskgate', 'audit.jsonl'), 'utf8').match(/"event":"job\.failed"/g)).toHaveLength(2);
@@ -85,7 +106,9 @@ describe('workers', () => {
     const s0 = await scenario({ repo: { id: 'acme/app' } });
     const marker = join(s0.dir, 'first-attempt');
     // the first attempt writes its pid, so that the test can end the orphaned task after killing its worker
-    const s = await withTasks({ a: { inputs: ['src/**'], run: `if [ -f ${marker} ]; then exit 0; fi; echo $$ > ${marker}; exec sleep 29.75` } });
+    const s = await withTasks({
+      a: { inputs: ['src/**'], run: `if [ -f ${marker} ]; then exit 0; fi; echo $$ > ${marker}; exec sleep 29.75` },
+    });
     const doomed = worker(s, 'doomed', false);
     let job = (await jobsOf(s.central))[0]!;
     for (let i = 0; i < 100 && !(job.status === 'running' && existsSync(marker) && readFileSync(marker, 'utf8').trim() !== ''); i++) {
@@ -93,7 +116,10 @@ describe('workers', () => {
       job = (await jobsOf(s.central))[0]!;
     }
     expect(job.status).toBe('running');
-    const deadToken = JSON.parse((await taskgate(s.central, ['jobs', 'show', job.id, '--json'])).stdout) as { token: string; tokenJti: string };
+    const deadToken = JSON.parse((await taskgate(s.central, ['jobs', 'show', job.id, '--json'])).stdout) as {
+      token: string;
+      tokenJti: string;
+    };
     doomed.kill('SIGKILL');
     await doomed;
     try {
@@ -107,7 +133,10 @@ describe('workers', () => {
     expect(after.status).toBe('done');
     const d = db(s);
     const attempts = d.prepare('SELECT worker, outcome FROM attempts WHERE job_id = ? ORDER BY attempt').all(job.id);
-    expect(attempts).toEqual([{ worker: 'doomed', outcome: 'lease_expired' }, { worker: 'rescuer', outcome: 'done' }]);
+    expect(attempts).toEqual([
+      { worker: 'doomed', outcome: 'lease_expired' },
+      { worker: 'rescuer', outcome: 'done' },
+    ]);
     const dead = d.prepare('SELECT state FROM tokens WHERE jti = ?').get(deadToken.tokenJti) as { state: string };
     d.close();
     expect(dead.state).toBe('dead');
@@ -129,14 +158,46 @@ describe('workers', () => {
     const store = new SqliteStore(join(s.central, '.hg', 'taskgate', 'jobs.db'));
     const now = Math.floor(Date.now() / 1000);
     const running = (jti: string) => ({ jti, token: `running-${jti}`, exp: now + 600, kind: 'running' as const });
-    const first = await store.exchange({ jobId: job.id, jti: job.tokenJti!, worker: 'honest', transition: 'claim', now, issued: running('r1'), leaseSeconds: 60 });
+    const first = await store.exchange({
+      jobId: job.id,
+      jti: job.tokenJti!,
+      worker: 'honest',
+      transition: 'claim',
+      now,
+      issued: running('r1'),
+      leaseSeconds: 60,
+    });
     expect(first.ok).toBe(true);
     // the same worker repeating the same claim within 30 s gets the same answer, not a replay
-    const retry = await store.exchange({ jobId: job.id, jti: job.tokenJti!, worker: 'honest', transition: 'claim', now: now + 1, issued: running('r-unused'), leaseSeconds: 60 });
+    const retry = await store.exchange({
+      jobId: job.id,
+      jti: job.tokenJti!,
+      worker: 'honest',
+      transition: 'claim',
+      now: now + 1,
+      issued: running('r-unused'),
+      leaseSeconds: 60,
+    });
     expect(retry).toMatchObject({ ok: true, retry: true, issued: { jti: 'r1' } });
-    const replay = await store.exchange({ jobId: job.id, jti: job.tokenJti!, worker: 'thief', transition: 'claim', now: now + 2, issued: running('r2'), leaseSeconds: 60 });
+    const replay = await store.exchange({
+      jobId: job.id,
+      jti: job.tokenJti!,
+      worker: 'thief',
+      transition: 'claim',
+      now: now + 2,
+      issued: running('r2'),
+      leaseSeconds: 60,
+    });
     expect(replay).toMatchObject({ ok: false, reason: 'replay', job: { status: 'failed', reason: 'token_replay' } });
-    const honest = await store.exchange({ jobId: job.id, jti: 'r1', worker: 'honest', transition: 'heartbeat', now: now + 3, issued: running('r3'), leaseSeconds: 60 });
+    const honest = await store.exchange({
+      jobId: job.id,
+      jti: 'r1',
+      worker: 'honest',
+      transition: 'heartbeat',
+      now: now + 3,
+      issued: running('r3'),
+      leaseSeconds: 60,
+    });
     expect(honest).toMatchObject({ ok: false, reason: 'dead' });
     await store.close();
     expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['failed', 'upstream_failed']);
@@ -149,19 +210,27 @@ describe('workers', () => {
   });
 
   it('running tokens and done receipts verify with PyJWT against the JWKS', async () => {
-    const s = await withTasks({ a: { inputs: ['src/**'], run: 'true' }, b: { requires: ['a'], run: 'test -n "$TASKGATE_TOKEN" && test -n "$TASKGATE_JOB" && test -n "$TASKGATE_REV"' } });
+    const s = await withTasks({
+      a: { inputs: ['src/**'], run: 'true' },
+      b: { requires: ['a'], run: 'test -n "$TASKGATE_TOKEN" && test -n "$TASKGATE_JOB" && test -n "$TASKGATE_REV"' },
+    });
     const r = await worker(s, 'w1');
     expect(r.exitCode, r.all).toBe(0);
     expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['done', 'done']);
     const jwks = join(s.dir, 'jwks.json');
     writeFileSync(jwks, (await taskgate(s.central, ['keys', 'jwks'])).stdout);
     const d = db(s);
-    const answers = (d.prepare("SELECT answer FROM tokens WHERE answer IS NOT NULL ORDER BY rowid").all() as Array<{ answer: string }>)
-      .map((a) => JSON.parse(a.answer).issued).filter(Boolean) as Array<{ token: string; kind: string }>;
+    const answers = (d.prepare('SELECT answer FROM tokens WHERE answer IS NOT NULL ORDER BY rowid').all() as Array<{ answer: string }>)
+      .map((a) => JSON.parse(a.answer).issued)
+      .filter(Boolean) as Array<{ token: string; kind: string }>;
     d.close();
     expect(answers.map((a) => a.kind).sort()).toEqual(['done', 'done', 'running', 'running']);
     for (const a of answers) {
-      const v = await execa('/usr/bin/python3', [join(HELPERS, 'verify-pyjwt.py'), jwks, a.token, 'urn:taskgate:acme/app', 'taskgate-workers'], { env: baseEnv(), extendEnv: false, reject: false });
+      const v = await execa(
+        '/usr/bin/python3',
+        [join(HELPERS, 'verify-pyjwt.py'), jwks, a.token, 'urn:taskgate:acme/app', 'taskgate-workers'],
+        { env: baseEnv(), extendEnv: false, reject: false },
+      );
       expect(v.exitCode, v.stdout).toBe(0);
       const { header, claims } = JSON.parse(v.stdout);
       expect(header.typ).toBe(`taskgate-${a.kind}+jwt`);

@@ -18,16 +18,23 @@ export const authorRule: RuleDefinition<AuthorRuleConfig> = {
   check(config, cs, ctx) {
     const out: Violation[] = [];
     if (config.pattern !== undefined && !regex(config.pattern).test(cs.author)) {
-      out.push({ rule: config.id, node: cs.node, message: `author "${printable(cs.author)}" does not match ${config.pattern}`,
-        hint: 'set ui.username in your ~/.hgrc, then hg commit --amend --user "Name <you@example.com>"' });
+      out.push({
+        rule: config.id,
+        node: cs.node,
+        message: `author "${printable(cs.author)}" does not match ${config.pattern}`,
+        hint: 'set ui.username in your ~/.hgrc, then hg commit --amend --user "Name <you@example.com>"',
+      });
     }
     if (config.matchPusher) {
       const email = emailOf(cs.author);
       const mine = ctx.pusher.name === null ? [] : (ctx.identity.users[ctx.pusher.name]?.emails ?? []).map((e) => e.toLowerCase());
       if (email === null || !mine.includes(email)) {
-        out.push({ rule: config.id, node: cs.node,
+        out.push({
+          rule: config.id,
+          node: cs.node,
           message: `author "${printable(cs.author)}" is not ${who(ctx.pusher)}${mine.length === 0 ? ' (who has no email in identity.users)' : ''}`,
-          hint: 'push only your own changesets, or ask an admin to add your email to identity.users' });
+          hint: 'push only your own changesets, or ask an admin to add your email to identity.users',
+        });
       }
     }
     return out;

@@ -12,13 +12,21 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
     const out: Violation[] = [];
     const name = printable(cs.branch);
     if (config.names !== undefined && !regex(config.names).test(cs.branch)) {
-      out.push({ rule: config.id, node: cs.node, message: `branch name "${name}" does not match ${config.names}`,
-        hint: 'rename the branch (hg branch NAME, then recommit) to a name the policy allows' });
+      out.push({
+        rule: config.id,
+        node: cs.node,
+        message: `branch name "${name}" does not match ${config.names}`,
+        hint: 'rename the branch (hg branch NAME, then recommit) to a name the policy allows',
+      });
     }
     for (const [pattern, list] of Object.entries(config.push ?? {})) {
       if (glob(pattern)(cs.branch) && !ctx.grants(list)) {
-        out.push({ rule: config.id, node: cs.node, message: `${who(ctx.pusher)} may not push to branch ${name} (allowed: ${list.join(', ')})`,
-          hint: 'push to another branch and ask someone allowed to merge it' });
+        out.push({
+          rule: config.id,
+          node: cs.node,
+          message: `${who(ctx.pusher)} may not push to branch ${name} (allowed: ${list.join(', ')})`,
+          hint: 'push to another branch and ask someone allowed to merge it',
+        });
       }
     }
     if (config.create !== undefined && cs.branch !== 'default') {
@@ -26,13 +34,21 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
       // report a new branch once, on its first changesets: those whose parents are all on other branches
       const firstOfBranch = () => !cs.parentRevs.some((p) => ctx.changesetAt(p)?.branch === cs.branch);
       if (base && !base.existed && firstOfBranch() && !ctx.grants(config.create)) {
-        out.push({ rule: config.id, node: cs.node, message: `${who(ctx.pusher)} may not create branch ${name} (allowed: ${config.create.join(', ')})`,
-          hint: 'commit on an existing branch, or ask someone allowed to create the branch first' });
+        out.push({
+          rule: config.id,
+          node: cs.node,
+          message: `${who(ctx.pusher)} may not create branch ${name} (allowed: ${config.create.join(', ')})`,
+          hint: 'commit on an existing branch, or ask someone allowed to create the branch first',
+        });
       }
     }
     if (config.close !== undefined && cs.closesBranch && !ctx.grants(config.close)) {
-      out.push({ rule: config.id, node: cs.node, message: `${who(ctx.pusher)} may not close branch ${name} (allowed: ${config.close.join(', ')})`,
-        hint: 'strip the closing changeset (hg strip) and ask someone allowed to close the branch' });
+      out.push({
+        rule: config.id,
+        node: cs.node,
+        message: `${who(ctx.pusher)} may not close branch ${name} (allowed: ${config.close.join(', ')})`,
+        hint: 'strip the closing changeset (hg strip) and ask someone allowed to close the branch',
+      });
     }
     return out;
   },

@@ -21,17 +21,31 @@ export const filesRule: RuleDefinition<FilesRuleConfig> = {
       if (!present(cs.sizes, i)) return;
       const size = cs.sizes?.[i];
       if (config.maxBytes !== undefined && typeof size === 'number' && size > config.maxBytes) {
-        out.push({ rule: config.id, node: cs.node, message: `${showPath(file)} is ${size} bytes, over the limit of ${config.maxBytes}`,
-          hint: 'keep large files out of the repository (an artifact store, or the largefiles extension)' });
+        out.push({
+          rule: config.id,
+          node: cs.node,
+          message: `${showPath(file)} is ${size} bytes, over the limit of ${config.maxBytes}`,
+          hint: 'keep large files out of the repository (an artifact store, or the largefiles extension)',
+        });
       }
       const forbidden = (config.forbid ?? []).find((g) => glob(g)(file.path));
       if (forbidden) {
-        out.push({ rule: config.id, node: cs.node, message: `${showPath(file)} matches the forbidden ${forbidden}`,
-          hint: 'remove the file from the changeset (hg forget, then hg commit --amend)' });
+        out.push({
+          rule: config.id,
+          node: cs.node,
+          message: `${showPath(file)} matches the forbidden ${forbidden}`,
+          hint: 'remove the file from the changeset (hg forget, then hg commit --amend)',
+        });
       }
       if (config.portableNames) {
         const problem = portabilityProblem(file.hex, file.path);
-        if (problem) out.push({ rule: config.id, node: cs.node, message: `${showPath(file)} ${problem}`, hint: 'rename the file (hg rename) to a portable name' });
+        if (problem)
+          out.push({
+            rule: config.id,
+            node: cs.node,
+            message: `${showPath(file)} ${problem}`,
+            hint: 'rename the file (hg rename) to a portable name',
+          });
       }
     });
     return out;
@@ -54,8 +68,12 @@ export const filesRule: RuleDefinition<FilesRuleConfig> = {
       }
       for (const group of byFolded.values()) {
         if (group.length > 1 && group.some((f) => touched.has(f.hex))) {
-          out.push({ rule: config.id, node: head.node, message: `${group.map(showPath).join(' and ')} differ only in case`,
-            hint: 'rename one of them (hg rename): they collide on Windows and macOS' });
+          out.push({
+            rule: config.id,
+            node: head.node,
+            message: `${group.map(showPath).join(' and ')} differ only in case`,
+            hint: 'rename one of them (hg rename): they collide on Windows and macOS',
+          });
         }
       }
     }

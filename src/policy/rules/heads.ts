@@ -14,9 +14,12 @@ export const headsRule: RuleDefinition<HeadsRuleConfig> = {
       const heads = ctx.push.openHeads.get(branch) ?? [];
       if (heads.length > 1) {
         const incoming = changesets.find((cs) => cs.branch === branch && heads.includes(cs.node));
-        out.push({ rule: config.id, node: incoming?.node ?? null,
+        out.push({
+          rule: config.id,
+          node: incoming?.node ?? null,
           message: `branch ${printable(branch)} would have ${heads.length} open heads: ${heads.map((h) => h.slice(0, 12)).join(', ')}`,
-          hint: 'pull, merge or rebase onto the current head, then push again (hg pull; hg merge)' });
+          hint: 'pull, merge or rebase onto the current head, then push again (hg pull; hg merge)',
+        });
       }
     }
     return out;

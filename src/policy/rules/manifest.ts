@@ -15,7 +15,12 @@ export const manifestRule: RuleDefinition<ManifestRuleConfig> = {
       if (!parsed || parsed.ok) continue;
       const node = ctx.changesetAt(rev)!.node;
       for (const error of parsed.errors.slice(0, 20)) {
-        out.push({ rule: config.id, node, message: printable(error), hint: `fix ${ctx.manifestPath}; \`taskgate affected -r .\` shows how it is read` });
+        out.push({
+          rule: config.id,
+          node,
+          message: printable(error),
+          hint: `fix ${ctx.manifestPath}; \`taskgate affected -r .\` shows how it is read`,
+        });
       }
     }
     return out;

@@ -8,7 +8,13 @@ export const mergesRule: RuleDefinition<MergesRuleConfig> = {
   needs: () => ({}),
   check(config, cs) {
     if (config.allow !== false || cs.parents.length < 2) return [];
-    return [{ rule: config.id, node: cs.node, message: `is a merge, and merges are not allowed here`,
-      hint: 'rebase instead of merging (hg rebase -d DEST), then push again' }];
+    return [
+      {
+        rule: config.id,
+        node: cs.node,
+        message: `is a merge, and merges are not allowed here`,
+        hint: 'rebase instead of merging (hg rebase -d DEST), then push again',
+      },
+    ];
   },
 };

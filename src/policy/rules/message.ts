@@ -14,15 +14,20 @@ export const messageRule: RuleDefinition<MessageRuleConfig> = {
     const desc = cs.description;
     if (config.pattern !== undefined && !regex(config.pattern).test(desc)) {
       out.push({
-        rule: config.id, node: cs.node,
+        rule: config.id,
+        node: cs.node,
         message: `${desc.trim() === '' ? 'the empty description' : quoteSummary(desc)} does not match ${config.pattern}`,
         hint: config.hint ?? 'reword the description (hg commit --amend, or hg histedit for older changesets)',
       });
     }
     for (const forbidden of config.forbid ?? []) {
       if (regex(forbidden).test(desc)) {
-        out.push({ rule: config.id, node: cs.node, message: `${quoteSummary(desc)} matches the forbidden ${forbidden}`,
-          hint: 'fold or reword it before pushing (hg histedit)' });
+        out.push({
+          rule: config.id,
+          node: cs.node,
+          message: `${quoteSummary(desc)} matches the forbidden ${forbidden}`,
+          hint: 'fold or reword it before pushing (hg histedit)',
+        });
       }
     }
     return out;

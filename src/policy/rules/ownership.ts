@@ -31,8 +31,12 @@ export const ownershipRule: RuleDefinition<OwnershipRuleConfig> = {
       const owners = base.tasks.get(name)?.definition.owners;
       if (reported.has(name) || !owners || owners.length === 0 || ctx.grants(owners)) return;
       reported.add(name);
-      out.push({ rule: config.id, node: cs.node, message: `${who(ctx.pusher)} may not change task ${name}: ${what}; owners: ${owners.join(', ')}`,
-        hint: `ask an owner of ${name} to push this change` });
+      out.push({
+        rule: config.id,
+        node: cs.node,
+        message: `${who(ctx.pusher)} may not change task ${name}: ${what}; owners: ${owners.join(', ')}`,
+        hint: `ask an owner of ${name} to push this change`,
+      });
     };
     for (const name of redefinedTasks(cs, base, ctx)) report(name, `its definition in ${printable(ctx.manifestPath)}`);
     for (const file of cs.judged) {

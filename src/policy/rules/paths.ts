@@ -18,14 +18,21 @@ export const pathsRule: RuleDefinition<PathsRuleConfig> = {
     for (const file of cs.judged) {
       const denied = deny.find(([g, list]) => glob(g)(file.path) && ctx.reaches(list));
       if (denied) {
-        out.push({ rule: config.id, node: cs.node,
+        out.push({
+          rule: config.id,
+          node: cs.node,
           message: `${who(ctx.pusher)} may not change ${showPath(file)} (denied to ${denied[1].join(', ')})`,
-          hint: `leave ${denied[0]} out of this push, or ask someone allowed to change it` });
+          hint: `leave ${denied[0]} out of this push, or ask someone allowed to change it`,
+        });
         continue;
       }
       if (allow && !allow.some(([g, list]) => glob(g)(file.path) && ctx.grants(list))) {
-        out.push({ rule: config.id, node: cs.node, message: `${who(ctx.pusher)} may not change ${showPath(file)} (no allow rule grants it)`,
-          hint: 'leave the file out of this push, or ask an admin to extend the paths.allow rule' });
+        out.push({
+          rule: config.id,
+          node: cs.node,
+          message: `${who(ctx.pusher)} may not change ${showPath(file)} (no allow rule grants it)`,
+          hint: 'leave the file out of this push, or ask an admin to extend the paths.allow rule',
+        });
       }
     }
     return out;

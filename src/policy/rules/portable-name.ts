@@ -2,7 +2,8 @@ const RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00
 const WINDOWS_CHARS = /[<>:"\\|?*\x00-\x1f]/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Any of the problems below, anywhere in a path: most names match none, and one test settles them. */
-const ANY_PROBLEM = /[<>:"\\|?*\x00-\x1f\ufffd]|[. ](?:\/|$)|(?:^|\/)(?:con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(?:\.|\/|$)/i;
+const ANY_PROBLEM =
+  /[<>:"\\|?*\x00-\x1f\ufffd]|[. ](?:\/|$)|(?:^|\/)(?:con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(?:\.|\/|$)/i;
 
 /** Why a file name (as bytes) cannot be checked out on Windows or macOS, or null when it can. */
 export function portabilityProblem(hex: string, decoded?: string): string | null {

@@ -18,7 +18,8 @@ export const secretsRule: RuleDefinition<SecretsRuleConfig> = {
       if ((config.allowPaths ?? []).some((g) => glob(g)(added.file.path))) continue;
       for (const [line, text] of added.lines) {
         const hit = SECRET_PATTERNS.find((p) => p.re.test(text));
-        if (hit) out.push({ rule: config.id, node: cs.node, message: `${showPath(added.file)}:${line} looks like ${hit.kind}`, hint: hit.hint });
+        if (hit)
+          out.push({ rule: config.id, node: cs.node, message: `${showPath(added.file)}:${line} looks like ${hit.kind}`, hint: hit.hint });
       }
     }
     return out;

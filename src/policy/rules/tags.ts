@@ -41,9 +41,14 @@ export const tagsRule: RuleDefinition<TagsRuleConfig> = {
       const now = after.get(tag);
       if (now === node) continue;
       const removed = now === undefined || now === NULL_NODE;
-      out.push({ rule: config.id, node: cs.node,
-        message: removed ? `removes the protected tag ${printable(tag)}` : `moves the protected tag ${printable(tag)} from ${node.slice(0, 12)} to ${now.slice(0, 12)}`,
-        hint: 'published release tags are permanent; tag a new version instead' });
+      out.push({
+        rule: config.id,
+        node: cs.node,
+        message: removed
+          ? `removes the protected tag ${printable(tag)}`
+          : `moves the protected tag ${printable(tag)} from ${node.slice(0, 12)} to ${now.slice(0, 12)}`,
+        hint: 'published release tags are permanent; tag a new version instead',
+      });
     }
     return out;
   },
