@@ -53,7 +53,7 @@ describe('taskgate check', () => {
     const s = await scenario(examplePolicy());
     const r = await taskgate(s.work, ['check', '--config', `${s.central}/.hg/taskgate.json`, '-r', 'nosuchrev(']);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('error[ERR_USAGE]: taskgate check: hg cannot read the revset (nosuchrev()');
+    expect(r.stderr).toContain('error[ERR_USAGE]: hg cannot read the revset (nosuchrev()');
   });
 
   it('outside a repository: exit 3', async () => {

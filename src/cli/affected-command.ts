@@ -3,7 +3,8 @@ import { TaskgateError } from '../errors/taskgate-error.js';
 import { readChangesets } from '../hg/read-push.js';
 import type { AffectedReason } from '../manifest/affected.js';
 import { planPush } from '../trigger/plan-push.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
@@ -42,7 +43,7 @@ export async function affectedCommand(args: string[], io: CliIo): Promise<number
         })),
       })}\n`,
     );
-    return CLI_EXIT.ok;
+    return EXIT.ok;
   }
   if (plans.length === 0) io.out(`no changesets in ${revset}\n`);
   for (const p of plans) {
@@ -61,5 +62,5 @@ export async function affectedCommand(args: string[], io: CliIo): Promise<number
       io.out(`  ${t.task.padEnd(width)}  ${t.reasons.map(describeReason).join('; ')}${more}\n`);
     }
   }
-  return CLI_EXIT.ok;
+  return EXIT.ok;
 }

@@ -7,7 +7,8 @@ import { printable } from '../errors/printable.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { openStore } from '../store/open-store.js';
 import type { JobStore } from '../store/store-types.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 
 export const AUDIT_USAGE = 'taskgate audit verify|tail [-R REPO] [--file AUDIT.jsonl] [-n N] [--json]';
@@ -69,7 +70,7 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
         else if (result.ok) io.out(`audit log ${trail.name}: ${result.records} records, chain intact\n`);
         else io.out(`audit log ${trail.name}: chain BROKEN\n${result.problems.map((p) => `  ${p}`).join('\n')}\n`);
       }
-      return ok ? CLI_EXIT.ok : CLI_EXIT.failed;
+      return ok ? EXIT.ok : EXIT.failed;
     }
     const n = Number(values.n ?? '20');
     for (const trail of trails) {
@@ -77,7 +78,7 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
       if (!values.json && trails.length > 1) io.out(`== ${trail.name}\n`);
       for (const r of records) io.out(values.json ? `${JSON.stringify(r)}\n` : `${describe(r)}\n`);
     }
-    return CLI_EXIT.ok;
+    return EXIT.ok;
   } finally {
     await store?.close();
   }

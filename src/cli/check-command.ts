@@ -5,7 +5,8 @@ import { namedPusher, resolvePusherName } from '../identity/resolve-pusher.js';
 import { formatReport } from '../policy/report.js';
 import { resolve } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { paint, progress } from './terminal.js';
 
@@ -36,23 +37,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const { push, verdict } = await judge(root, revset, config, pusher, {
     env: io.env,
     onChangeset: (n) => bar.update(`${n} changesets checked`),
-  })
-    .finally(() => bar.done())
-    .catch((error: unknown) => {
-      // hg refusing the revset is the user's input, not a broken environment
-      if (
-        error instanceof TaskgateError &&
-        error.code === 'ERR_HG_FAILED' &&
-        /parse error|unknown revision|syntax error|unknown identifier|not a function|ambiguous/i.test(error.message)
-      ) {
-        throw new TaskgateError(
-          'ERR_USAGE',
-          `taskgate check: hg cannot read the revset ${revset}: ${error.message.replace(/^.*\): /, '')}`,
-          'see `hg help revsets`',
-        );
-      }
-      throw error;
-    });
+  }).finally(() => bar.done());
   const ok = verdict.violations.length === 0;
   if (values.json) {
     io.out(
@@ -67,5 +52,5 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   } else {
     io.out(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), mode: 'check' }));
   }
-  return ok ? CLI_EXIT.ok : CLI_EXIT.failed;
+  return ok ? EXIT.ok : EXIT.failed;
 }

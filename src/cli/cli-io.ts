@@ -1,5 +1,6 @@
-import { formatError, toTaskgateError, type TaskgateError } from '../errors/taskgate-error.js';
-import type { ErrorCode } from '../errors/error-codes.js';
+/** The CLI's window on the world (output, environment, clock) and how it prints an error. */
+import { exitCodeOf } from '../errors/error-codes.js';
+import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -13,22 +14,10 @@ export interface CliIo {
   now: () => Date;
 }
 
-/** CLI exit codes (DESIGN §12). */
-export const CLI_EXIT = { ok: 0, failed: 1, usage: 2, environment: 3 } as const;
-
-export function exitCodeFor(code: ErrorCode): number {
-  if (code === 'ERR_USAGE' || code.startsWith('ERR_CONFIG')) return CLI_EXIT.usage;
-  if (code === 'ERR_HG_MISSING' || code === 'ERR_HG_FAILED' || code === 'ERR_REPO_NOT_FOUND' || code === 'ERR_HG_OUTPUT')
-    return CLI_EXIT.environment;
-  if (code === 'ERR_STORE_UNAVAILABLE' || code === 'ERR_STORE_CORRUPT' || code === 'ERR_STORE_SCHEMA' || code === 'ERR_STORE_BACKEND')
-    return CLI_EXIT.environment;
-  return CLI_EXIT.failed;
-}
-
-/** Prints an error as text or, with --json, as an object; returns the exit code. */
+/** Prints an error as text or, with --json, as an object; returns the exit code from the error table. */
 export function reportError(error: unknown, io: CliIo, json: boolean): number {
-  const te: TaskgateError = toTaskgateError(error);
+  const te = toTaskgateError(error);
   if (json) io.out(`${JSON.stringify({ ok: false, error: te.toJSON() })}\n`);
   else io.err(`${formatError(te)}\n`);
-  return exitCodeFor(te.code);
+  return exitCodeOf(te.code);
 }

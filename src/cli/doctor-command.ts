@@ -11,7 +11,8 @@ import { openStore } from '../store/open-store.js';
 import { safeUrl } from '../store/safe-url.js';
 import { readKeyFile } from '../tokens/key-store.js';
 import { pendingOutbox } from '../trigger/outbox.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { taskgateHookLines } from './hgrc-hooks.js';
 import { taskgateHome } from './install-command.js';
 import { parseCliArgs } from './parse-cli-args.js';
@@ -224,5 +225,5 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
       if (c.hint && c.status !== 'ok') io.out(`      hint: ${c.hint}\n`);
     }
   }
-  return checks.some((c) => c.status === 'fail') ? CLI_EXIT.failed : CLI_EXIT.ok;
+  return checks.some((c) => c.status === 'fail') ? EXIT.failed : EXIT.ok;
 }

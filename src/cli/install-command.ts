@@ -7,7 +7,8 @@ import { findRepoRoot } from '../hg/find-root.js';
 import { readChangesets } from '../hg/read-push.js';
 import { openStore } from '../store/open-store.js';
 import { initKeys } from '../tokens/key-store.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { taskgateHookLines, withHooks, withoutHooks } from './hgrc-hooks.js';
 import { parseCliArgs } from './parse-cli-args.js';
 
@@ -102,7 +103,7 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
     io.out(done.length === 0 ? `taskgate is already installed in ${root}; nothing changed\n` : done.map((d) => `${d}\n`).join(''));
     io.out(`next: edit ${configPath} (docs/policy.md), then run \`taskgate doctor ${root}\`\n`);
   }
-  return CLI_EXIT.ok;
+  return EXIT.ok;
 }
 
 /** `taskgate uninstall REPO`: removes exactly the two hook lines. */
@@ -124,5 +125,5 @@ export async function uninstallCommand(args: string[], io: CliIo): Promise<numbe
         ? `removed taskgate's hooks from ${hgrc} (its configuration, keys, jobs and audit log stay in .hg/taskgate/)\n`
         : `no taskgate hooks in ${hgrc}\n`,
     );
-  return CLI_EXIT.ok;
+  return EXIT.ok;
 }

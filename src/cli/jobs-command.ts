@@ -5,7 +5,8 @@ import { openStore } from '../store/open-store.js';
 import { mintQueuedTokens } from '../trigger/mint-queued-tokens.js';
 import type { StoredJob } from '../store/store-types.js';
 import { describeReason } from './affected-command.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 import { paint, type Colour } from './terminal.js';
@@ -50,7 +51,7 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
           io.out(
             `${j.id}  ${paint(io)(STATUS_TONE[j.status] ?? 'dim', j.status.padEnd(9))}  ${j.rev.slice(0, 12)}  ${printable(j.branch)}  ${j.task}\n`,
           );
-      return CLI_EXIT.ok;
+      return EXIT.ok;
     }
     if (sub === 'show') {
       const id = positionals[1];
@@ -67,7 +68,7 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
         if (job.reason) io.out(`  reason: ${printable(job.reason)}\n`);
         io.out(`  current token ${job.tokenJti ?? '(none)'}\n`);
       }
-      return CLI_EXIT.ok;
+      return EXIT.ok;
     }
     if (sub === 'retry' || sub === 'cancel') {
       const id = positionals[1];
@@ -91,7 +92,7 @@ export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
         io.out(
           `${sub === 'retry' ? 'retried' : 'cancelled'} ${changed.length} job${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`,
         );
-      return CLI_EXIT.ok;
+      return EXIT.ok;
     }
     throw new TaskgateError('ERR_USAGE', `taskgate jobs: unknown subcommand ${sub}`, `usage: ${JOBS_USAGE}`);
   } finally {

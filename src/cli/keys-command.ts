@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { newWorkerKey } from '../tokens/client-assertion.js';
 import { initKeys, publicJwks, readKeyFile, rotateKeys } from '../tokens/key-store.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
@@ -41,7 +42,7 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
           ? `${JSON.stringify({ path, kid: key.kid, alg: key.alg })}\n`
           : `created signing key ${key.kid} (${key.alg}) in ${path} (mode 0600)\n`,
       );
-      return CLI_EXIT.ok;
+      return EXIT.ok;
     }
     case 'rotate': {
       const r = await rotateKeys(path, config.tokens.alg, maxTokenLifetime(config), io.now());
@@ -51,11 +52,11 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
           ? `${JSON.stringify({ kid: r.key.kid, retired: r.retired, dropped: r.dropped })}\n`
           : `new signing key ${r.key.kid}; retired ${r.retired.join(', ') || 'none'} (published until their tokens expire); dropped ${r.dropped.join(', ') || 'none'}\n`,
       );
-      return CLI_EXIT.ok;
+      return EXIT.ok;
     }
     case 'jwks':
       io.out(`${JSON.stringify(publicJwks(readKeyFile(path), maxTokenLifetime(config), io.now()), null, 2)}\n`);
-      return CLI_EXIT.ok;
+      return EXIT.ok;
     default:
       throw new TaskgateError('ERR_USAGE', `taskgate keys: unknown subcommand ${positionals[0] ?? '(none)'}`, `usage: ${KEYS_USAGE}`);
   }
@@ -67,5 +68,5 @@ async function workerKey(name: string | undefined, out: string | undefined, io: 
   const { privateJwk, publicJwk } = await newWorkerKey(name);
   writeFileSync(resolve(io.cwd, out), `${JSON.stringify(privateJwk)}\n`, { mode: 0o600 });
   io.out(`${JSON.stringify(publicJwk)}\n`);
-  return CLI_EXIT.ok;
+  return EXIT.ok;
 }

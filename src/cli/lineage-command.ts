@@ -3,7 +3,8 @@ import { TaskgateError } from '../errors/taskgate-error.js';
 import { lineageOf, resolveJobs } from '../server/lineage.js';
 import { openStore } from '../store/open-store.js';
 import { describeReason } from './affected-command.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
@@ -24,7 +25,7 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
     for (const job of jobs) lineages.push(await lineageOf(job, store, config, root, io.env));
     if (values.json) {
       io.out(`${JSON.stringify(lineages)}\n`);
-      return CLI_EXIT.ok;
+      return EXIT.ok;
     }
     for (const l of lineages) {
       const who = l.push.pusher === null ? 'an unknown pusher' : printable(l.push.pusher);
@@ -49,7 +50,7 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
           `    ${t.kind.padEnd(7)} ${t.jti} ${t.state}${t.prev ? ` <- ${t.prev}` : ''}${t.worker ? ` (${printable(t.worker)})` : ''}\n`,
         );
     }
-    return CLI_EXIT.ok;
+    return EXIT.ok;
   } finally {
     await store.close();
   }

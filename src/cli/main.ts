@@ -4,7 +4,8 @@ import { CHECK_USAGE, checkCommand } from './check-command.js';
 import { DOCTOR_USAGE, doctorCommand } from './doctor-command.js';
 import { INSTALL_USAGE, UNINSTALL_USAGE, installCommand, uninstallCommand } from './install-command.js';
 import { AFFECTED_USAGE, affectedCommand } from './affected-command.js';
-import { CLI_EXIT, reportError, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import { reportError, type CliIo } from './cli-io.js';
 import { JOBS_USAGE, jobsCommand } from './jobs-command.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { LINEAGE_USAGE, lineageCommand } from './lineage-command.js';
@@ -113,7 +114,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.out(help());
-    return name === undefined ? CLI_EXIT.usage : CLI_EXIT.ok;
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const command = COMMANDS[name];
   const json = rest.includes('--json');
@@ -121,7 +122,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.out(
       `${command.summary}\n\nusage: ${command.usage}\nexample: ${command.example}\n\nmore: docs/ in the taskgate folder; every command takes --json where it reports\n`,
     );
-    return CLI_EXIT.ok;
+    return EXIT.ok;
   }
   if (!command) return reportError(new TaskgateError('ERR_USAGE', `unknown command ${name}`, 'run `taskgate help` for the list'), io, json);
   try {

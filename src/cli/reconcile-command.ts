@@ -1,5 +1,6 @@
 import { reconcile } from '../trigger/reconcile.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { progress } from './terminal.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
@@ -27,5 +28,5 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
     );
     io.out(`queued tokens minted: ${r.minted.length}\n`);
   }
-  return CLI_EXIT.ok;
+  return EXIT.ok;
 }

@@ -1,6 +1,7 @@
 import { createServer } from '../server/create-server.js';
 import { openStore } from '../store/open-store.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
@@ -22,5 +23,5 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   });
   await app.close();
   await store.close();
-  return CLI_EXIT.ok;
+  return EXIT.ok;
 }

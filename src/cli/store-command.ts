@@ -4,7 +4,8 @@ import { copyStore } from '../store/copy-store.js';
 import { openStore } from '../store/open-store.js';
 import { SqlJobStore } from '../store/sql-job-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 import { progress } from './terminal.js';
@@ -39,7 +40,7 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
           : `store: sqlite ${config.store.path}: schema up to date\n`,
       );
     }
-    return CLI_EXIT.ok;
+    return EXIT.ok;
   }
   if (sub === 'copy') {
     if (!values.from)
@@ -57,7 +58,7 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
       const r = await copyStore(from, to, (table, rows) => bar.update(`copying ${table}: ${rows} rows`, true)).finally(() => bar.done());
       if (values.json) io.out(`${JSON.stringify(r)}\n`);
       else for (const table of Object.keys(r.copied)) io.out(`${table}: ${r.copied[table]} copied, ${r.skipped[table]} already there\n`);
-      return CLI_EXIT.ok;
+      return EXIT.ok;
     } finally {
       await from.close();
       await to.close();

@@ -5,7 +5,8 @@ import { publicJwks, readKeyFile } from '../tokens/key-store.js';
 import type { Jwks } from '../tokens/token-types.js';
 import { verifyJobToken } from '../tokens/verify-token.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { maxTokenLifetime } from './keys-command.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
@@ -41,11 +42,11 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
         ? `${JSON.stringify({ ok: true, kind: v.kind, header: v.header, claims: v.claims })}\n`
         : `valid ${v.kind} token (kid ${String(v.header['kid'])})\n${JSON.stringify(v.claims, null, 2)}\n`,
     );
-    return CLI_EXIT.ok;
+    return EXIT.ok;
   } catch (error) {
     if (error instanceof TaskgateError && error.code === 'ERR_TOKEN_INVALID') {
       io.out(values.json ? `${JSON.stringify({ ok: false, error: error.toJSON() })}\n` : `invalid token: ${error.message}\n`);
-      return CLI_EXIT.failed;
+      return EXIT.failed;
     }
     throw error;
   }

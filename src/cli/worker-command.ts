@@ -6,7 +6,8 @@ import { openStore } from '../store/open-store.js';
 import { HttpBackend } from '../worker/http-backend.js';
 import { LocalBackend } from '../worker/local-backend.js';
 import { runWorker } from '../worker/run-worker.js';
-import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from '../errors/error-codes.js';
+import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
@@ -62,7 +63,7 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
         signal: stop.signal,
       });
       io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
-      return CLI_EXIT.ok;
+      return EXIT.ok;
     }
     const { root, config } = repoConfig(values, io);
     const store = await openStore(config);
@@ -79,7 +80,7 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
         signal: stop.signal,
       });
       io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
-      return CLI_EXIT.ok;
+      return EXIT.ok;
     } finally {
       await store.close();
     }

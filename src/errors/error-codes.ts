@@ -1,34 +1,65 @@
-/** Stable error codes: scripts and docs rely on them, so never rename one. */
-export const ERROR_CODES = {
-  ERR_NOT_IN_HOOK: 'the command was run outside a Mercurial hook',
-  ERR_HOOK_ENV: 'the hook environment is incomplete or malformed',
-  ERR_CONFIG_MISSING: 'no configuration file was found',
-  ERR_CONFIG_UNREADABLE: 'the configuration file cannot be read',
-  ERR_CONFIG_SYNTAX: 'the configuration file is not valid JSON',
-  ERR_CONFIG_INVALID: 'the configuration does not match its schema',
-  ERR_CONFIG_REGEX: 'a regular expression in the configuration does not compile',
-  ERR_CONFIG_GLOB: 'a glob in the configuration does not compile',
-  ERR_CONFIG_EXTENDS: 'the extends chain is broken',
-  ERR_HG_MISSING: 'the hg executable cannot be run',
-  ERR_HG_FAILED: 'an hg command failed',
-  ERR_HG_OUTPUT: 'hg printed something taskgate cannot read',
-  ERR_REPO_NOT_FOUND: 'no Mercurial repository was found',
-  ERR_AUDIT_WRITE: 'the audit log cannot be written',
-  ERR_AUDIT_LOCK: 'the audit log lock cannot be taken',
-  ERR_AUDIT_BROKEN: 'the audit log chain is broken',
-  ERR_KEYS_MISSING: 'the signing keys cannot be read',
-  ERR_KEYS_INVALID: 'the signing key file is damaged',
-  ERR_KEYS_EXIST: 'signing keys already exist',
-  ERR_TOKEN_INVALID: 'a token was refused',
-  ERR_STORE_UNAVAILABLE: 'the job store cannot be reached or written',
-  ERR_STORE_CORRUPT: 'the job store is damaged',
-  ERR_STORE_SCHEMA: 'the job store schema does not match this taskgate',
-  ERR_STORE_BACKEND: 'the configured job store backend is not available',
-  ERR_JOB_NOT_FOUND: 'no such job',
-  ERR_OUTBOX: 'the outbox cannot be written or read',
-  ERR_USAGE: 'the command line is not valid',
-  ERR_NOT_BUILT: 'taskgate was not built (dist/ is missing)',
-  ERR_INTERNAL: 'taskgate hit an unexpected internal error',
-} as const;
+/**
+ * The error table: each stable code with its summary, its exit code (DESIGN §12) and its HTTP
+ * status. The CLI, the hooks and the service read it; nothing maps a code by hand.
+ */
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/** Exit codes of the CLI and the hooks: 0 ok, 1 failed, 2 usage or configuration, 3 environment. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 3 } as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+interface ErrorSpec {
+  summary: string;
+  /** Never 0: a hook that fails must refuse (the gate fails closed). */
+  exit: Exclude<ExitCode, 0>;
+  http: number;
+}
+
+const usage = (summary: string, http = 400): ErrorSpec => ({ summary, exit: EXIT.usage, http });
+const environment = (summary: string, http = 500): ErrorSpec => ({ summary, exit: EXIT.environment, http });
+const failed = (summary: string, http = 500): ErrorSpec => ({ summary, exit: EXIT.failed, http });
+
+/** Scripts and docs rely on these codes, so never rename one. */
+export const ERRORS = {
+  ERR_NOT_IN_HOOK: usage('the command was run outside a Mercurial hook', 500),
+  ERR_HOOK_ENV: usage('the hook environment is incomplete or malformed, or the hook is registered as the wrong type', 500),
+  ERR_CONFIG_MISSING: usage('no configuration file was found', 500),
+  ERR_CONFIG_UNREADABLE: usage('the configuration file cannot be read', 500),
+  ERR_CONFIG_SYNTAX: usage('the configuration file is not valid JSON', 500),
+  ERR_CONFIG_INVALID: usage('the configuration does not match its schema', 500),
+  ERR_CONFIG_REGEX: usage('a regular expression in the configuration does not compile', 500),
+  ERR_CONFIG_GLOB: usage('a glob in the configuration does not compile', 500),
+  ERR_CONFIG_EXTENDS: usage('the extends chain is broken', 500),
+  ERR_HG_MISSING: environment('the hg executable cannot be run'),
+  ERR_HG_FAILED: environment('an hg command failed'),
+  ERR_HG_OUTPUT: environment('hg printed something taskgate cannot read'),
+  ERR_REPO_NOT_FOUND: environment('no Mercurial repository was found'),
+  ERR_AUDIT_WRITE: failed('the audit log cannot be written'),
+  ERR_AUDIT_LOCK: failed('the audit log lock cannot be taken', 503),
+  ERR_AUDIT_BROKEN: failed('the audit log chain is broken'),
+  ERR_KEYS_MISSING: failed('the signing keys cannot be read'),
+  ERR_KEYS_INVALID: failed('the signing key file is damaged'),
+  ERR_KEYS_EXIST: failed('signing keys already exist', 409),
+  ERR_TOKEN_INVALID: failed('a token was refused', 401),
+  ERR_STORE_UNAVAILABLE: environment('the job store cannot be reached or written', 503),
+  ERR_STORE_CORRUPT: environment('the job store is damaged'),
+  ERR_STORE_SCHEMA: environment('the job store schema does not match this taskgate'),
+  ERR_STORE_BACKEND: environment('the configured job store backend is not available'),
+  ERR_JOB_NOT_FOUND: failed('no such job', 404),
+  ERR_OUTBOX: failed('the outbox cannot be written or read'),
+  ERR_USAGE: usage('the command line or the request is not valid'),
+  ERR_NOT_BUILT: failed('taskgate was not built (dist/ is missing)'),
+  ERR_INTERNAL: failed('taskgate hit an unexpected internal error'),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** What the CLI or a hook exits with when this error ends it. */
+export function exitCodeOf(code: ErrorCode): Exclude<ExitCode, 0> {
+  return ERRORS[code].exit;
+}
+
+/** What the service answers when this error ends a request. */
+export function httpStatusOf(code: ErrorCode): number {
+  return ERRORS[code].http;
+}

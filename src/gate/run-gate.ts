@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/load-config.js';
 import { appendAudit } from '../audit/audit-log.js';
-import { formatError, toTaskgateError, TaskgateError } from '../errors/taskgate-error.js';
+import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
-import { parseHookEnv, type HookEnv } from '../hg/hook-env.js';
+import { parseHookArgs, parseHookEnv, type HookEnv } from '../hg/hook-env.js';
+import { EXIT, exitCodeOf } from '../errors/error-codes.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { formatReport } from '../policy/report.js';
 import { judge } from './judge.js';
@@ -16,34 +16,23 @@ export interface GateIo {
   now?: () => Date;
 }
 
-/** Exit codes of the hooks: Mercurial only sees non-zero. */
-export const EXIT = { accept: 0, reject: 1, usage: 2 } as const;
-
-function parseHookArgs(argv: string[]): { config?: string } {
-  try {
-    const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true, allowPositionals: false });
-    return values.config === undefined ? {} : { config: values.config };
-  } catch (error) {
-    throw new TaskgateError('ERR_USAGE', `bad hook arguments: ${(error as Error).message}`, 'the hook takes only --config PATH');
-  }
-}
-
 /** The pretxnchangegroup hook: env -> changesets -> identity -> policy -> verdict. Fails closed. */
 export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo): Promise<number> {
   let hook: HookEnv;
   let args: { config?: string };
   try {
-    args = parseHookArgs(argv);
-    hook = parseHookEnv(env);
+    args = parseHookArgs(argv, 'pretxnchangegroup');
+    hook = parseHookEnv(env, 'pretxnchangegroup');
   } catch (error) {
-    io.write(`${formatError(toTaskgateError(error), 'taskgate: ')}\n`);
-    return EXIT.usage;
+    const te = toTaskgateError(error);
+    io.write(`${formatError(te, 'taskgate: ')}\n`);
+    return exitCodeOf(te.code);
   }
   let config: TaskgateConfig | null = null;
   try {
     const root = findRepoRoot(io.cwd);
     config = loadConfig({ explicit: args.config, env, root });
-    if (!config.gate.sources.includes(hook.source)) return EXIT.accept;
+    if (!config.gate.sources.includes(hook.source)) return EXIT.ok;
     const pusher = resolvePusher(hook.url, env, config.identity);
     const { push, verdict } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, { env, bypassReason: hook.bypassVar });
     const heads = push.headRevs.map((r) => push.changesets.find((cs) => cs.rev === r)!.node);
@@ -63,7 +52,7 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     if (verdict.violations.length > 0) {
       await appendAudit(config.audit.path, 'push.rejected', { ...base, violations: verdict.violations, bypassed: verdict.bypassed }, now);
       io.write(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), max: config.gate.maxViolations, mode: 'push' }));
-      return EXIT.reject;
+      return EXIT.failed;
     }
     if (verdict.bypassed.length > 0) {
       await appendAudit(config.audit.path, 'push.bypassed', { ...base, verdict: 'accepted', bypassed: verdict.bypassed }, now);
@@ -71,7 +60,7 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     } else {
       await appendAudit(config.audit.path, 'push.accepted', base, now);
     }
-    return EXIT.accept;
+    return EXIT.ok;
   } catch (error) {
     const te = toTaskgateError(error);
     io.write(`taskgate: push rejected: the policy could not be checked\n${formatError(te, 'taskgate: ')}\ntaskgate: nothing was added\n`);
@@ -83,6 +72,6 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
         // the pusher already has the error; a log that cannot be written must not hide it
       }
     }
-    return EXIT.reject;
+    return exitCodeOf(te.code);
   }
 }

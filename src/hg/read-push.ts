@@ -163,6 +163,20 @@ export function parseRead(output: Buffer): PushData {
   return parser.finish();
 }
 
+/** hg refusing a revset is the user's input (a usage error), not a broken environment. */
+function revsetRefusal(error: unknown, revset: string): TaskgateError | null {
+  if (!(error instanceof TaskgateError) || error.code !== 'ERR_HG_FAILED') return null;
+  if (!/parse error|unknown revision|syntax error|unknown identifier|not a function|ambiguous/i.test(error.message)) return null;
+  return new TaskgateError(
+    'ERR_USAGE',
+    `hg cannot read the revset ${revset}: ${error.message.replace(/^.*\): /, '')}`,
+    'see `hg help revsets`',
+    {
+      cause: error,
+    },
+  );
+}
+
 /** Reads every changeset of `revset`, with whatever else `options` asks for, in ONE hg process. */
 export async function readChangesets(
   repoRoot: string,
@@ -171,6 +185,10 @@ export async function readChangesets(
   env?: NodeJS.ProcessEnv,
   parser: ReadParser = new ReadParser(),
 ): Promise<PushData> {
-  await streamHgLines(readArgs(revset, options), { cwd: repoRoot, ...(env ? { env } : {}) }, (line) => parser.line(line));
+  await streamHgLines(readArgs(revset, options), { cwd: repoRoot, ...(env ? { env } : {}) }, (line) => parser.line(line)).catch(
+    (error: unknown) => {
+      throw revsetRefusal(error, revset) ?? error;
+    },
+  );
   return parser.finish();
 }

@@ -1,3 +1,4 @@
+/** The one place taskgate runs `hg`: plain output, no shell, and failures as TaskgateErrors. */
 import { execa } from 'execa';
 import { TaskgateError } from '../errors/taskgate-error.js';
 
@@ -65,6 +66,19 @@ export async function streamHgLines(args: string[], options: HgRunOptions, onLin
   if (rest !== '') onLine(rest);
 }
 
+/** hg's global options that take a value: what follows them is not the subcommand. */
+const VALUE_OPTIONS = new Set(['--config', '-R', '--repository', '--cwd', '--encoding', '--encodingmode', '--color', '--pager']);
+
+/** The hg subcommand in `args` (`taskgate-read`, `log`), past the global options before it. */
+function hgSubcommand(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return '';
+}
+
 function checkResult(
   result: { failed: boolean; exitCode?: number | undefined; stderr?: unknown },
   args: string[],
@@ -76,6 +90,7 @@ function checkResult(
       'ERR_HG_MISSING',
       `cannot run ${hg}: not found on PATH`,
       'install Mercurial (apt-get install mercurial) or set TASKGATE_HG',
+      { cause: result },
     );
   }
   if (result.exitCode !== 0 && !(options.okExitCodes ?? []).includes(result.exitCode ?? -1)) {
@@ -86,8 +101,9 @@ function checkResult(
       .join(' / ');
     throw new TaskgateError(
       'ERR_HG_FAILED',
-      `\`hg ${args[0] ?? ''}\` failed in ${options.cwd} (exit ${result.exitCode ?? 'signal'}): ${stderr}`,
+      `\`hg ${hgSubcommand(args)}\` failed in ${options.cwd} (exit ${result.exitCode ?? 'signal'}): ${stderr}`,
       'run the same hg command by hand in that repository to see why',
+      { cause: result },
     );
   }
 }

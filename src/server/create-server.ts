@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TaskgateConfig } from '../config/config-types.js';
+import { httpStatusOf } from '../errors/error-codes.js';
 import { TaskgateError, isTaskgateError } from '../errors/taskgate-error.js';
 import type { JobStore, StoredJob } from '../store/store-types.js';
 import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from '../tokens/client-assertion.js';
@@ -63,19 +64,16 @@ export async function createServer(options: {
 
   app.setErrorHandler((error, _req, reply) => {
     if (isTaskgateError(error)) {
-      const status = error.code === 'ERR_JOB_NOT_FOUND' ? 404 : error.code === 'ERR_TOKEN_INVALID' ? 401 : 400;
-      return reply.status(status).send({ error: error.toJSON() });
+      return reply.status(httpStatusOf(error.code)).send({ error: error.toJSON() });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    return reply
-      .status(status)
-      .send({
-        error: {
-          code: status === 400 ? 'ERR_USAGE' : 'ERR_INTERNAL',
-          message: (error as Error).message,
-          hint: status === 400 ? 'see the API in docs/operations.md' : 'see the service log',
-        },
-      });
+    return reply.status(status).send({
+      error: {
+        code: status === 400 ? 'ERR_USAGE' : 'ERR_INTERNAL',
+        message: (error as Error).message,
+        hint: status === 400 ? 'see the API in docs/operations.md' : 'see the service log',
+      },
+    });
   });
 
   const authenticate = async (body: { client_assertion: string }) =>

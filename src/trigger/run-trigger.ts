@@ -1,11 +1,11 @@
-import { parseArgs } from 'node:util';
 import { appendAudit } from '../audit/audit-log.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/load-config.js';
+import { exitCodeOf } from '../errors/error-codes.js';
 import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
 import { printable } from '../errors/printable.js';
 import { findRepoRoot } from '../hg/find-root.js';
-import { parseHookEnv } from '../hg/hook-env.js';
+import { parseHookArgs, parseHookEnv } from '../hg/hook-env.js';
 import { readChangesets } from '../hg/read-push.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { buildBatch, commitBatch, repoId } from './enqueue-push.js';
@@ -41,10 +41,10 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
   const now = io.now ?? (() => new Date());
   let config: TaskgateConfig;
   try {
-    const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
-    const hook = parseHookEnv(env);
+    const args = parseHookArgs(argv, 'changegroup');
+    const hook = parseHookEnv(env, 'changegroup');
     const root = findRepoRoot(io.cwd);
-    config = loadConfig({ explicit: values.config, env, root });
+    config = loadConfig({ explicit: args.config, env, root });
     repoId(config);
     // strip re-adds changesets that were already there
     if (hook.source === 'strip') return 0;
@@ -110,9 +110,10 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
     io.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (error) {
+    const te = toTaskgateError(error);
     io.write(
-      `${formatError(toTaskgateError(error), 'taskgate: ')}\ntaskgate: the push landed; run \`taskgate reconcile\` once this is fixed to queue its jobs\n`,
+      `${formatError(te, 'taskgate: ')}\ntaskgate: the push landed; run \`taskgate reconcile\` once this is fixed to queue its jobs\n`,
     );
-    return 1;
+    return exitCodeOf(te.code);
   }
 }

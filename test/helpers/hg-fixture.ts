@@ -135,9 +135,7 @@ export async function taskgate(cwd: string, args: string[], env: Record<string, 
 }
 
 /** The jobs of a repository, through `taskgate jobs list --json`. */
-export async function jobsOf(
-  central: string,
-): Promise<
+export async function jobsOf(central: string): Promise<
   Array<{
     id: string;
     repo: string;

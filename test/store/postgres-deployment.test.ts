@@ -41,7 +41,12 @@ describe('PostgreSQL deployments', () => {
     expect(first.exitCode, first.all).toBe(0);
     expect(first.all).toContain('4 jobs queued');
 
+    const service = await taskgateServe(repo);
     await cluster.stop();
+    // the service says the store is away (503: try again), not that the request was bad
+    const answer = await fetch(`${service}/v1/jobs`);
+    expect(answer.status).toBe(503);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('ERR_STORE_UNAVAILABLE');
     await commit(work, { 'src/a.ts': '2' }, 'second, while the database is down');
     const second = await push(work, repo);
     expect(second.exitCode, second.all).toBe(0);

@@ -1,1 +1,0 @@
-export { appendAudit, verifyAudit, headPath, recordHash, type AuditEvent, type AuditRecord, type AuditCheck } from './audit-log.js';

@@ -1,1 +1,0 @@
-export { getLogger, REDACT_PATHS } from './logger.js';
