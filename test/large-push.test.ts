@@ -31,7 +31,7 @@ describe('large pushes', () => {
       ['-e', DUMMY_SSH],
       `ssh://alice@localhost/${s.central}`,
     );
-    const lines = r.all!.split('\n').filter((l) => /^remote: {3}[0-9a-f]{12} {2}message {4}"no issue key \d+" does not match/.test(l));
+    const lines = r.all.split('\n').filter((l) => /^remote: {3}[0-9a-f]{12} {2}message {4}"no issue key \d+" does not match/.test(l));
     expect(lines).toHaveLength(300);
   }, 120_000);
 });

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { TASKGATE, baseEnv, commit } from './helpers/hg-fixture.js';
 import { expectAccepted, scenario } from './helpers/scenario.js';
 
+/* eslint-disable no-control-regex -- these tests look for the terminal's escape sequences in the output */
+
 /** Runs the CLI inside a pseudo-terminal (util-linux `script`), as a person at a terminal would. */
 async function onTerminal(cwd: string, args: string[], env: Record<string, string> = {}) {
   const command = [TASKGATE, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');

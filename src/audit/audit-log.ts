@@ -137,7 +137,7 @@ export function verifyAudit(path: string): AuditCheck {
   }
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  let head: { seq: number; hash: string } | null = null;
+  let head: { seq: number; hash: string } | null;
   try {
     head = JSON.parse(readFileSync(headPath(path), 'utf8')) as { seq: number; hash: string };
   } catch {

@@ -14,11 +14,11 @@ import { parseCliArgs } from './parse-cli-args.js';
 export const AUDIT_USAGE = 'taskgate audit verify|tail [-R REPO] [--file AUDIT.jsonl] [-n N] [--json]';
 
 function describe(r: AuditRecord): string {
-  const d = r.data as Record<string, unknown>;
+  const d = r.data;
   const who =
     d['pusher'] === undefined
       ? ''
-      : ` by ${d['pusher'] === null ? '(unknown)' : printable(String(d['pusher']))} via ${String(d['channel'])}`;
+      : ` by ${d['pusher'] === null ? '(unknown)' : printable(typeof d['pusher'] === 'string' ? d['pusher'] : JSON.stringify(d['pusher']))} via ${String(d['channel'])}`;
   const count = Array.isArray(d['violations'])
     ? ` (${d['violations'].length} violations)`
     : Array.isArray(d['created'])

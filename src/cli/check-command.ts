@@ -4,7 +4,6 @@ import { findRepoRoot } from '../hg/find-root.js';
 import { namedPusher, resolvePusherName } from '../identity/resolve-pusher.js';
 import { formatReport } from '../policy/report.js';
 import { resolve } from 'node:path';
-import { TaskgateError } from '../errors/taskgate-error.js';
 import { EXIT } from '../errors/error-codes.js';
 import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';

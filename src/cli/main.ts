@@ -16,7 +16,10 @@ import { WORKER_USAGE, workerCommand } from './worker-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 
 /** Every command: what runs it, its usage, a summary and one example (for `taskgate COMMAND --help`). */
-const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<number>; usage: string; summary: string; example: string }> = {
+const COMMANDS: Record<
+  string,
+  { run: (args: string[], io: CliIo) => number | Promise<number>; usage: string; summary: string; example: string }
+> = {
   install: {
     run: installCommand,
     usage: INSTALL_USAGE,

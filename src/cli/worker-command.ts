@@ -11,6 +11,9 @@ import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
+/** A remote worker's private key, as `taskgate keys worker` writes it. */
+type PrivateJwk = ConstructorParameters<typeof HttpBackend>[1];
+
 export const WORKER_USAGE = 'taskgate worker [-R REPO] [--concurrency N] [--once] [--name NAME] [--server URL --key WORKER.jwk]';
 
 /** `taskgate worker`: in process with the SQLite store, or against `taskgate serve` with --server. */
@@ -51,7 +54,7 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
       // a remote worker archives revisions from its own clone (-R), which it keeps up to date;
       // a plain clone has no taskgate.json, and then the worker settings are the defaults
       const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
-      const backend = new HttpBackend(values.server, JSON.parse(readFileSync(resolve(io.cwd, values.key), 'utf8')));
+      const backend = new HttpBackend(values.server, JSON.parse(readFileSync(resolve(io.cwd, values.key), 'utf8')) as PrivateJwk);
       const { ran } = await runWorker({
         root,
         config,

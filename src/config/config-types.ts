@@ -77,8 +77,6 @@ export type RuleConfig =
   | OwnershipRuleConfig
   | ManifestRuleConfig;
 
-export type RuleName = RuleConfig['rule'];
-
 export interface TaskgateConfig {
   /** Where the configuration was read from, and the repository root that relative paths are against. */
   source: { path: string; files: string[]; root: string };

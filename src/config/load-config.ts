@@ -148,7 +148,7 @@ export function loadConfig(location: ConfigLocation): TaskgateConfig {
       );
     }
     const base = readJson(basePath, currentPath);
-    if (base['repo'] && typeof base['repo'] === 'object' && 'id' in (base['repo'] as object)) {
+    if (base['repo'] && typeof base['repo'] === 'object' && 'id' in base['repo']) {
       throw new TaskgateError(
         'ERR_CONFIG_EXTENDS',
         `base configuration ${basePath} sets repo.id, which is never inherited`,

@@ -110,7 +110,7 @@ export class ReadParser {
       case 'file': {
         const path = text(rec['path'] as string);
         let versions = data.fileVersions.get(path);
-        if (!versions) data.fileVersions.set(path, (versions = new Map()));
+        if (!versions) data.fileVersions.set(path, (versions = new Map<number, Buffer | null>()));
         const hex = rec['data'] as string | null;
         versions.set(rec['rev'] as number, hex === null ? null : Buffer.from(hex, 'hex'));
         break;
@@ -154,13 +154,6 @@ export class ReadParser {
     this.data.headRevs = this.data.changesets.filter((cs) => !this.hasChild.has(cs.rev)).map((cs) => cs.rev);
     return this.data;
   }
-}
-
-/** Parses the reader's whole output. */
-export function parseRead(output: Buffer): PushData {
-  const parser = new ReadParser();
-  for (const line of output.toString('latin1').split('\n')) if (line !== '') parser.line(line);
-  return parser.finish();
 }
 
 /** hg refusing a revset is the user's input (a usage error), not a broken environment. */

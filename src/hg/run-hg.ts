@@ -47,21 +47,22 @@ export async function streamHgLines(args: string[], options: HgRunOptions, onLin
     stdin: 'ignore',
   });
   let rest = '';
-  let failure: unknown = null;
+  // set by the line callback: the reader's own error, which ends the hg process
+  const stopped: { error?: Error } = {};
   proc.stdout.setEncoding('latin1');
   proc.stdout.on('data', (chunk: string) => {
-    if (failure !== null) return;
+    if (stopped.error) return;
     const lines = (rest + chunk).split('\n');
     rest = lines.pop() ?? '';
     try {
       for (const line of lines) if (line !== '') onLine(line);
     } catch (error) {
-      failure = error;
+      stopped.error = error instanceof Error ? error : new Error(String(error));
       proc.kill();
     }
   });
   const result = await proc;
-  if (failure !== null) throw failure;
+  if (stopped.error) throw stopped.error;
   checkResult(result, args, options);
   if (rest !== '') onLine(rest);
 }
@@ -80,7 +81,7 @@ function hgSubcommand(args: readonly string[]): string {
 }
 
 function checkResult(
-  result: { failed: boolean; exitCode?: number | undefined; stderr?: unknown },
+  result: { failed: boolean; exitCode?: number | undefined; stderr?: string | Uint8Array },
   args: string[],
   options: HgRunOptions,
 ): void {
@@ -94,7 +95,7 @@ function checkResult(
     );
   }
   if (result.exitCode !== 0 && !(options.okExitCodes ?? []).includes(result.exitCode ?? -1)) {
-    const stderr = String(result.stderr ?? '')
+    const stderr = (typeof result.stderr === 'string' ? result.stderr : Buffer.from(result.stderr ?? []).toString('utf8'))
       .trim()
       .split('\n')
       .slice(-3)

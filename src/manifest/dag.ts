@@ -40,7 +40,7 @@ function findCycle(requires: Map<string, readonly string[]>, done: Set<string>):
     path.push(current);
     current = (requires.get(current) ?? []).filter((r) => !done.has(r)).sort()[0]!;
   }
-  return [...path.slice(seen.get(current)!), current];
+  return [...path.slice(seen.get(current)), current];
 }
 
 /** A binary min-heap of names: the next ready task by name, in O(log n). */

@@ -45,7 +45,7 @@ export function buildInputIndex(tasks: Iterable<CompiledTask>): (path: string, v
     for (const { glob, match } of task.includes) {
       const base = globBase(glob);
       let globs = byBase.get(base);
-      if (!globs) byBase.set(base, (globs = new Map()));
+      if (!globs) byBase.set(base, (globs = new Map<string, Entry[]>()));
       let list = globs.get(glob);
       if (!list) globs.set(glob, (list = []));
       list.push({ task, glob, match });

@@ -30,8 +30,6 @@ export interface CompiledTask {
   includes: ReadonlyArray<{ glob: string; match: (path: string) => boolean }>;
   /** Whether a path matches one of the `!` excludes. */
   excludes: (path: string) => boolean;
-  /** A path counts when it matches an include and no `!` exclude: the include that matched, or null. */
-  matchesInput(path: string): string | null;
   /** Whether the task runs for a branch (all branches when `branches` is absent). */
   runsOn(branch: string): boolean;
 }

@@ -35,10 +35,6 @@ function compileTask(name: string, definition: TaskDefinition, index: number): C
     entryKey: entryKey(definition),
     includes,
     excludes,
-    matchesInput(path) {
-      if (excludes(path)) return null;
-      return includes.find((i) => i.match(path))?.glob ?? null;
-    },
     runsOn: (branch) => (branches ? branches(branch) : true),
   };
 }

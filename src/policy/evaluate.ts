@@ -149,15 +149,3 @@ export class PolicyEvaluator {
     return { violations, bypassed: this.bypassed, changesets: this.changesets.length };
   }
 }
-
-/** All at once, for changesets already read. */
-export function evaluatePolicy(
-  rules: readonly RuleConfig[],
-  changesets: readonly Changeset[],
-  ctx: RuleContext,
-  bypass: BypassSettings = {},
-): Verdict {
-  const evaluator = new PolicyEvaluator(rules, ctx, bypass);
-  for (const cs of changesets) evaluator.add(cs);
-  return evaluator.finish();
-}

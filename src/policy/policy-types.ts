@@ -1,5 +1,5 @@
 import type { RuleConfig } from '../config/config-types.js';
-import type { Changeset, HgFile, PushData, ReadOptions } from '../hg/hg-types.js';
+import type { Changeset, PushData, ReadOptions } from '../hg/hg-types.js';
 import type { IdentityConfig, Pusher } from '../identity/pusher.js';
 import type { ManifestResult } from '../manifest/manifest-types.js';
 
@@ -47,5 +47,3 @@ export interface RuleDefinition<C extends RuleConfig = RuleConfig> {
 
 /** What a rule needs hg to read beyond the changesets: a part of what the reader offers. */
 export type Needs = Pick<ReadOptions, 'sizes' | 'addedLines' | 'track' | 'headFiles' | 'heads' | 'branchBases'>;
-
-export type { HgFile };

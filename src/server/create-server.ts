@@ -79,15 +79,15 @@ export async function createServer(options: {
   const authenticate = async (body: { client_assertion: string }) =>
     verifyClientAssertion(body.client_assertion, keys, { audience: config.tokens.issuer, now: now(), seen });
 
-  app.get('/.well-known/jwks.json', async () => service.minter.jwks);
-  app.get('/.well-known/openid-configuration', async () => ({
+  app.get('/.well-known/jwks.json', () => service.minter.jwks);
+  app.get('/.well-known/openid-configuration', () => ({
     issuer: config.tokens.issuer,
     jwks_uri: `${options.baseUrl()}/.well-known/jwks.json`,
     id_token_signing_alg_values_supported: ['EdDSA', 'ES256'],
     token_endpoint_auth_methods_supported: ['private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: ['EdDSA'],
   }));
-  app.get('/v1/policy', async () => ({
+  app.get('/v1/policy', () => ({
     repo: config.repo,
     gate: { sources: config.gate.sources, bypass: { marker: config.gate.bypass?.marker } },
     policy: config.policy,

@@ -26,7 +26,7 @@ export interface JobLineage {
 
 /** The gate's verdict on a push, from the audit log (the transaction id ties them). */
 function verdictOf(auditPath: string, txn: string): { verdict: string; at: string } | null {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(auditPath, 'utf8');
   } catch {

@@ -81,7 +81,7 @@ export async function migratePostgres(pool: pg.Pool): Promise<{ from: number; to
     await client.query("SELECT pg_advisory_xact_lock(hashtextextended('taskgate:migrate', 0))");
     await client.query('CREATE TABLE IF NOT EXISTS taskgate_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)');
     await client.query('INSERT INTO taskgate_schema (id, version) VALUES (1, 0) ON CONFLICT DO NOTHING');
-    const from = Number((await client.query('SELECT version FROM taskgate_schema WHERE id = 1')).rows[0].version);
+    const from = Number((await client.query<{ version: number }>('SELECT version FROM taskgate_schema WHERE id = 1')).rows[0]!.version);
     if (from > PG_MIGRATIONS.length) {
       throw new TaskgateError(
         'ERR_STORE_SCHEMA',
@@ -102,9 +102,9 @@ export async function migratePostgres(pool: pg.Pool): Promise<{ from: number; to
 }
 
 async function schemaVersion(pool: pg.Pool): Promise<number> {
-  const r = await pool.query("SELECT to_regclass('taskgate_schema') AS t");
-  if (!r.rows[0].t) return 0;
-  return Number((await pool.query('SELECT version FROM taskgate_schema WHERE id = 1')).rows[0]?.version ?? 0);
+  const r = await pool.query<{ t: string | null }>("SELECT to_regclass('taskgate_schema') AS t");
+  if (!r.rows[0]?.t) return 0;
+  return Number((await pool.query<{ version: number }>('SELECT version FROM taskgate_schema WHERE id = 1')).rows[0]?.version ?? 0);
 }
 
 /** The audit chain in the database: records in `audit_log`, the head in one row locked by each append. */

@@ -77,9 +77,6 @@ export class SqlJobStore implements JobStore {
   expireQueuedTokens(now: number): Promise<string[]> {
     return this.guard(() => this.jobs.expireQueuedTokens(now));
   }
-  nextReady(now: number, limit: number): Promise<StoredJob[]> {
-    return this.guard(() => this.jobs.nextReady(now, limit));
-  }
   reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null> {
     return this.guard(() => this.jobs.reserveNext(worker, now, seconds));
   }
@@ -97,9 +94,6 @@ export class SqlJobStore implements JobStore {
   }
   attemptsOf(jobId: string): Promise<AttemptRow[]> {
     return this.guard(() => this.jobs.attemptsOf(jobId));
-  }
-  jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> {
-    return this.guard(() => this.jobs.jobsOfHead(repo, rev));
   }
 
   /** The engine underneath, for `taskgate store copy`. */

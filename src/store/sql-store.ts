@@ -2,6 +2,7 @@ import type { JobRecord, JobStatus } from '../jobs/job-types.js';
 import {
   CONSUMES,
   REQUIRES_STATUS,
+  FINAL,
   RETRYABLE,
   afterFailure,
   backoffSeconds,
@@ -78,11 +79,11 @@ function toJob(row: JobRow): StoredJob {
     rev: row.rev,
     branch: row.branch,
     task: row.task,
-    definition: JSON.parse(row.definition),
-    requires: JSON.parse(row.requires),
-    push: JSON.parse(row.push),
-    actor: JSON.parse(row.actor),
-    reasons: JSON.parse(row.reasons),
+    definition: JSON.parse(row.definition) as StoredJob['definition'],
+    requires: JSON.parse(row.requires) as StoredJob['requires'],
+    push: JSON.parse(row.push) as StoredJob['push'],
+    actor: JSON.parse(row.actor) as StoredJob['actor'],
+    reasons: JSON.parse(row.reasons) as StoredJob['reasons'],
     filesMatched: Number(row.files_matched),
     status: row.status as JobRecord['status'],
     attempts: Number(row.attempts),
@@ -197,13 +198,15 @@ export class SqlJobs {
   }
 
   async listJobs(filter: JobFilter = {}): Promise<StoredJob[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.repo) (where.push('repo = ?'), args.push(filter.repo));
-    if (filter.status) (where.push('status = ?'), args.push(filter.status));
-    if (filter.rev) (where.push('rev LIKE ?'), args.push(`${filter.rev.replace(/[%_]/g, '')}%`));
-    if (filter.pushId) (where.push('push_id = ?'), args.push(filter.pushId));
-    if (filter.idPrefix) (where.push('id LIKE ?'), args.push(`${filter.idPrefix.replace(/[%_]/g, '')}%`));
+    const prefix = (text: string) => `${text.replace(/[%_]/g, '')}%`;
+    const conditions: Array<[string, unknown]> = [];
+    if (filter.repo) conditions.push(['repo = ?', filter.repo]);
+    if (filter.status) conditions.push(['status = ?', filter.status]);
+    if (filter.rev) conditions.push(['rev LIKE ?', prefix(filter.rev)]);
+    if (filter.pushId) conditions.push(['push_id = ?', filter.pushId]);
+    if (filter.idPrefix) conditions.push(['id LIKE ?', prefix(filter.idPrefix)]);
+    const where = conditions.map(([sql]) => sql);
+    const args = conditions.map(([, value]) => value);
     const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, ${this.db.seq} LIMIT ${Math.max(1, Math.floor(filter.limit ?? 1000))}`;
     return (await this.db.all<JobRow>(sql, args)).map(toJob);
   }
@@ -229,14 +232,14 @@ export class SqlJobs {
       repo: row['repo']!,
       node: row['node']!,
       nodeLast: row['node_last']!,
-      heads: JSON.parse(row['heads']!),
-      actor: JSON.parse(row['actor']!),
+      heads: JSON.parse(row['heads']!) as PushRecord['heads'],
+      actor: JSON.parse(row['actor']!) as PushRecord['actor'],
       source: row['source'] as PushRecord['source'],
       createdAt: row['created_at']!,
     };
   }
 
-  async jobsOfHead(repo: string, rev: string, db: SqlDriver = this.db): Promise<StoredJob[]> {
+  private async jobsOfHead(repo: string, rev: string, db: SqlDriver): Promise<StoredJob[]> {
     return (
       await db.all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE repo = ? AND rev = ? ORDER BY created_at, ${this.db.seq}`, [repo, rev])
     ).map(toJob);
@@ -318,7 +321,7 @@ export class SqlJobs {
           return { ok: false, reason: 'wrong_state', job };
       }
 
-      let released: string[] = [];
+      const released: string[] = [];
       let upstreamFailed: string[] = [];
       const issue = (t: IssuedToken) =>
         tx.run("INSERT INTO tokens (jti, job_id, kind, exp, created_at, state, worker, prev) VALUES (?, ?, ?, ?, ?, 'live', ?, ?)", [
@@ -454,16 +457,6 @@ export class SqlJobs {
     });
   }
 
-  async nextReady(now: number, limit: number): Promise<StoredJob[]> {
-    return (
-      await this.db.all<JobRow>(
-        `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?)
-      ORDER BY created_at, ${this.db.seq} LIMIT ?`,
-        [now, limit],
-      )
-    ).map(toJob);
-  }
-
   async reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null> {
     return this.db.transaction(async (tx) => {
       const row = await tx.get<JobRow>(
@@ -516,7 +509,7 @@ export class SqlJobs {
     return this.db.transaction(async (tx) => {
       await this.lockHeadOf(tx, id);
       const job = await this.getJob(id, tx);
-      if (!job || ['done', 'failed', 'upstream_failed', 'cancelled'].includes(job.status)) return [];
+      if (!job || FINAL.has(job.status)) return [];
       const at = new Date(now * 1000).toISOString();
       await this.killTokens(tx, id);
       await this.setStatus(tx, id, 'cancelled', 'cancelled by an admin', at);

@@ -120,8 +120,6 @@ export interface JobStore {
   expireLeases(now: number): Promise<string[]>;
   /** Ready jobs whose queued token ran out become `expired` (an admin's `jobs retry` mints a new one). Returns their ids. */
   expireQueuedTokens(now: number): Promise<string[]>;
-  /** Ready jobs with a queued token and no backoff left, oldest first. */
-  nextReady(now: number, limit: number): Promise<StoredJob[]>;
   /**
    * Reserves the oldest such job for one worker for `seconds` (BEGIN IMMEDIATE; FOR UPDATE SKIP LOCKED), so that
    * competing workers never present the same queued token: a second presentation is a replay.
@@ -135,7 +133,6 @@ export interface JobStore {
   cancelJob(id: string, now: number): Promise<string[]>;
   tokensOf(jobId: string): Promise<TokenRow[]>;
   attemptsOf(jobId: string): Promise<AttemptRow[]>;
-  jobsOfHead(repo: string, rev: string): Promise<StoredJob[]>;
   /** Resolves when work may have become ready (PostgreSQL NOTIFY), or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal?: AbortSignal): Promise<void>;
   /** Where the audit chain is kept in the database (postgres); null where the chain is the audit file (sqlite). */

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { TaskgateError } from '../errors/taskgate-error.js';
@@ -116,9 +116,4 @@ export function publicJwks(file: KeyFile, maxTokenLifetimeSeconds: number, now =
       .filter((k) => k.retiredAt === null || Date.parse(k.retiredAt) + maxTokenLifetimeSeconds * 1000 > now.getTime())
       .map((k) => k.publicJwk as JWK),
   };
-}
-
-/** The key file's mode, for doctor and tests: it must be 0600. */
-export function keyFileMode(path: string): number {
-  return statSync(path).mode & 0o777;
 }

@@ -32,16 +32,6 @@ export interface KeyFile {
   keys: StoredKey[];
 }
 
-/** Token settings from the configuration. */
-export interface TokenSettings {
-  issuer: string;
-  audience: string;
-  taskAudience: string;
-  alg: SigningAlg;
-  keysPath: string;
-  ttl: { queued: number; running: number; done: number };
-}
-
 /** The claims of a job token (DESIGN §8), beyond iss/aud/iat/nbf/exp/jti. */
 export interface JobClaims {
   sub: string;

@@ -24,7 +24,7 @@ export interface VerifiedToken {
 export async function verifyJobToken(token: string, jwks: { keys: JWK[] }, options: VerifyOptions): Promise<VerifiedToken> {
   let header: Record<string, unknown>;
   try {
-    header = decodeProtectedHeader(token) as Record<string, unknown>;
+    header = decodeProtectedHeader(token);
   } catch {
     throw new TaskgateError('ERR_TOKEN_INVALID', 'the token is not a JWT', 'pass the whole token: three base64url parts separated by dots');
   }
@@ -59,7 +59,7 @@ export async function verifyJobToken(token: string, jwks: { keys: JWK[] }, optio
     const now = (options.now ?? new Date()).getTime() / 1000;
     if (iat > now + 60)
       throw new TaskgateError('ERR_TOKEN_INVALID', 'the token was issued in the future', 'check the clocks of the signer and the verifier');
-    return { kind, header, claims: payload as JWTPayload & Record<string, unknown> };
+    return { kind, header, claims: payload };
   } catch (error) {
     if (error instanceof TaskgateError) throw error;
     const code = (error as { code?: string }).code ?? 'ERR_JWT';

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
 import { afterAll } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -41,12 +41,8 @@ export function tempDir(prefix = 'tg-'): string {
   return d;
 }
 
-export async function hg(
-  cwd: string,
-  args: string[],
-  env: Record<string, string | undefined> = {},
-): Promise<Result<{ reject: false; all: true }>> {
-  return execa('hg', args, { cwd, env: baseEnv(env), extendEnv: false, reject: false, all: true, stdin: 'ignore' }) as never;
+export function hg(cwd: string, args: string[], env: Record<string, string | undefined> = {}) {
+  return execa('hg', args, { cwd, env: baseEnv(env), extendEnv: false, reject: false, all: true, stdin: 'ignore' });
 }
 
 /** hg that must succeed. */

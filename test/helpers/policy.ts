@@ -5,8 +5,8 @@ const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'taskgate.json
 
 /** The example policy of DESIGN §3 (examples/taskgate.json), with root's email too, as tests use it. */
 export function examplePolicy(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const policy = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, any>;
-  policy['identity'].users.root = { emails: ['root@acme.test'] };
+  const policy = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { identity: { users: Record<string, unknown> } };
+  policy.identity.users['root'] = { emails: ['root@acme.test'] };
   return { ...policy, ...overrides };
 }
 

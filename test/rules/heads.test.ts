@@ -11,6 +11,6 @@ describe('heads rule', () => {
     await expectAccepted(s);
     await hgOk(s.work, ['update', '-q', '0']);
     await commit(s.work, { 'c.txt': 'c' }, 'a second head');
-    await expectRejected(s, [/\(push\)|[0-9a-f]{12}  heads +branch default would have 2 open heads/, 'hint: pull, merge or rebase']);
+    await expectRejected(s, [/\(push\)|[0-9a-f]{12} {2}heads +branch default would have 2 open heads/, 'hint: pull, merge or rebase']);
   });
 });

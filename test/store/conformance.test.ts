@@ -20,12 +20,15 @@ import { freshDatabase, sql } from '../helpers/postgres.js';
 interface Engine {
   name: 'sqlite' | 'postgres';
   /** A new, empty store; `again()` opens a second connection to it. */
-  create(): Promise<{
-    store: JobStore;
-    again: () => Promise<JobStore>;
-    audit: (store: JobStore) => AuditTrail;
-    tamper: () => Promise<void>;
-  }>;
+  create(): Opened | Promise<Opened>;
+}
+
+/** A store under test (SQLite opens synchronously, PostgreSQL does not). */
+interface Opened {
+  store: JobStore;
+  again: () => JobStore | Promise<JobStore>;
+  audit: (store: JobStore) => AuditTrail;
+  tamper: () => void | Promise<void>;
 }
 
 const opened: JobStore[] = [];
@@ -37,16 +40,16 @@ const keep = (s: JobStore) => (opened.push(s), s);
 const ENGINES: Engine[] = [
   {
     name: 'sqlite',
-    async create() {
+    create() {
       const dir = tempDir('tg-store-');
       const path = join(dir, 'jobs.db');
       const auditPath = join(dir, 'audit.jsonl');
       const config = { audit: { path: auditPath } } as TaskgateConfig;
       return {
         store: keep(new SqliteStore(path)),
-        again: async () => keep(new SqliteStore(path)),
+        again: () => keep(new SqliteStore(path)),
         audit: (store) => jobAuditTrail(config, store),
-        tamper: async () => {
+        tamper: () => {
           const lines = readFileSync(auditPath, 'utf8').split('\n');
           lines[1] = lines[1]!.replace('job.claimed', 'job.failed');
           writeFileSync(auditPath, lines.join('\n'));
@@ -206,7 +209,7 @@ describe.each(ENGINES)('the $name store', (engine) => {
       ['running', 'live'],
     ]);
     expect(await store.attemptsOf(reserved[0]!.id)).toMatchObject([{ attempt: 1, worker: 'w1', startedAt: NOW, endedAt: null }]);
-    expect((await store.nextReady(NOW, 10)).map((j) => j.id).sort()).toEqual([reserved[1]!.id, reserved[2]!.id].sort());
+    expect((await store.listJobs({ status: 'ready' })).map((j) => j.id).sort()).toEqual([reserved[1]!.id, reserved[2]!.id].sort());
   });
 
   it('leases: a silent worker loses its job, its token dies, and the job is claimed again', async () => {
@@ -255,8 +258,9 @@ describe.each(ENGINES)('the $name store', (engine) => {
     });
     expect(r).toMatchObject({ ok: true, job: { status: 'ready', notBefore: NOW + 5 + 1, reason: 'exit code 2' } });
     await mint(store);
-    expect(await store.nextReady(NOW + 5, 10)).toEqual([]);
-    expect((await store.nextReady(NOW + 6, 10)).map((j) => j.id)).toEqual([build]);
+    // the backoff: nothing to reserve before it ends, the job itself after
+    expect(await store.reserveNext('w1', NOW + 5, 30)).toBeNull();
+    expect((await store.reserveNext('w1', NOW + 6, 30))?.id).toBe(build);
     r = await claim(store, build, 'w1', NOW + 6);
     r = await store.exchange({
       jobId: build,
@@ -269,10 +273,14 @@ describe.each(ENGINES)('the $name store', (engine) => {
       outcome: { exitCode: 2 },
     });
     expect(r).toMatchObject({ ok: true, job: { status: 'failed', attempts: 2 }, upstreamFailed: [jobs[1]!.id, jobs[2]!.id] });
-    expect((await store.jobsOfHead('acme/app', n)).map((j) => j.status)).toEqual(['failed', 'upstream_failed', 'upstream_failed']);
+    expect((await store.listJobs({ repo: 'acme/app', rev: n })).map((j) => j.status)).toEqual([
+      'failed',
+      'upstream_failed',
+      'upstream_failed',
+    ]);
     // an admin's retry puts the job back and its dependents behind it
     expect(await store.retryJob(build, NOW + 8)).toEqual([build, jobs[1]!.id, jobs[2]!.id]);
-    expect((await store.jobsOfHead('acme/app', n)).map((j) => j.status)).toEqual(['ready', 'pending', 'pending']);
+    expect((await store.listJobs({ repo: 'acme/app', rev: n })).map((j) => j.status)).toEqual(['ready', 'pending', 'pending']);
   });
 
   it('upstream jobs completing at once on two connections release their dependent exactly once', async () => {
@@ -364,7 +372,7 @@ describe.each(ENGINES)('the $name store', (engine) => {
     expect((await store.getJob(jobs[0]!.id))!.status).toBe('expired');
     expect(await store.retryJob(jobs[0]!.id, NOW + 3602)).toEqual([jobs[0]!.id]);
     expect(await store.cancelJob(jobs[0]!.id, NOW + 3603)).toEqual([jobs[0]!.id, jobs[1]!.id]);
-    expect((await store.jobsOfHead('acme/app', n)).map((j) => j.status)).toEqual(['cancelled', 'upstream_failed', 'expired']);
+    expect((await store.listJobs({ repo: 'acme/app', rev: n })).map((j) => j.status)).toEqual(['cancelled', 'upstream_failed', 'expired']);
     expect(await store.cancelJob(jobs[0]!.id, NOW + 3604)).toEqual([]);
   });
 

@@ -48,7 +48,7 @@ const verify = (token: string, kinds?: Array<'queued' | 'running' | 'done' | 'ta
 /** A token signed with the real key, with the header and claims an attacker chooses. */
 async function forged(header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'taskgate-queued+jwt', ...header } as never)
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'taskgate-queued+jwt', ...header })
     .sign(await importJWK(key.privateJwk as JWK, 'EdDSA'));
 }
 const good = { ...CLAIMS, iss: ISS, aud: AUD, iat: T, nbf: T, exp: T + 3600, jti: 'j-1' };

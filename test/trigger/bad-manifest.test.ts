@@ -13,7 +13,7 @@ async function pushManifest(tasks: unknown) {
     'manifest',
   );
   const r = await expectAccepted(s);
-  return { s, node, out: r.all! };
+  return { s, node, out: r.all };
 }
 
 describe('an invalid manifest at a head produces no job and a readable report', () => {

@@ -68,7 +68,7 @@ describe('the trigger never loses a job and never doubles one', () => {
     breakStore(s);
     const node = await commit(s.work, { 'src/a.ts': 'b' }, 'second');
     const r = await expectAccepted(s, { LOGNAME: 'bob' });
-    const warnings = r.all!.split('\n').filter((l) => l.includes('warning: the job store is unavailable'));
+    const warnings = r.all.split('\n').filter((l) => l.includes('warning: the job store is unavailable'));
     expect(warnings).toEqual([
       'taskgate: warning: the job store is unavailable (ERR_STORE_UNAVAILABLE); 2 jobs wait in the outbox until `taskgate reconcile`',
     ]);

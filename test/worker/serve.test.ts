@@ -72,7 +72,9 @@ describe('taskgate serve and remote workers', () => {
     const job = (await (await fetch(`${url}/v1/jobs`)).json()) as { jobs: Array<Record<string, unknown>> };
     expect(job.jobs).toHaveLength(2);
     expect(job.jobs.every((j) => !('token' in j))).toBe(true);
-    const lineage = (await (await fetch(`${url}/v1/lineage/${job.jobs[0]!['id']}`)).json()) as { lineage: Array<{ reasons: unknown[] }> };
+    const lineage = (await (await fetch(`${url}/v1/lineage/${String(job.jobs[0]!['id'])}`)).json()) as {
+      lineage: Array<{ reasons: unknown[] }>;
+    };
     expect(lineage.lineage[0]!.reasons).toContainEqual({ kind: 'file', file: 'src/a.ts', glob: 'src/**' });
   });
 
@@ -101,6 +103,11 @@ describe('the exchange through the service', () => {
     const url = await serve(s);
     const { signClientAssertion, CLIENT_ASSERTION_TYPE } = await import('../../src/tokens/client-assertion.js');
     const jwk = JSON.parse(readFileSync(key, 'utf8'));
+    interface Answer {
+      claimed: { token: string; job: { id: string } };
+      token: string;
+      error: { message: string };
+    }
     const call = async (path: string, body: Record<string, unknown>) => {
       const assertion = await signClientAssertion('w-remote', jwk, 'urn:taskgate:acme/app');
       const r = await fetch(`${url}${path}`, {
@@ -108,23 +115,23 @@ describe('the exchange through the service', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ ...body, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }),
       });
-      return { status: r.status, body: (await r.json()) as Record<string, any> };
+      return { status: r.status, body: (await r.json()) as Answer };
     };
     const claimed = await call('/v1/claim', {});
     expect(claimed.status).toBe(200);
-    const t1 = claimed.body['claimed'].token as string;
-    const jobId = claimed.body['claimed'].job.id as string;
+    const t1 = claimed.body.claimed.token;
+    const jobId = claimed.body.claimed.job.id;
     const beat = await call('/v1/heartbeat', { token: t1 });
     expect(beat.status).toBe(200);
-    const t2 = beat.body['token'] as string;
+    const t2 = beat.body.token;
     // t1 again, for another transition: a replay
     const replay = await call('/v1/complete', { token: t1, outcome: { exitCode: 0 } });
     expect(replay.status).toBe(401);
-    expect(replay.body['error'].message).toContain(`complete of job ${jobId} refused: replay`);
+    expect(replay.body.error.message).toContain(`complete of job ${jobId} refused: replay`);
     expect(readFileSync(join(s.central, '.hg', 'taskgate', 'audit.jsonl'), 'utf8')).toContain('"event":"token.replay"');
     const honest = await call('/v1/complete', { token: t2, outcome: { exitCode: 0 } });
     expect(honest.status).toBe(401);
-    expect(honest.body['error'].message).toContain('refused: dead');
+    expect(honest.body.error.message).toContain('refused: dead');
     expect((await jobsOf(s.central)).map((j) => [j.status])).toEqual([['failed'], ['upstream_failed']]);
     expect((await taskgate(s.central, ['jobs', 'show', jobId])).stdout).toContain('reason: token_replay');
     expect((await taskgate(s.central, ['jobs', 'retry', jobId])).exitCode).toBe(0);

@@ -1,8 +1,10 @@
 const RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])$/i;
+// eslint-disable-next-line no-control-regex -- Windows refuses control characters in file names: matching them is the point
 const WINDOWS_CHARS = /[<>:"\\|?*\x00-\x1f]/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Any of the problems below, anywhere in a path: most names match none, and one test settles them. */
 const ANY_PROBLEM =
+  // eslint-disable-next-line no-control-regex -- as WINDOWS_CHARS
   /[<>:"\\|?*\x00-\x1f\ufffd]|[. ](?:\/|$)|(?:^|\/)(?:con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(?:\.|\/|$)/i;
 
 /** Why a file name (as bytes) cannot be checked out on Windows or macOS, or null when it can. */
