@@ -22,23 +22,14 @@ export async function storeCommand(args: string[], io: CliIo): Promise<number> {
   const sub = positionals[0];
   const { config } = repoConfig(values, io);
   if (sub === 'migrate') {
-    if (config.store.backend === 'postgres') {
-      const { PostgresStore } = await import('../store/postgres-store.js');
-      const { from, to } = await PostgresStore.migrate(config.store.url ?? '');
-      io.out(
-        values.json
-          ? `${JSON.stringify({ backend: 'postgres', from, to })}\n`
-          : `store: ${from === to ? `schema version ${to}: nothing to do` : `schema version ${from} -> ${to}`}\n`,
-      );
-    } else {
-      // SQLite migrates on open, under BEGIN IMMEDIATE
-      const store = await openStore(config);
+    // every store brings its schema up to date as it opens (under a lock): this says what that did
+    const store = await openStore(config);
+    try {
+      const { from, to } = await store.migrate();
+      if (values.json) io.out(`${JSON.stringify({ backend: store.backend, store: store.describe(), from, to })}\n`);
+      else io.out(`store: ${from === to ? `schema version ${to}: nothing to do` : `schema version ${from} -> ${to}`}\n`);
+    } finally {
       await store.close();
-      io.out(
-        values.json
-          ? `${JSON.stringify({ backend: 'sqlite', migrated: true })}\n`
-          : `store: sqlite ${config.store.path}: schema up to date\n`,
-      );
     }
     return EXIT.ok;
   }

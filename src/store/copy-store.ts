@@ -1,46 +1,5 @@
 import type { SqlJobStore } from './sql-job-store.js';
-
-/** Every table of the job store and its columns, in an order that never breaks a reference. */
-const TABLES: Array<[string, string[]]> = [
-  ['pushes', ['id', 'repo', 'node', 'node_last', 'heads', 'actor', 'source', 'created_at']],
-  ['processed_heads', ['repo', 'node', 'push_id']],
-  [
-    'jobs',
-    [
-      'id',
-      'repo',
-      'rev',
-      'branch',
-      'task',
-      'definition',
-      'requires',
-      'push_id',
-      'push',
-      'actor',
-      'reasons',
-      'files_matched',
-      'status',
-      'attempts',
-      'created_at',
-      'updated_at',
-      'spec',
-      'token_jti',
-      'token',
-      'token_exp',
-      'worker',
-      'lease_expires',
-      'not_before',
-      'reason',
-      'reserved_by',
-      'reserved_until',
-    ],
-  ],
-  [
-    'tokens',
-    ['jti', 'job_id', 'kind', 'exp', 'created_at', 'state', 'worker', 'prev', 'consumed_at', 'consumed_by', 'transition', 'answer'],
-  ],
-  ['attempts', ['job_id', 'attempt', 'worker', 'started_at', 'ended_at', 'outcome', 'exit_code', 'log']],
-];
+import { COPIED_TABLES } from './store-layout.js';
 
 export interface CopyResult {
   /** Rows copied per table; rows the target already had are left as they are. */
@@ -61,7 +20,7 @@ export async function copyStore(
   const result: CopyResult = { copied: {}, skipped: {} };
   const source = from.driver;
   await to.driver.transaction(async (tx) => {
-    for (const [table, columns] of TABLES) {
+    for (const [table, columns] of COPIED_TABLES) {
       const rows = await source.all<Record<string, unknown>>(`SELECT ${columns.join(', ')} FROM ${table} ORDER BY ${source.seq}`);
       onTable(table, rows.length);
       let copied = 0;

@@ -6,36 +6,8 @@ import { PostgresDriver, READY_CHANNEL } from './postgres-driver.js';
 import { safeUrl } from './safe-url.js';
 import { waitUntil } from './wait.js';
 import { SqlJobStore } from './sql-job-store.js';
-
-/**
- * Migrations, versioned in code: `taskgate_schema.version` records how many have run. Each is
- * applied in one transaction under an advisory lock, so that two hosts starting at once apply
- * it once. The columns mean what they mean in SQLite; `seq` orders rows as SQLite's rowid does.
- */
-export const PG_MIGRATIONS = [
-  `CREATE TABLE pushes (
-     id TEXT PRIMARY KEY, repo TEXT NOT NULL, node TEXT NOT NULL, node_last TEXT NOT NULL, heads TEXT NOT NULL,
-     actor TEXT NOT NULL, source TEXT NOT NULL, created_at TEXT NOT NULL);
-   CREATE TABLE processed_heads (repo TEXT NOT NULL, node TEXT NOT NULL, push_id TEXT NOT NULL, PRIMARY KEY (repo, node));
-   CREATE TABLE jobs (
-     seq BIGSERIAL UNIQUE, id TEXT PRIMARY KEY, repo TEXT NOT NULL, rev TEXT NOT NULL, branch TEXT NOT NULL, task TEXT NOT NULL,
-     definition TEXT NOT NULL, requires TEXT NOT NULL, push_id TEXT NOT NULL, push TEXT NOT NULL, actor TEXT NOT NULL,
-     reasons TEXT NOT NULL, files_matched INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
-     created_at TEXT NOT NULL, updated_at TEXT NOT NULL, spec TEXT NOT NULL,
-     token_jti TEXT, token TEXT, token_exp BIGINT, worker TEXT, lease_expires BIGINT, not_before BIGINT, reason TEXT,
-     reserved_by TEXT, reserved_until BIGINT);
-   CREATE INDEX jobs_status ON jobs (status);
-   CREATE INDEX jobs_head ON jobs (repo, rev);
-   CREATE INDEX jobs_push ON jobs (push_id);
-   CREATE TABLE tokens (
-     seq BIGSERIAL UNIQUE, jti TEXT PRIMARY KEY, job_id TEXT NOT NULL, kind TEXT NOT NULL, exp BIGINT NOT NULL, created_at TEXT NOT NULL,
-     state TEXT NOT NULL DEFAULT 'live', worker TEXT, prev TEXT, consumed_at BIGINT, consumed_by TEXT, transition TEXT, answer TEXT);
-   CREATE INDEX tokens_job ON tokens (job_id);
-   CREATE TABLE attempts (job_id TEXT NOT NULL, attempt INTEGER NOT NULL, worker TEXT NOT NULL, started_at BIGINT NOT NULL,
-     ended_at BIGINT, outcome TEXT, exit_code INTEGER, log TEXT, PRIMARY KEY (job_id, attempt));
-   CREATE TABLE audit_log (seq BIGINT PRIMARY KEY, record TEXT NOT NULL);
-   CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL);`,
-];
+import type { SchemaVersions } from './store-types.js';
+import { POSTGRES_MIGRATIONS } from './store-layout.js';
 
 function storeError(url: string, error: unknown): TaskgateError {
   const e = error as { code?: string; message?: string };
@@ -74,7 +46,7 @@ async function connect(url: string, max: number): Promise<pg.Pool> {
 }
 
 /** Applies every migration not yet applied; returns the versions before and after. */
-export async function migratePostgres(pool: pg.Pool): Promise<{ from: number; to: number }> {
+export async function migratePostgres(pool: pg.Pool): Promise<SchemaVersions> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -82,17 +54,17 @@ export async function migratePostgres(pool: pg.Pool): Promise<{ from: number; to
     await client.query('CREATE TABLE IF NOT EXISTS taskgate_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)');
     await client.query('INSERT INTO taskgate_schema (id, version) VALUES (1, 0) ON CONFLICT DO NOTHING');
     const from = Number((await client.query<{ version: number }>('SELECT version FROM taskgate_schema WHERE id = 1')).rows[0]!.version);
-    if (from > PG_MIGRATIONS.length) {
+    if (from > POSTGRES_MIGRATIONS.length) {
       throw new TaskgateError(
         'ERR_STORE_SCHEMA',
-        `the job store's schema is version ${from}, newer than this taskgate knows (${PG_MIGRATIONS.length})`,
+        `the job store's schema is version ${from}, newer than this taskgate knows (${POSTGRES_MIGRATIONS.length})`,
         'upgrade taskgate on this host to the version the other hosts run',
       );
     }
-    for (let i = from; i < PG_MIGRATIONS.length; i++) await client.query(PG_MIGRATIONS[i]!);
-    await client.query('UPDATE taskgate_schema SET version = $1 WHERE id = 1', [PG_MIGRATIONS.length]);
+    for (let i = from; i < POSTGRES_MIGRATIONS.length; i++) await client.query(POSTGRES_MIGRATIONS[i]!);
+    await client.query('UPDATE taskgate_schema SET version = $1 WHERE id = 1', [POSTGRES_MIGRATIONS.length]);
     await client.query('COMMIT');
-    return { from, to: PG_MIGRATIONS.length };
+    return { from, to: POSTGRES_MIGRATIONS.length };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -160,9 +132,11 @@ async function waitForNotify(listener: Listener, url: string, ms: number, signal
 
 /** The distributed store (DESIGN §9): PostgreSQL through pg. */
 export class PostgresStore extends SqlJobStore {
-  private constructor(pool: pg.Pool, url: string, listener: Listener) {
+  private constructor(pool: pg.Pool, url: string, listener: Listener, migrated: SchemaVersions) {
     super({
       backend: 'postgres',
+      description: `postgres ${safeUrl(url)}`,
+      migrated,
       driver: new PostgresDriver(pool),
       describeError: (error) => storeError(url, error),
       auditStorage: auditStorage(pool, url),
@@ -176,26 +150,15 @@ export class PostgresStore extends SqlJobStore {
   /** Opens the store, applying pending migrations first (under a lock; a newer schema is refused). */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
     const pool = await connect(options.url, options.poolSize ?? 4);
+    let migrated: SchemaVersions;
     try {
-      if ((await schemaVersion(pool)) !== PG_MIGRATIONS.length) await migratePostgres(pool);
+      const version = await schemaVersion(pool);
+      migrated = version === POSTGRES_MIGRATIONS.length ? { from: version, to: version } : await migratePostgres(pool);
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof TaskgateError) throw error;
       throw storeError(options.url, error);
     }
-    return new PostgresStore(pool, options.url, { client: null, waiters: new Set() });
-  }
-
-  /** `taskgate store migrate`: applies what is missing; returns the versions before and after. */
-  static async migrate(url: string): Promise<{ from: number; to: number }> {
-    const pool = await connect(url, 1);
-    try {
-      return await migratePostgres(pool);
-    } catch (error) {
-      if (error instanceof TaskgateError) throw error;
-      throw storeError(url, error);
-    } finally {
-      await pool.end().catch(() => undefined);
-    }
+    return new PostgresStore(pool, options.url, { client: null, waiters: new Set() }, migrated);
   }
 }

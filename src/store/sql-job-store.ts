@@ -12,12 +12,17 @@ import type {
   JobFilter,
   JobStore,
   PushRecord,
+  SchemaVersions,
   StoredJob,
   TokenRow,
 } from './store-types.js';
 
 export interface SqlJobStoreParts {
   backend: JobStore['backend'];
+  /** What describe() answers. */
+  description: string;
+  /** The migration done as the store opened. */
+  migrated: SchemaVersions;
   driver: SqlDriver;
   /** Turns an engine's error into a TaskgateError that names the store and says what to do. */
   describeError: (error: unknown) => TaskgateError;
@@ -94,6 +99,13 @@ export class SqlJobStore implements JobStore {
   }
   attemptsOf(jobId: string): Promise<AttemptRow[]> {
     return this.guard(() => this.jobs.attemptsOf(jobId));
+  }
+
+  describe(): string {
+    return this.parts.description;
+  }
+  migrate(): Promise<SchemaVersions> {
+    return Promise.resolve(this.parts.migrated);
   }
 
   /** The engine underneath, for `taskgate store copy`. */

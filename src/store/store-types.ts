@@ -100,9 +100,18 @@ export interface JobFilter {
   limit?: number;
 }
 
+export interface SchemaVersions {
+  from: number;
+  to: number;
+}
+
 /** One interface, two engines (DESIGN §9). */
 export interface JobStore {
   readonly backend: 'sqlite' | 'postgres';
+  /** The engine and where it is (`sqlite /srv/hg/app/.hg/taskgate/jobs.db`, `postgres postgres://taskgate@db/jobs`), no password. */
+  describe(): string;
+  /** The store brings its schema up to date as it opens: the schema versions before and after. */
+  migrate(): Promise<SchemaVersions>;
   /** One transaction per push; jobs that already exist (same deterministic id) are left as they are. */
   enqueue(batch: EnqueueBatch): Promise<EnqueueResult>;
   /** Ready jobs that have no queued token yet (minted after enqueue, or repaired by reconcile). */
