@@ -11,7 +11,9 @@ const text = (hex: string): string => decoder.decode(Buffer.from(hex, 'hex'));
 const file = (hex: string): HgFile => ({ hex, path: text(hex) });
 const files = (list: string[] | undefined): HgFile[] => (list ?? []).map(file);
 
+/** A changeset as the reader prints it: byte strings in hex. */
 interface RawChangeset {
+  t: 'cs';
   node: string;
   rev: number;
   parents: string[];
@@ -25,9 +27,61 @@ interface RawChangeset {
   mergeAdded?: string[];
   mergeModified?: string[];
   mergeRemoved?: string[];
-  judged?: string[];
   sizes?: Array<number | null>;
   added?: Array<{ path: string; lines?: Array<[number, string]>; skipped?: 'size' }>;
+}
+
+/** One line of the reader's output (taskgate_read.py), by record kind. */
+type ReadRecord =
+  | RawChangeset
+  | { t: 'file'; path: string; rev: number; data: string | null }
+  | { t: 'headfiles'; rev: number; files: string[] }
+  | { t: 'branch'; name: string; existed: boolean; base: number | null }
+  | { t: 'root'; rev: number; base: number | null }
+  | { t: 'heads'; branch: string; heads: string[] }
+  | { t: 'headstatus'; rev: number; base: number | null; added: string[]; modified: string[]; removed: string[] }
+  | { t: 'end'; count: number };
+
+function parseRecord(line: string): ReadRecord {
+  try {
+    // the reader is ours and prints these shapes only
+    return JSON.parse(line) as ReadRecord;
+  } catch {
+    throw new TaskgateError(
+      'ERR_HG_OUTPUT',
+      `hg taskgate-read printed a line that is not JSON: ${line.slice(0, 80)}`,
+      'check that no extension in hgrc writes to standard output',
+    );
+  }
+}
+
+function toChangeset(r: RawChangeset): Changeset {
+  const cs: Changeset = {
+    node: r.node,
+    rev: r.rev,
+    parents: r.parents,
+    parentRevs: r.parentRevs,
+    branch: text(r.branch),
+    closesBranch: r.closes,
+    author: text(r.user),
+    date: r.date,
+    description: text(r.desc),
+    files: files(r.files),
+    judged: files(r.files),
+  };
+  if (r.mergeAdded) {
+    cs.merge = { added: files(r.mergeAdded), modified: files(r.mergeModified), removed: files(r.mergeRemoved) };
+    cs.judged = [...cs.merge.added, ...cs.merge.modified, ...cs.merge.removed];
+  }
+  if (r.sizes) cs.sizes = r.sizes;
+  if (r.added) {
+    cs.added = r.added.map((a) => ({
+      file: file(a.path),
+      lines: (a.lines ?? []).map(([n, hex]): [number, string] => [n, text(hex)]),
+      ...(a.skipped ? { skipped: a.skipped } : {}),
+    }));
+  }
+  return cs;
 }
 
 /** The hg arguments for one read; exported so that `scripts/bench` measures the very same call. */
@@ -64,81 +118,44 @@ export class ReadParser {
 
   line(line: string): void {
     const data = this.data;
-    let rec: Record<string, unknown>;
-    try {
-      rec = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw new TaskgateError(
-        'ERR_HG_OUTPUT',
-        `hg taskgate-read printed a line that is not JSON: ${line.slice(0, 80)}`,
-        'check that no extension in hgrc writes to standard output',
-      );
-    }
-    switch (rec['t']) {
+    const rec = parseRecord(line);
+    switch (rec.t) {
       case 'cs': {
-        const r = rec as unknown as RawChangeset;
-        const cs: Changeset = {
-          node: r.node,
-          rev: r.rev,
-          parents: r.parents,
-          parentRevs: r.parentRevs,
-          branch: text(r.branch),
-          closesBranch: r.closes,
-          author: text(r.user),
-          date: r.date,
-          description: text(r.desc),
-          files: files(r.files),
-          judged: files(r.files),
-        };
-        if (r.mergeAdded) {
-          cs.merge = { added: files(r.mergeAdded), modified: files(r.mergeModified), removed: files(r.mergeRemoved) };
-          cs.judged = [...cs.merge.added, ...cs.merge.modified, ...cs.merge.removed];
-        }
-        if (r.sizes) cs.sizes = r.sizes;
-        if (r.added) {
-          cs.added = r.added.map((a) => ({
-            file: file(a.path),
-            lines: (a.lines ?? []).map(([n, hex]) => [n, text(hex)] as [number, string]),
-            ...(a.skipped ? { skipped: a.skipped } : {}),
-          }));
-        }
-        for (const p of r.parentRevs) this.hasChild.add(p);
+        const cs = toChangeset(rec);
+        for (const p of rec.parentRevs) this.hasChild.add(p);
         data.changesets.push(cs);
         this.onChangeset?.(cs);
         break;
       }
       case 'file': {
-        const path = text(rec['path'] as string);
+        const path = text(rec.path);
         let versions = data.fileVersions.get(path);
         if (!versions) data.fileVersions.set(path, (versions = new Map<number, Buffer | null>()));
-        const hex = rec['data'] as string | null;
-        versions.set(rec['rev'] as number, hex === null ? null : Buffer.from(hex, 'hex'));
+        versions.set(rec.rev, rec.data === null ? null : Buffer.from(rec.data, 'hex'));
         break;
       }
       case 'headfiles':
-        data.headFiles.set(rec['rev'] as number, files(rec['files'] as string[]));
+        data.headFiles.set(rec.rev, files(rec.files));
         break;
       case 'branch':
-        data.branches.set(text(rec['name'] as string), { existed: rec['existed'] as boolean, base: rec['base'] as number | null });
+        data.branches.set(text(rec.name), { existed: rec.existed, base: rec.base });
         break;
       case 'root':
-        data.roots.set(rec['rev'] as number, rec['base'] as number | null);
+        data.roots.set(rec.rev, rec.base);
         break;
       case 'heads':
-        data.openHeads.set(text(rec['branch'] as string), rec['heads'] as string[]);
+        data.openHeads.set(text(rec.branch), rec.heads);
         break;
       case 'headstatus':
-        data.headStatus.set(rec['rev'] as number, {
-          base: rec['base'] as number | null,
-          added: files(rec['added'] as string[]),
-          modified: files(rec['modified'] as string[]),
-          removed: files(rec['removed'] as string[]),
+        data.headStatus.set(rec.rev, {
+          base: rec.base,
+          added: files(rec.added),
+          modified: files(rec.modified),
+          removed: files(rec.removed),
         });
         break;
       case 'end':
         this.ended = true;
-        break;
-      default:
         break;
     }
   }

@@ -189,58 +189,94 @@ def _added_lines(old, new):
 def taskgate_read(ui, repo, **opts):
     revs = sorted(scmutil.revrange(repo, [opts['rev']]))
     if opts['exclude_ancestors_of']:
-        # nodes a store has processed: some may have been stripped since, so unknown ones are skipped
-        known = []
-        with open(opts['exclude_ancestors_of'], 'rb') as fp:
-            for line in fp.read().split():
-                try:
-                    known.append(repo.changelog.rev(bytes.fromhex(line.decode('ascii'))))
-                except (ValueError, LookupError):
-                    pass
-        if known:
-            covered = set(repo.changelog.ancestors(known, inclusive=True))
-            revs = [r for r in revs if r not in covered]
-    incoming = set(revs)
-    first = revs[0] if revs else len(repo)
-    tracked = list(opts['track'] or [])
-    maxdiff = int(opts['added_lines'] or 0)
-    mfcache = {}
-    filelogs = {}
-    children = set()
-    branches = {}
-    contents = {}  # (path, rev) already emitted -> its content
+        revs = _exclude_ancestors(repo, revs, opts['exclude_ancestors_of'])
+    reader = _Reader(ui, repo, revs, opts)
+    for rev in revs:
+        reader.changeset(rev)
+    heads = [r for r in revs if r not in reader.children]
+    reader.head_files(heads)
+    if opts['head_status']:
+        reader.head_status(heads)
+    if opts['branch_bases']:
+        reader.branch_bases()
+    if opts['heads']:
+        reader.open_heads()
+    _emit(ui, {'t': 'end', 'count': len(revs)})
 
-    def track(path, rev, known=False, data=None):
+
+def _exclude_ancestors(repo, revs, path):
+    """`revs` without the nodes listed in `path` and their ancestors."""
+    # nodes a store has processed: some may have been stripped since, so unknown ones are skipped
+    known = []
+    with open(path, 'rb') as fp:
+        for line in fp.read().split():
+            try:
+                known.append(repo.changelog.rev(bytes.fromhex(line.decode('ascii'))))
+            except (ValueError, LookupError):
+                pass
+    if not known:
+        return revs
+    covered = set(repo.changelog.ancestors(known, inclusive=True))
+    return [r for r in revs if r not in covered]
+
+
+class _Merge(object):
+    """What a merge brings into its first parent's line (see _merge_changes)."""
+
+    def __init__(self, repo, cl, rev, p1rev):
+        self.added, self.modified, self.removed, self.nodes, self.p1text = _merge_changes(repo, cl, rev, p1rev)
+
+
+class _Reader(object):
+    """One read: the state the records share, and one method per record kind."""
+
+    def __init__(self, ui, repo, revs, opts):
+        self.ui = ui
+        self.repo = repo
+        self.cl = repo.changelog
+        self.revs = revs
+        self.incoming = set(revs)
+        self.first = revs[0] if revs else len(repo)
+        self.tracked = list(opts['track'] or [])
+        self.maxdiff = int(opts['added_lines'] or 0)
+        self.limit = opts['sizes']
+        self.head_files_wanted = opts['head_files']
+        self.mfcache = {}
+        self.filelogs = {}
+        self.children = set()
+        self.branches = {}
+        self.contents = {}  # (path, rev) already emitted -> its content
+
+    def track(self, path, rev, known=False, data=None):
         """Emits `path` as of `rev` once; `known` passes its content (hex, or None when absent)."""
         key = (path, rev)
-        if key in contents:
-            return contents[key]
+        if key in self.contents:
+            return self.contents[key]
         if not known:
             data = None
             if rev != nullrev:
-                ctx = repo[rev]
+                ctx = self.repo[rev]
                 if path in ctx:
                     data = _hex(ctx[path].data())
-        contents[key] = data
-        _emit(ui, {'t': 'file', 'path': _hex(path), 'rev': rev, 'data': data})
+        self.contents[key] = data
+        _emit(self.ui, {'t': 'file', 'path': _hex(path), 'rev': rev, 'data': data})
         return data
 
-    cl = repo.changelog
-    limit = opts['sizes']
-    for rev in revs:
-        # the changelog entry straight, without a changectx: this loop runs per changeset
+    def changeset(self, rev):
+        """The `cs` record of one changeset, then the tracked files it changes."""
+        cl = self.cl
+        # the changelog entry straight, without a changectx: this runs per changeset
         entry = cl.changelogrevision(rev)
-        node = cl.node(rev)
         parents = [p for p in cl.parentrevs(rev) if p != nullrev]
         for p in parents:
-            if p in incoming:
-                children.add(p)
+            if p in self.incoming:
+                self.children.add(p)
         files = entry.files
         extra = entry.extra
         branch = extra.get(b'branch') or b'default'
         rec = {
             't': 'cs',
-            'node': node.hex(),
+            'node': cl.node(rev).hex(),
             'rev': rev,
             'parents': [cl.node(p).hex() for p in parents],
             'parentRevs': parents,
@@ -251,118 +287,131 @@ def taskgate_read(ui, repo, **opts):
             'desc': _hex(entry.description),
             'files': [_hex(f) for f in files],
         }
-        ctx = None
-        merge = len(parents) == 2
+        merge = _Merge(self.repo, cl, rev, parents[0]) if len(parents) == 2 else None
         judged = files
         if merge:
             # a merge is judged on what it brings into its first parent's line
-            m_added, m_modified, m_removed, m_nodes, p1text = _merge_changes(repo, cl, rev, parents[0])
-            rec['mergeAdded'] = [_hex(f) for f in m_added]
-            rec['mergeModified'] = [_hex(f) for f in m_modified]
-            rec['mergeRemoved'] = [_hex(f) for f in m_removed]
-            judged = m_added + m_modified + m_removed
-        if limit >= 0:
-            sizes = []
-            for f in judged:
-                index = filelogs.get(f)
-                if index is None:
-                    index = filelogs[f] = _read_index(repo, f) or ({}, {})
-                if merge:
-                    # the merge's delta named the node; a removed file has none
-                    fnode = m_nodes.get(f)
-                    sizes.append(None if fnode is None else _exact(repo, f, fnode, index[1].get(fnode, -1), limit))
-                    continue
-                hit = index[0].get(rev)
-                if hit is not None and 0 <= hit[1] <= limit:
-                    # the revision this changeset added to the file's log: no manifest needed
-                    sizes.append(hit[1])
-                    continue
-                if ctx is None:
-                    ctx = repo[rev]
-                sizes.append(_filesize(repo, ctx, f, mfcache, index, limit))
-            rec['sizes'] = sizes
-        if maxdiff and ctx is None:
-            ctx = repo[rev]
-        if maxdiff:
-            added = []
-            p1 = repo[parents[0]] if parents else None
-            for f in judged:
-                if f not in ctx:
-                    continue
-                fctx = ctx[f]
-                if fctx.size() > maxdiff:
-                    added.append({'path': _hex(f), 'skipped': 'size'})
-                    continue
-                new = fctx.data()
-                if b'\0' in new:
-                    continue
-                old = b''
-                if p1 is not None and f in p1:
-                    old = p1[f].data()
-                    if b'\0' in old:
-                        old = b''
-                added.append({'path': _hex(f), 'lines': _added_lines(old, new)})
-            rec['added'] = added
-        _emit(ui, rec)
-        branches.setdefault(encoding.tolocal(branch), []).append(rev)
-        for path in tracked:
+            rec['mergeAdded'] = [_hex(f) for f in merge.added]
+            rec['mergeModified'] = [_hex(f) for f in merge.modified]
+            rec['mergeRemoved'] = [_hex(f) for f in merge.removed]
+            judged = merge.added + merge.modified + merge.removed
+        ctx = None
+        if self.limit >= 0:
+            rec['sizes'], ctx = self.sizes(rev, judged, merge)
+        if self.maxdiff:
+            rec['added'] = self.added(ctx if ctx is not None else self.repo[rev], parents, judged)
+        _emit(self.ui, rec)
+        self.branches.setdefault(encoding.tolocal(branch), []).append(rev)
+        self.track_changed(rev, parents, files, merge)
+
+    def sizes(self, rev, judged, merge):
+        """Sizes of the judged files (see _filesize), and the changectx if one was needed."""
+        sizes = []
+        ctx = None
+        for f in judged:
+            index = self.filelogs.get(f)
+            if index is None:
+                index = self.filelogs[f] = _read_index(self.repo, f) or ({}, {})
+            if merge:
+                # the merge's delta named the node; a removed file has none
+                fnode = merge.nodes.get(f)
+                sizes.append(None if fnode is None else _exact(self.repo, f, fnode, index[1].get(fnode, -1), self.limit))
+                continue
+            hit = index[0].get(rev)
+            if hit is not None and 0 <= hit[1] <= self.limit:
+                # the revision this changeset added to the file's log: no manifest needed
+                sizes.append(hit[1])
+                continue
+            if ctx is None:
+                ctx = self.repo[rev]
+            sizes.append(_filesize(self.repo, ctx, f, self.mfcache, index, self.limit))
+        return sizes, ctx
+
+    def added(self, ctx, parents, judged):
+        """The added lines of each judged text file up to --added-lines bytes."""
+        added = []
+        p1 = self.repo[parents[0]] if parents else None
+        for f in judged:
+            if f not in ctx:
+                continue
+            fctx = ctx[f]
+            if fctx.size() > self.maxdiff:
+                added.append({'path': _hex(f), 'skipped': 'size'})
+                continue
+            new = fctx.data()
+            if b'\0' in new:
+                continue
+            old = b''
+            if p1 is not None and f in p1:
+                old = p1[f].data()
+                if b'\0' in old:
+                    old = b''
+            added.append({'path': _hex(f), 'lines': _added_lines(old, new)})
+        return added
+
+    def track_changed(self, rev, parents, files, merge):
+        """The tracked files a changeset changes, as of it and its first parent."""
+        for path in self.tracked:
             if merge:
                 # p1's content from its manifest text; the merge's is p1's unless it changed it
-                before = contents.get((path, parents[0]), False)
+                before = self.contents.get((path, parents[0]), False)
                 if before is False:
-                    fnode = _manifest_node(p1text, path)
-                    before = None if fnode is None else _hex(repo.file(path).read(fnode))
-                if path in m_nodes:
-                    after = _hex(repo.file(path).read(m_nodes[path]))
+                    fnode = _manifest_node(merge.p1text, path)
+                    before = None if fnode is None else _hex(self.repo.file(path).read(fnode))
+                if path in merge.nodes:
+                    after = _hex(self.repo.file(path).read(merge.nodes[path]))
                 else:
-                    after = None if path in m_removed else before
-                track(path, rev, True, after)
-                track(path, parents[0], True, before)
+                    after = None if path in merge.removed else before
+                self.track(path, rev, True, after)
+                self.track(path, parents[0], True, before)
             elif path in files:
-                track(path, rev)
+                self.track(path, rev)
                 if parents:
-                    track(path, parents[0])
+                    self.track(path, parents[0])
 
-    heads = [r for r in revs if r not in children]
-    for h in heads:
-        for path in tracked:
-            track(path, h)
-        if opts['head_files']:
-            _emit(ui, {'t': 'headfiles', 'rev': h, 'files': [_hex(f) for f in repo[h].manifest()]})
-
-    if opts['head_status']:
+    def head_files(self, heads):
+        """The tracked files at each new head, and (--head-files) its file list."""
         for h in heads:
-            # walk first parents to where the chain leaves the changesets read (DESIGN §6)
-            base = h
-            while base in incoming:
-                base = cl.parentrevs(base)[0]
-            st = repo.status(base if base != nullrev else nullrev, h)
-            _emit(ui, {'t': 'headstatus', 'rev': h, 'base': base if base != nullrev else None,
-                       'added': [_hex(f) for f in st.added], 'modified': [_hex(f) for f in st.modified],
-                       'removed': [_hex(f) for f in st.removed]})
-            for path in tracked:
-                track(path, base)
+            for path in self.tracked:
+                self.track(path, h)
+            if self.head_files_wanted:
+                _emit(self.ui, {'t': 'headfiles', 'rev': h, 'files': [_hex(f) for f in self.repo[h].manifest()]})
 
-    if opts['branch_bases']:
-        for name in sorted(branches):
-            existing = list(repo.revs(b'max(branch(%s) and :%d)', b'literal:' + name, first - 1)) if first > 0 else []
+    def head_status(self, heads):
+        """For each new head, its status against where its first-parent chain leaves the changesets (DESIGN §6)."""
+        for h in heads:
+            base = h
+            while base in self.incoming:
+                base = self.cl.parentrevs(base)[0]
+            st = self.repo.status(base if base != nullrev else nullrev, h)
+            _emit(self.ui, {'t': 'headstatus', 'rev': h, 'base': base if base != nullrev else None,
+                            'added': [_hex(f) for f in st.added], 'modified': [_hex(f) for f in st.modified],
+                            'removed': [_hex(f) for f in st.removed]})
+            for path in self.tracked:
+                self.track(path, base)
+
+    def branch_bases(self):
+        """Which branches existed before, their bases, and the roots of new lines."""
+        repo = self.repo
+        for name in sorted(self.branches):
+            existing = list(repo.revs(b'max(branch(%s) and :%d)', b'literal:' + name, self.first - 1)) if self.first > 0 else []
             base = existing[0] if existing else None
-            _emit(ui, {'t': 'branch', 'name': _hex(name), 'existed': base is not None, 'base': base})
+            _emit(self.ui, {'t': 'branch', 'name': _hex(name), 'existed': base is not None, 'base': base})
             if base is not None:
-                for path in tracked:
-                    track(path, base)
+                for path in self.tracked:
+                    self.track(path, base)
         # a changeset of a new branch is judged against the point where its
         # first-parent chain leaves the incoming changesets
-        for rev in revs:
+        for rev in self.revs:
             p1 = repo.changelog.parentrevs(rev)[0]
-            if p1 not in incoming:
-                _emit(ui, {'t': 'root', 'rev': rev, 'base': p1 if p1 != nullrev else None})
-                for path in tracked:
-                    track(path, p1)
+            if p1 not in self.incoming:
+                _emit(self.ui, {'t': 'root', 'rev': rev, 'base': p1 if p1 != nullrev else None})
+                for path in self.tracked:
+                    self.track(path, p1)
 
-    if opts['heads']:
-        bm = repo.branchmap()
-        for name in sorted(branches):
-            open_heads = [repo[n].hex().decode('ascii') for n in bm.branchheads(name, closed=False)] if name in bm else []
-            _emit(ui, {'t': 'heads', 'branch': _hex(name), 'heads': open_heads})
-    _emit(ui, {'t': 'end', 'count': len(revs)})
+    def open_heads(self):
+        """The open heads of each branch the changesets touch."""
+        bm = self.repo.branchmap()
+        for name in sorted(self.branches):
+            open_heads = [self.repo[n].hex().decode('ascii') for n in bm.branchheads(name, closed=False)] if name in bm else []
+            _emit(self.ui, {'t': 'heads', 'branch': _hex(name), 'heads': open_heads})

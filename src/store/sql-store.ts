@@ -16,6 +16,7 @@ import type {
   AttemptRow,
   EnqueueBatch,
   EnqueueResult,
+  ExchangeRefusal,
   ExchangeRequest,
   ExchangeResult,
   IssuedToken,
@@ -108,6 +109,52 @@ const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id,
  * action is one transaction that also locks the head it touches, so that two upstream jobs
  * completing at once on two hosts still release their dependent exactly once.
  */
+interface Reservation {
+  reserved_by: string | null;
+  reserved_until: number | string | null;
+}
+
+/** What an exchange changes beyond its own job, stored with the token as the answer a retry gets again. */
+interface Effects {
+  released: string[];
+  upstreamFailed: string[];
+}
+
+type ExchangeVerdict =
+  | { kind: 'refused'; reason: Exclude<ExchangeRefusal, 'replay'> }
+  | { kind: 'retry'; job: StoredJob; answer: Effects & { issued: IssuedToken | null } }
+  | { kind: 'replay'; job: StoredJob }
+  | { kind: 'go'; job: StoredJob };
+
+/** What a presented token means for this exchange (DESIGN §8), decided before anything changes. */
+function judgeExchange(
+  token: TokenDbRow | undefined,
+  job: StoredJob | null,
+  reservation: Reservation | undefined,
+  req: ExchangeRequest,
+): ExchangeVerdict {
+  const refused = (reason: Exclude<ExchangeRefusal, 'replay'>): ExchangeVerdict => ({ kind: 'refused', reason });
+  if (!token) return refused('unknown');
+  if (token.job_id !== req.jobId || !job) return refused('wrong_job');
+  if (token.kind !== CONSUMES[req.transition]) return refused('wrong_kind');
+  const state = { state: token.state, consumedBy: token.consumed_by, consumedAt: num(token.consumed_at), transition: token.transition };
+  const seen = presentation(state, req.worker, req.transition, req.now);
+  if (seen === 'retry')
+    return { kind: 'retry', job, answer: JSON.parse(token.answer ?? 'null') as Effects & { issued: IssuedToken | null } };
+  if (seen === 'replay') return { kind: 'replay', job };
+  if (seen === 'dead') return refused('dead');
+  if (Number(token.exp) < req.now) return refused('expired');
+  if (token.kind === 'running' && token.worker !== req.worker) return refused('wrong_worker');
+  if (job.status !== REQUIRES_STATUS[req.transition] || job.tokenJti !== req.jti) return refused('wrong_state');
+  // another worker reserved it: refuse without consuming the token (competition, not a replay)
+  const reservedByOther =
+    reservation !== undefined &&
+    reservation.reserved_by !== null &&
+    reservation.reserved_by !== req.worker &&
+    (num(reservation.reserved_until) ?? 0) >= req.now;
+  return reservedByOther ? refused('wrong_state') : { kind: 'go', job };
+}
+
 export class SqlJobs {
   constructor(private readonly db: SqlDriver) {}
 
@@ -280,131 +327,139 @@ export class SqlJobs {
     if (row) await tx.lock(`head:${row.repo}:${row.rev}`);
   }
 
+  /** One token exchange: first what the presentation means (a refusal, a retry, a replay), then its transition. */
   async exchange(req: ExchangeRequest): Promise<ExchangeResult> {
     return this.db.transaction(async (tx): Promise<ExchangeResult> => {
       await this.lockHeadOf(tx, req.jobId);
       const at = new Date(req.now * 1000).toISOString();
       const token = await tx.get<TokenDbRow>(`SELECT * FROM tokens WHERE jti = ?${tx.forUpdate}`, [req.jti]);
       const job = await this.getJob(req.jobId, tx);
-      if (!token) return { ok: false, reason: 'unknown', job };
-      if (token.job_id !== req.jobId || !job) return { ok: false, reason: 'wrong_job', job };
-      if (token.kind !== CONSUMES[req.transition]) return { ok: false, reason: 'wrong_kind', job };
-      const seen = presentation(
-        { state: token.state, consumedBy: token.consumed_by, consumedAt: num(token.consumed_at), transition: token.transition },
-        req.worker,
-        req.transition,
-        req.now,
-      );
-      if (seen === 'retry') {
-        const answer = JSON.parse(token.answer ?? 'null') as { issued: IssuedToken | null; released: string[]; upstreamFailed: string[] };
-        return { ok: true, retry: true, job, issued: answer.issued, released: answer.released, upstreamFailed: answer.upstreamFailed };
-      }
-      if (seen === 'replay') {
-        // a second presentation: refuse it, kill every token of the job, fail the job
-        await this.killTokens(tx, job.id);
-        await this.setStatus(tx, job.id, 'failed', 'token_replay', at);
-        await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'token_replay' WHERE job_id = ? AND ended_at IS NULL", [req.now, job.id]);
-        await this.markUpstreamFailed(tx, { ...job, status: 'failed' }, at);
-        return { ok: false, reason: 'replay', job: await this.getJob(job.id, tx) };
-      }
-      if (seen === 'dead') return { ok: false, reason: 'dead', job };
-      if (Number(token.exp) < req.now) return { ok: false, reason: 'expired', job };
-      if (token.kind === 'running' && token.worker !== req.worker) return { ok: false, reason: 'wrong_worker', job };
-      if (job.status !== REQUIRES_STATUS[req.transition] || job.tokenJti !== req.jti) return { ok: false, reason: 'wrong_state', job };
-      if (req.transition === 'claim') {
-        const r = (await tx.get<{ reserved_by: string | null; reserved_until: number | string | null }>(
-          'SELECT reserved_by, reserved_until FROM jobs WHERE id = ?',
-          [job.id],
-        ))!;
-        // another worker reserved it: refuse without consuming the token (competition, not a replay)
-        if (r.reserved_by !== null && r.reserved_by !== req.worker && (num(r.reserved_until) ?? 0) >= req.now)
-          return { ok: false, reason: 'wrong_state', job };
-      }
-
-      const released: string[] = [];
-      let upstreamFailed: string[] = [];
-      const issue = (t: IssuedToken) =>
-        tx.run("INSERT INTO tokens (jti, job_id, kind, exp, created_at, state, worker, prev) VALUES (?, ?, ?, ?, ?, 'live', ?, ?)", [
-          t.jti,
-          job.id,
-          t.kind,
-          t.exp,
-          at,
-          req.worker,
-          req.jti,
-        ]);
-      if (req.transition === 'claim' || req.transition === 'heartbeat') {
-        if (!req.issued || req.issued.kind !== 'running') throw new Error('a claim or heartbeat must issue a running token');
-        await issue(req.issued);
-        const attempts = req.transition === 'claim' ? job.attempts + 1 : job.attempts;
-        await tx.run(
-          "UPDATE jobs SET status = 'running', attempts = ?, worker = ?, lease_expires = ?, token_jti = ?, token = ?, token_exp = ?, updated_at = ?, reserved_by = NULL, reserved_until = NULL WHERE id = ?",
-          [attempts, req.worker, req.now + req.leaseSeconds, req.issued.jti, req.issued.token, req.issued.exp, at, job.id],
-        );
-        if (req.transition === 'claim') {
-          await tx.run(
-            `INSERT INTO attempts (job_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (job_id, attempt) DO UPDATE SET worker = excluded.worker, started_at = excluded.started_at, ended_at = NULL, outcome = NULL, exit_code = NULL, log = NULL`,
-            [job.id, attempts, req.worker, req.now],
-          );
-        }
-      } else if (req.transition === 'complete') {
-        if (!req.issued || req.issued.kind !== 'done') throw new Error('a completion must issue a done receipt');
-        await issue(req.issued);
-        await tx.run(
-          "UPDATE jobs SET status = 'done', reason = NULL, lease_expires = NULL, token_jti = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?",
-          [req.issued.jti, at, job.id],
-        );
-        await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'done', exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?", [
-          req.now,
-          req.outcome?.exitCode ?? 0,
-          req.outcome?.log ?? null,
-          job.id,
-          job.attempts,
-        ]);
-        // release the dependents whose upstream jobs are now all done, inside this transaction
-        // (only the jobs that wait for this one: a head may hold thousands)
-        const waiting = await tx.all<{ id: string; requires: string }>(
-          "SELECT id, requires FROM jobs WHERE repo = ? AND rev = ? AND status = 'pending' AND requires LIKE ?",
-          [job.repo, job.rev, `%"${job.id}"%`],
-        );
-        for (const w of waiting) {
-          const requires = JSON.parse(w.requires) as string[];
-          const status = new Map<string, JobStatus>([[job.id, 'done']]);
-          for (const id of requires) {
-            if (id !== job.id)
-              status.set(id, (await tx.get<{ status: JobStatus }>('SELECT status FROM jobs WHERE id = ?', [id]))?.status ?? 'pending');
-          }
-          if (isReleased(requires, (id) => status.get(id))) released.push(w.id);
-        }
-        for (const id of released) await this.setStatus(tx, id, 'ready', null, at);
-        faultPoint('store:complete');
-      } else {
-        const reason = req.outcome?.reason ?? 'task failed';
-        const next = afterFailure(job.attempts, job.definition.retries ?? 0);
-        await tx.run('UPDATE attempts SET ended_at = ?, outcome = ?, exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?', [
-          req.now,
-          'failed',
-          req.outcome?.exitCode ?? null,
-          req.outcome?.log ?? null,
-          job.id,
-          job.attempts,
-        ]);
-        await tx.run(
-          'UPDATE jobs SET status = ?, reason = ?, lease_expires = NULL, worker = NULL, not_before = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?',
-          [next, reason, next === 'ready' ? req.now + backoffSeconds(job.attempts) : null, at, job.id],
-        );
-        if (next === 'failed') upstreamFailed = await this.markUpstreamFailed(tx, { ...job, status: 'failed' }, at);
-      }
+      const reservation =
+        req.transition === 'claim'
+          ? await tx.get<Reservation>('SELECT reserved_by, reserved_until FROM jobs WHERE id = ?', [req.jobId])
+          : undefined;
+      const verdict = judgeExchange(token, job, reservation, req);
+      if (verdict.kind === 'refused') return { ok: false, reason: verdict.reason, job };
+      if (verdict.kind === 'retry') return { ok: true, retry: true, job: verdict.job, ...verdict.answer };
+      if (verdict.kind === 'replay') return { ok: false, reason: 'replay', job: await this.applyReplay(tx, verdict.job, req.now, at) };
+      const effects = await this.applyTransition(tx, verdict.job, req, at);
       await tx.run("UPDATE tokens SET state = 'consumed', consumed_at = ?, consumed_by = ?, transition = ?, answer = ? WHERE jti = ?", [
         req.now,
         req.worker,
         req.transition,
-        JSON.stringify({ issued: req.issued, released, upstreamFailed }),
+        JSON.stringify({ issued: req.issued, ...effects }),
         req.jti,
       ]);
-      return { ok: true, retry: false, job: (await this.getJob(job.id, tx))!, issued: req.issued, released, upstreamFailed };
+      return { ok: true, retry: false, job: (await this.getJob(req.jobId, tx))!, issued: req.issued, ...effects };
     });
+  }
+
+  /** A second presentation: kill every token of the job, fail it and its dependents. */
+  private async applyReplay(tx: SqlDriver, job: StoredJob, now: number, at: string): Promise<StoredJob | null> {
+    await this.killTokens(tx, job.id);
+    await this.setStatus(tx, job.id, 'failed', 'token_replay', at);
+    await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'token_replay' WHERE job_id = ? AND ended_at IS NULL", [now, job.id]);
+    await this.markUpstreamFailed(tx, { ...job, status: 'failed' }, at);
+    return this.getJob(job.id, tx);
+  }
+
+  private async applyTransition(tx: SqlDriver, job: StoredJob, req: ExchangeRequest, at: string): Promise<Effects> {
+    switch (req.transition) {
+      case 'claim':
+      case 'heartbeat':
+        await this.issue(tx, job.id, req, req.issued, 'running', at);
+        await this.applyRunning(tx, job, req, req.issued, at);
+        return { released: [], upstreamFailed: [] };
+      case 'complete':
+        await this.issue(tx, job.id, req, req.issued, 'done', at);
+        return { released: await this.applyComplete(tx, job, req, req.issued, at), upstreamFailed: [] };
+      case 'fail':
+        return { released: [], upstreamFailed: await this.applyFail(tx, job, req, at) };
+    }
+  }
+
+  /** Records the token handed out; its kind follows from the transition. */
+  private async issue(tx: SqlDriver, jobId: string, req: ExchangeRequest, t: IssuedToken, kind: IssuedToken['kind'], at: string) {
+    await tx.run("INSERT INTO tokens (jti, job_id, kind, exp, created_at, state, worker, prev) VALUES (?, ?, ?, ?, ?, 'live', ?, ?)", [
+      t.jti,
+      jobId,
+      kind,
+      t.exp,
+      at,
+      req.worker,
+      req.jti,
+    ]);
+  }
+
+  /** claim or heartbeat: the job runs on, under a fresh running token and lease (a claim opens an attempt). */
+  private async applyRunning(tx: SqlDriver, job: StoredJob, req: ExchangeRequest, issued: IssuedToken, at: string): Promise<void> {
+    const attempts = req.transition === 'claim' ? job.attempts + 1 : job.attempts;
+    await tx.run(
+      "UPDATE jobs SET status = 'running', attempts = ?, worker = ?, lease_expires = ?, token_jti = ?, token = ?, token_exp = ?, updated_at = ?, reserved_by = NULL, reserved_until = NULL WHERE id = ?",
+      [attempts, req.worker, req.now + req.leaseSeconds, issued.jti, issued.token, issued.exp, at, job.id],
+    );
+    if (req.transition !== 'claim') return;
+    await tx.run(
+      `INSERT INTO attempts (job_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (job_id, attempt) DO UPDATE SET worker = excluded.worker, started_at = excluded.started_at, ended_at = NULL, outcome = NULL, exit_code = NULL, log = NULL`,
+      [job.id, attempts, req.worker, req.now],
+    );
+  }
+
+  /** complete: done, with its receipt; returns the dependents released, inside this transaction. */
+  private async applyComplete(tx: SqlDriver, job: StoredJob, req: ExchangeRequest, receipt: IssuedToken, at: string): Promise<string[]> {
+    await tx.run(
+      "UPDATE jobs SET status = 'done', reason = NULL, lease_expires = NULL, token_jti = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?",
+      [receipt.jti, at, job.id],
+    );
+    await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'done', exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?", [
+      req.now,
+      req.outcome?.exitCode ?? 0,
+      req.outcome?.log ?? null,
+      job.id,
+      job.attempts,
+    ]);
+    const released = await this.releasedBy(tx, job);
+    for (const id of released) await this.setStatus(tx, id, 'ready', null, at);
+    faultPoint('store:complete');
+    return released;
+  }
+
+  /** The pending jobs whose upstream jobs are all done now that `job` is (only those that wait for it: a head may hold thousands). */
+  private async releasedBy(tx: SqlDriver, job: StoredJob): Promise<string[]> {
+    const waiting = await tx.all<{ id: string; requires: string }>(
+      "SELECT id, requires FROM jobs WHERE repo = ? AND rev = ? AND status = 'pending' AND requires LIKE ?",
+      [job.repo, job.rev, `%"${job.id}"%`],
+    );
+    const released: string[] = [];
+    for (const w of waiting) {
+      const requires = JSON.parse(w.requires) as string[];
+      const status = new Map<string, JobStatus>([[job.id, 'done']]);
+      for (const id of requires) {
+        if (id !== job.id)
+          status.set(id, (await tx.get<{ status: JobStatus }>('SELECT status FROM jobs WHERE id = ?', [id]))?.status ?? 'pending');
+      }
+      if (isReleased(requires, (id) => status.get(id))) released.push(w.id);
+    }
+    return released;
+  }
+
+  /** fail: ready again after a backoff while retries allow, else failed; returns the dependents marked upstream_failed. */
+  private async applyFail(tx: SqlDriver, job: StoredJob, req: ExchangeRequest, at: string): Promise<string[]> {
+    const next = afterFailure(job.attempts, job.definition.retries ?? 0);
+    await tx.run('UPDATE attempts SET ended_at = ?, outcome = ?, exit_code = ?, log = ? WHERE job_id = ? AND attempt = ?', [
+      req.now,
+      'failed',
+      req.outcome?.exitCode ?? null,
+      req.outcome?.log ?? null,
+      job.id,
+      job.attempts,
+    ]);
+    await tx.run(
+      'UPDATE jobs SET status = ?, reason = ?, lease_expires = NULL, worker = NULL, not_before = ?, token = NULL, token_exp = NULL, updated_at = ? WHERE id = ?',
+      [next, req.outcome?.reason ?? 'task failed', next === 'ready' ? req.now + backoffSeconds(job.attempts) : null, at, job.id],
+    );
+    return next === 'failed' ? this.markUpstreamFailed(tx, { ...job, status: 'failed' }, at) : [];
   }
 
   /**

@@ -1,6 +1,5 @@
 import type { AuditStorage } from '../audit/audit-chain.js';
 import type { JobActor, JobRecord, JobStatus } from '../jobs/job-types.js';
-import type { Transition } from '../jobs/state-machine.js';
 
 /** A processed push: what the trigger (or reconcile) enqueued, keyed by its head nodes, never revision numbers. */
 export interface PushRecord {
@@ -46,19 +45,33 @@ export interface IssuedToken {
   kind: 'running' | 'done';
 }
 
-export interface ExchangeRequest {
+interface ExchangeBase {
   jobId: string;
   /** The jti of the token presented. */
   jti: string;
   worker: string;
-  transition: Transition;
   /** Unix seconds. */
   now: number;
-  /** The token to hand out if the exchange is allowed (running for claim and heartbeat, done for complete, none for fail). */
-  issued: IssuedToken | null;
   leaseSeconds: number;
-  outcome?: { exitCode?: number | null; log?: string | null; reason?: string | null };
 }
+
+/** What the task did, for complete and fail. */
+interface TaskOutcome {
+  exitCode?: number | null;
+  log?: string | null;
+  reason?: string | null;
+}
+
+/**
+ * One exchange, by transition: the token handed out if it is allowed (a running token for
+ * claim and heartbeat, a done receipt for complete, none for fail).
+ */
+export type ExchangeRequest = ExchangeBase &
+  (
+    | { transition: 'claim' | 'heartbeat'; issued: IssuedToken; outcome?: undefined }
+    | { transition: 'complete'; issued: IssuedToken; outcome?: TaskOutcome }
+    | { transition: 'fail'; issued: null; outcome?: TaskOutcome }
+  );
 
 export type ExchangeRefusal = 'unknown' | 'wrong_job' | 'wrong_kind' | 'wrong_worker' | 'expired' | 'dead' | 'wrong_state' | 'replay';
 
