@@ -24,6 +24,16 @@ export default tseslint.config(
     },
   },
   {
+    // functions at their natural seams: no function in src/ over 60 lines of code
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
+  },
+  {
+    // being reshaped on their own (the service's routes, the trigger's one line): not yet under the limit
+    files: ['src/server/create-server.ts', 'src/trigger/run-trigger.ts', 'src/worker/run-worker.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
     // tests read JSON answers and outputs as they come and assert on them: the assertion is the type check
     files: ['test/**/*.ts'],
     rules: {

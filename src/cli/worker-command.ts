@@ -16,8 +16,7 @@ type PrivateJwk = ConstructorParameters<typeof HttpBackend>[1];
 
 export const WORKER_USAGE = 'taskgate worker [-R REPO] [--concurrency N] [--once] [--name NAME] [--server URL --key WORKER.jwk]';
 
-/** `taskgate worker`: in process with the SQLite store, or against `taskgate serve` with --server. */
-export async function workerCommand(args: string[], io: CliIo): Promise<number> {
+function parseWorkerArgs(args: string[]) {
   const { values } = parseCliArgs(
     'worker',
     args,
@@ -38,55 +37,52 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
       `taskgate worker: --concurrency ${values.concurrency} is not a positive whole number`,
       `usage: ${WORKER_USAGE}`,
     );
+  return { values, concurrency };
+}
+
+type WorkerArgs = ReturnType<typeof parseWorkerArgs>;
+
+/** Against `taskgate serve`: a remote worker archives revisions from its own clone (-R), which it keeps up to date. */
+async function runRemote({ values, concurrency }: WorkerArgs, io: CliIo, signal: AbortSignal): Promise<number> {
+  if (!values.server || !values.key || !values.name)
+    throw new TaskgateError(
+      'ERR_USAGE',
+      "taskgate worker --server needs --name and --key (the worker's private JWK)",
+      `usage: ${WORKER_USAGE}`,
+    );
+  // a plain clone has no taskgate.json, and then the worker settings are the defaults
+  const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
+  const backend = new HttpBackend(values.server, JSON.parse(readFileSync(resolve(io.cwd, values.key), 'utf8')) as PrivateJwk);
+  const log = (line: string) => io.err(`${line}\n`);
+  const once = values.once ?? false;
+  return (await runWorker({ root, config, backend, concurrency, once, name: values.name, log, signal })).ran;
+}
+
+/** In process, on the configured store. */
+async function runLocal({ values, concurrency }: WorkerArgs, io: CliIo, signal: AbortSignal): Promise<number> {
+  const { root, config } = repoConfig(values, io);
+  const store = await openStore(config);
+  try {
+    const backend = new LocalBackend(await JobService.create(config, store, io.now));
+    const log = (line: string) => io.err(`${line}\n`);
+    const once = values.once ?? false;
+    return (await runWorker({ root, config, backend, concurrency, once, ...(values.name ? { name: values.name } : {}), log, signal })).ran;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `taskgate worker`: in process with the SQLite store, or against `taskgate serve` with --server. */
+export async function workerCommand(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseWorkerArgs(args);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
-  const log = (line: string) => io.err(`${line}\n`);
   try {
-    if (values.server) {
-      if (!values.key || !values.name)
-        throw new TaskgateError(
-          'ERR_USAGE',
-          "taskgate worker --server needs --name and --key (the worker's private JWK)",
-          `usage: ${WORKER_USAGE}`,
-        );
-      // a remote worker archives revisions from its own clone (-R), which it keeps up to date;
-      // a plain clone has no taskgate.json, and then the worker settings are the defaults
-      const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
-      const backend = new HttpBackend(values.server, JSON.parse(readFileSync(resolve(io.cwd, values.key), 'utf8')) as PrivateJwk);
-      const { ran } = await runWorker({
-        root,
-        config,
-        backend,
-        concurrency,
-        once: values.once ?? false,
-        name: values.name,
-        log,
-        signal: stop.signal,
-      });
-      io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
-      return EXIT.ok;
-    }
-    const { root, config } = repoConfig(values, io);
-    const store = await openStore(config);
-    try {
-      const backend = new LocalBackend(await JobService.create(config, store, io.now));
-      const { ran } = await runWorker({
-        root,
-        config,
-        backend,
-        concurrency,
-        once: values.once ?? false,
-        ...(values.name ? { name: values.name } : {}),
-        log,
-        signal: stop.signal,
-      });
-      io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
-      return EXIT.ok;
-    } finally {
-      await store.close();
-    }
+    const ran = parsed.values.server ? await runRemote(parsed, io, stop.signal) : await runLocal(parsed, io, stop.signal);
+    io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
+    return EXIT.ok;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
