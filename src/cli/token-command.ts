@@ -5,7 +5,7 @@ import { publicJwks, readKeyFile } from '../tokens/key-store.js';
 import type { Jwks } from '../tokens/token-types.js';
 import { verifyJobToken } from '../tokens/verify-token.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
-import { EXIT } from '../errors/error-codes.js';
+import { EXIT, exitCodeOf } from '../errors/error-codes.js';
 import type { CliIo } from './cli-io.js';
 import { maxTokenLifetime } from './keys-command.js';
 import { parseCliArgs } from './parse-cli-args.js';
@@ -46,7 +46,7 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof TaskgateError && error.code === 'ERR_TOKEN_INVALID') {
       io.out(values.json ? `${JSON.stringify({ ok: false, error: error.toJSON() })}\n` : `invalid token: ${error.message}\n`);
-      return EXIT.failed;
+      return exitCodeOf(error.code);
     }
     throw error;
   }
