@@ -40,6 +40,7 @@ export function gateRecordOf(auditPath: string, key: PushKey): GateRecord | null
     const line = lines[i]!;
     // a cheap look before parsing: most lines are other events
     if (!line.includes('"push.accepted"') && !line.includes('"push.bypassed"')) continue;
+    if ('txn' in key && !line.includes(key.txn)) continue;
     try {
       const rec = JSON.parse(line) as AuditRecord;
       if (rec.event !== 'push.accepted' && rec.event !== 'push.bypassed') continue;

@@ -45,7 +45,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     const dir = mkdtempSync(join(config.worker.workdir ?? tmpdir(), `taskgate-${job.id.slice(0, 8)}-`));
     try {
       const { result, timeout, logPath } = await runJob(root, config, claimed, dir);
-      lease.stop();
+      await lease.settle();
       if (lease.lost()) {
         log(`taskgate worker: ${job.task} (${job.id}): the lease was lost; the result is dropped`);
         return;
@@ -62,7 +62,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     } catch (error) {
       log(`taskgate worker: ${job.task} (${job.id}): ${(error as Error).message}`);
     } finally {
-      lease.stop();
+      await lease.settle();
       rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -86,26 +86,39 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
   return { ran };
 }
 
-/** Heartbeats while a job runs: each renews the lease for a new running token; one at a time, so no token is presented twice. */
+/**
+ * Heartbeats while a job runs: each exchanges the running token for a new one and renews the
+ * lease. One at a time, and `settle` waits for the last one: a token is never presented twice.
+ */
 function keepLease(backend: JobBackend, worker: string, claimed: Claimed) {
   let token = claimed.token;
   let lost = false;
-  let beating = false;
+  let beat: Promise<void> | null = null;
   const timer = setInterval(() => {
-    if (beating || lost) return;
-    beating = true;
-    backend.heartbeat(worker, token).then(
-      (next) => {
-        token = next;
-        beating = false;
-      },
-      () => {
-        lost = true;
-        beating = false;
-      },
-    );
+    if (beat || lost) return;
+    beat = backend
+      .heartbeat(worker, token)
+      .then(
+        (next) => {
+          token = next;
+        },
+        () => {
+          lost = true;
+        },
+      )
+      .finally(() => {
+        beat = null;
+      });
   }, claimed.heartbeatSeconds * 1000);
-  return { token: () => token, lost: () => lost, stop: () => clearInterval(timer) };
+  return {
+    token: () => token,
+    lost: () => lost,
+    /** No more heartbeats; resolves once the one in flight, if any, has its answer. */
+    settle: async () => {
+      clearInterval(timer);
+      await beat;
+    },
+  };
 }
 
 /** Runs the job's task in a fresh archive of its exact revision under `dir`, with the task identity token. */
