@@ -176,14 +176,14 @@ describe('a remote worker and the service', () => {
     const worker = remote(s, url, 'w-remote', key);
     await waitFor(worker, 'stderr', `taskgate serve at ${url} is away`);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(worker.exitCode).toBeUndefined();
+    expect(worker.exitCode).toBeNull();
     let service = (await serveOn(s, port)).proc;
     await waitFor(worker, 'stderr', 'runs a');
     // the service dies while the task runs: heartbeats and the completion wait for it
     service.kill('SIGKILL');
     await service;
     await new Promise((r) => setTimeout(r, 4000));
-    expect(worker.exitCode).toBeUndefined();
+    expect(worker.exitCode).toBeNull();
     service = (await serveOn(s, port)).proc;
     const r = await worker;
     service.kill('SIGTERM');
