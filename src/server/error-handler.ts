@@ -12,13 +12,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   ERR_STORE_BACKEND: 503,
 };
 
-export interface ErrorAnswer {
+interface ErrorAnswer {
   status: number;
   body: { error: { code: string; message: string; hint: string; details?: readonly string[] } };
 }
 
 /** A TaskgateError keeps its code and hint; a request Fastify refused (schema, size) is ERR_USAGE; anything else ERR_INTERNAL. */
-export function errorAnswer(error: unknown): ErrorAnswer {
+function errorAnswer(error: unknown): ErrorAnswer {
   if (isTaskgateError(error)) return { status: STATUS[error.code] ?? 400, body: { error: error.toJSON() } };
   const status = (error as FastifyError).statusCode ?? 500;
   const refused = status >= 400 && status < 500;

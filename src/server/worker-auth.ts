@@ -8,7 +8,7 @@ import type { Jwks } from '../tokens/token-types.js';
 type Jwk = Jwks['keys'][number];
 
 /** worker.keys: name -> a public JWK, inline JSON or a file path (relative to the repository). */
-export function workerKeys(config: TaskgateConfig): Map<string, Jwk> {
+function workerKeys(config: TaskgateConfig): Map<string, Jwk> {
   const keys = new Map<string, Jwk>();
   for (const [name, value] of Object.entries(config.worker.keys ?? {})) {
     const text = value.trim().startsWith('{')

@@ -12,7 +12,7 @@ const AWAY_STATUSES = new Set([502, 503, 504]);
 /** A request that may have reached the service is retried only this long: it keeps a stored answer 30 s (DESIGN §8). */
 const UNSURE_RETRY_MS = 25_000;
 
-export interface HttpBackendOptions {
+interface HttpBackendOptions {
   /** One line when the service goes away and when it is back. */
   log?: (line: string) => void;
   /** Stops the waiting between retries (the worker was told to stop). */
