@@ -55,9 +55,10 @@ export class HttpBackend implements JobBackend {
 
   /**
    * One request, repeated with a bounded backoff while the service is away: forever when the
-   * request never arrived, else within the window in which the service answers a repeat.
+   * request never arrived or repeating it is harmless (`repeatable`: a read, or a claim whose
+   * lost answer only costs a lease), else within the window in which the service answers a repeat.
    */
-  private async send(path: string, init: RequestInit = {}): Promise<Response> {
+  private async send(path: string, init: RequestInit = {}, repeatable = false): Promise<Response> {
     const started = Date.now();
     let delay = this.options.firstDelayMs ?? 500;
     for (;;) {
@@ -67,12 +68,14 @@ export class HttpBackend implements JobBackend {
         const r = await fetch(new URL(path, this.url), init);
         if (!AWAY_STATUSES.has(r.status)) return this.back(r);
         why = `it answered ${r.status}`;
+        // 503: the service (or its store) turned the request away; a proxy's 502 or 504 may come after the service got it
+        unsure = r.status !== 503;
       } catch (error) {
         if (init.signal?.aborted) throw error;
         why = String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
         unsure = !neverArrived(error);
       }
-      if (this.options.signal?.aborted || (unsure && Date.now() - started > UNSURE_RETRY_MS))
+      if (this.options.signal?.aborted || (unsure && !repeatable && Date.now() - started > UNSURE_RETRY_MS))
         throw new TaskgateError(
           'ERR_STORE_UNAVAILABLE',
           `taskgate serve at ${this.url} cannot be reached (${why})`,
@@ -93,24 +96,28 @@ export class HttpBackend implements JobBackend {
 
   private async issuer(): Promise<string> {
     if (this.audience) return this.audience;
-    const r = await this.send('/.well-known/openid-configuration');
+    const r = await this.send('/.well-known/openid-configuration', {}, true);
     if (!r.ok) throw serviceError('/.well-known/openid-configuration', r.status, await r.json().catch(() => null));
     this.audience = ((await r.json()) as { issuer: string }).issuer;
     return this.audience;
   }
 
-  private async call<T>(path: string, worker: string, body: Record<string, unknown>): Promise<T> {
+  private async call<T>(path: string, worker: string, body: Record<string, unknown>, repeatable = false): Promise<T> {
     const audience = await this.issuer();
-    const r = await this.send(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      // a fresh assertion for each request: the service refuses one it has seen
-      body: JSON.stringify({
-        ...body,
-        client_assertion_type: CLIENT_ASSERTION_TYPE,
-        client_assertion: await signClientAssertion(worker, this.privateJwk, audience),
-      }),
-    });
+    const r = await this.send(
+      path,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // a fresh assertion for each request: the service refuses one it has seen
+        body: JSON.stringify({
+          ...body,
+          client_assertion_type: CLIENT_ASSERTION_TYPE,
+          client_assertion: await signClientAssertion(worker, this.privateJwk, audience),
+        }),
+      },
+      repeatable,
+    );
     const data: unknown = await r.json().catch(() => null);
     if (!r.ok) throw serviceError(path, r.status, data);
     return data as T;
@@ -118,7 +125,7 @@ export class HttpBackend implements JobBackend {
 
   async claim(worker: string): Promise<Claimed | null> {
     try {
-      return (await this.call<{ claimed: Claimed | null }>('/v1/claim', worker, {})).claimed;
+      return (await this.call<{ claimed: Claimed | null }>('/v1/claim', worker, {}, true)).claimed;
     } catch (error) {
       // told to stop while the service was away: nothing was claimed
       if (this.options.signal?.aborted) return null;
@@ -149,7 +156,7 @@ export class HttpBackend implements JobBackend {
   }
 
   async open(): Promise<boolean> {
-    const r = await this.send('/v1/jobs?open=1');
+    const r = await this.send('/v1/jobs?open=1', {}, true);
     const data: unknown = await r.json().catch(() => null);
     if (!r.ok) throw serviceError('/v1/jobs', r.status, data);
     return (data as { open: boolean }).open;
