@@ -58,20 +58,20 @@ export class HttpBackend implements JobBackend {
    * request never arrived or repeating it is harmless (`repeatable`: a read, or a claim whose
    * lost answer only costs a lease), else within the window in which the service answers a repeat.
    */
-  private async send(path: string, init: RequestInit = {}, repeatable = false): Promise<Response> {
+  private async send(path: string, request: () => Promise<RequestInit> = async () => ({}), repeatable = false): Promise<Response> {
     const started = Date.now();
     let delay = this.options.firstDelayMs ?? 500;
     for (;;) {
       let why: string;
       let unsure = false;
       try {
-        const r = await fetch(new URL(path, this.url), init);
+        // built again for each attempt: the assertion in it is fresh, never one the service may have seen
+        const r = await fetch(new URL(path, this.url), await request());
         if (!AWAY_STATUSES.has(r.status)) return this.back(r);
         why = `it answered ${r.status}`;
         // 503: the service (or its store) turned the request away; a proxy's 502 or 504 may come after the service got it
         unsure = r.status !== 503;
       } catch (error) {
-        if (init.signal?.aborted) throw error;
         why = String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
         unsure = !neverArrived(error);
       }
@@ -96,7 +96,7 @@ export class HttpBackend implements JobBackend {
 
   private async issuer(): Promise<string> {
     if (this.audience) return this.audience;
-    const r = await this.send('/.well-known/openid-configuration', {}, true);
+    const r = await this.send('/.well-known/openid-configuration', undefined, true);
     if (!r.ok) throw serviceError('/.well-known/openid-configuration', r.status, await r.json().catch(() => null));
     this.audience = ((await r.json()) as { issuer: string }).issuer;
     return this.audience;
@@ -104,20 +104,16 @@ export class HttpBackend implements JobBackend {
 
   private async call<T>(path: string, worker: string, body: Record<string, unknown>, repeatable = false): Promise<T> {
     const audience = await this.issuer();
-    const r = await this.send(
-      path,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        // a fresh assertion for each request: the service refuses one it has seen
-        body: JSON.stringify({
-          ...body,
-          client_assertion_type: CLIENT_ASSERTION_TYPE,
-          client_assertion: await signClientAssertion(worker, this.privateJwk, audience),
-        }),
-      },
-      repeatable,
-    );
+    const request = async (): Promise<RequestInit> => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...body,
+        client_assertion_type: CLIENT_ASSERTION_TYPE,
+        client_assertion: await signClientAssertion(worker, this.privateJwk, audience),
+      }),
+    });
+    const r = await this.send(path, request, repeatable);
     const data: unknown = await r.json().catch(() => null);
     if (!r.ok) throw serviceError(path, r.status, data);
     return data as T;
@@ -156,7 +152,7 @@ export class HttpBackend implements JobBackend {
   }
 
   async open(): Promise<boolean> {
-    const r = await this.send('/v1/jobs?open=1', {}, true);
+    const r = await this.send('/v1/jobs?open=1', undefined, true);
     const data: unknown = await r.json().catch(() => null);
     if (!r.ok) throw serviceError('/v1/jobs', r.status, data);
     return (data as { open: boolean }).open;
