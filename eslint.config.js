@@ -30,9 +30,9 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
   },
   {
-    // being reshaped on their own (the service's routes, the trigger's one line, the remote worker's error handling): not yet under the limit
-    files: ['src/server/create-server.ts', 'src/trigger/run-trigger.ts', 'src/worker/run-worker.ts'],
-    rules: { 'max-lines-per-function': 'off' },
+    // a Fastify plugin and its route handlers are async by contract (an async plugin needs no done callback)
+    files: ['src/server/routes/*.ts'],
+    rules: { '@typescript-eslint/require-await': 'off' },
   },
   {
     // tests read JSON answers and outputs as they come and assert on them: the assertion is the type check

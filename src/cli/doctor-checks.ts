@@ -1,9 +1,8 @@
 /** The checks of `taskgate doctor`, one small function each, in the order they print. */
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskgateConfig } from '../config/config-types.js';
-import { loadConfig } from '../config/load-config.js';
+import { hasRepoId, loadConfig } from '../config/load-config.js';
 import { toTaskgateError } from '../errors/taskgate-error.js';
 import { hgHooks, hgVersion } from '../hg/hg-info.js';
 import { readChangesets } from '../hg/read-push.js';
@@ -11,6 +10,7 @@ import { openStore } from '../store/open-store.js';
 import type { JobStore } from '../store/store-types.js';
 import { readKeyFile } from '../tokens/key-store.js';
 import { pendingOutbox } from '../trigger/outbox.js';
+import { readUnprocessed } from '../trigger/unprocessed.js';
 import type { CliIo } from './cli-io.js';
 import { taskgateHookLines } from './hgrc-hooks.js';
 import { taskgateHome } from './install-command.js';
@@ -189,18 +189,20 @@ function outbox(ctx: DoctorContext): Check[] {
 }
 
 async function unprocessedPushes(ctx: DoctorContext, config: TaskgateConfig): Promise<Check[]> {
-  if (!ctx.store || !config.repo.id) return [];
-  const tmp = mkdtempSync(join(tmpdir(), 'taskgate-doctor-'));
+  if (!ctx.store || !hasRepoId(config)) return [];
   try {
-    writeFileSync(join(tmp, 'processed'), (await ctx.store.processedHeads(config.repo.id)).join('\n'));
-    const missed = await readChangesets(ctx.root, 'all()', { excludeAncestorsOf: join(tmp, 'processed') }, ctx.io.env);
-    if (missed.changesets.length === 0) return [{ name: 'unprocessed pushes', status: 'ok', detail: 'none' }];
-    const detail = `${missed.changesets.length} changesets no processed push covers`;
-    return [{ name: 'unprocessed pushes', status: 'warn', detail, hint: 'run `taskgate reconcile`' }];
+    const missed = (await readUnprocessed(ctx.store, ctx.root, config, ctx.io.env, 'all()')).changesets.length;
+    if (missed === 0) return [{ name: 'unprocessed pushes', status: 'ok', detail: 'none' }];
+    return [
+      {
+        name: 'unprocessed pushes',
+        status: 'warn',
+        detail: `${missed} changesets no processed push covers`,
+        hint: 'run `taskgate reconcile`',
+      },
+    ];
   } catch (error) {
     return [{ name: 'unprocessed pushes', status: 'warn', detail: toTaskgateError(error).message }];
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
   }
 }
 

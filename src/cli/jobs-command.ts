@@ -1,8 +1,8 @@
 import { printable } from '../errors/printable.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { JobStatus } from '../jobs/job-types.js';
-import { openStore } from '../store/open-store.js';
-import { mintQueuedTokens } from '../trigger/mint-queued-tokens.js';
+import { withStore } from '../store/with-store.js';
+import { mintQueuedTokens } from '../exchange/mint-queued-tokens.js';
 import type { JobStore, StoredJob } from '../store/store-types.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { describeReason } from './affected-command.js';
@@ -27,26 +27,33 @@ function publicJob(job: StoredJob, withToken: boolean): Record<string, unknown> 
   return withToken ? { ...rest, token } : rest;
 }
 
-type JobsArgs = ReturnType<typeof parseJobsArgs>;
+const JOBS_OPTIONS = { ...REPO_OPTIONS, status: { type: 'string' }, rev: { type: 'string' }, limit: { type: 'string' } } as const;
+type JobsValues = ReturnType<typeof parseCliArgs<typeof JOBS_OPTIONS>>['values'];
 
-function parseJobsArgs(args: string[]) {
-  return parseCliArgs(
-    'jobs',
-    args,
-    { ...REPO_OPTIONS, status: { type: 'string' }, rev: { type: 'string' }, limit: { type: 'string' } },
-    JOBS_USAGE,
-  );
+/** `taskgate jobs list|show|retry|cancel`. `show --json` includes the current token, for admins on the server. */
+export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCliArgs('jobs', args, JOBS_OPTIONS, JOBS_USAGE);
+  const { config } = repoConfig(values, io);
+  const sub = positionals[0] ?? 'list';
+  if (sub !== 'list' && sub !== 'show' && sub !== 'retry' && sub !== 'cancel')
+    throw new TaskgateError('ERR_USAGE', `taskgate jobs: unknown subcommand ${sub}`, `usage: ${JOBS_USAGE}`);
+  const id = positionals[1];
+  if (sub !== 'list' && !id) throw new TaskgateError('ERR_USAGE', `taskgate jobs ${sub}: give a job id`, `usage: ${JOBS_USAGE}`);
+  return withStore(config, async (store) => {
+    if (sub === 'list' || !id) return listJobs(store, config, values, io);
+    if (sub === 'show') return showJob(await findJob(store, id), values, io);
+    return retryOrCancel(store, config, sub, await findJob(store, id), values, io);
+  });
 }
 
-/** A job by its id or the start of it (a short id typed by a person). */
-async function findJob(store: JobStore, sub: string, id: string | undefined): Promise<StoredJob> {
-  if (!id) throw new TaskgateError('ERR_USAGE', `taskgate jobs ${sub}: give a job id`, `usage: ${JOBS_USAGE}`);
+/** A job by its id or a prefix of it. */
+async function findJob(store: JobStore, id: string): Promise<StoredJob> {
   const job = (await store.getJob(id)) ?? (await store.listJobs({ idPrefix: id, limit: 1 }))[0] ?? null;
   if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${id}`, 'list the jobs with `taskgate jobs list`');
   return job;
 }
 
-async function listJobs(store: JobStore, config: TaskgateConfig, { values }: JobsArgs, io: CliIo): Promise<number> {
+async function listJobs(store: JobStore, config: TaskgateConfig, values: JobsValues, io: CliIo): Promise<number> {
   const jobs = await store.listJobs({
     ...(config.repo.id ? { repo: config.repo.id } : {}),
     ...(values.status ? { status: values.status as JobStatus } : {}),
@@ -62,8 +69,7 @@ async function listJobs(store: JobStore, config: TaskgateConfig, { values }: Job
   return EXIT.ok;
 }
 
-async function showJob(store: JobStore, { values, positionals }: JobsArgs, io: CliIo): Promise<number> {
-  const job = await findJob(store, 'show', positionals[1]);
+function showJob(job: StoredJob, values: JobsValues, io: CliIo): number {
   if (values.json) {
     io.out(`${JSON.stringify(publicJob(job, true))}\n`);
     return EXIT.ok;
@@ -77,39 +83,27 @@ async function showJob(store: JobStore, { values, positionals }: JobsArgs, io: C
   return EXIT.ok;
 }
 
-/** An admin's retry or cancel (the job's dependents follow it). */
-async function changeJob(store: JobStore, config: TaskgateConfig, sub: 'retry' | 'cancel', { values, positionals }: JobsArgs, io: CliIo) {
-  const job = await findJob(store, sub, positionals[1]);
+async function retryOrCancel(
+  store: JobStore,
+  config: TaskgateConfig,
+  sub: 'retry' | 'cancel',
+  job: StoredJob,
+  values: JobsValues,
+  io: CliIo,
+): Promise<number> {
   const at = Math.floor(io.now().getTime() / 1000);
   const changed = sub === 'retry' ? await store.retryJob(job.id, at) : await store.cancelJob(job.id, at);
+  const done = sub === 'retry' ? 'retried' : 'cancelled';
   if (changed.length === 0) {
     throw new TaskgateError(
       'ERR_USAGE',
-      `job ${job.id} is ${job.status}: it cannot be ${sub === 'retry' ? 'retried' : 'cancelled'}`,
+      `job ${job.id} is ${job.status}: it cannot be ${done}`,
       sub === 'retry' ? 'retry a failed, upstream_failed, cancelled or expired job' : 'only a job that has not ended can be cancelled',
     );
   }
   // retried jobs that are ready get fresh queued tokens now
   const minted = sub === 'retry' ? await mintQueuedTokens(store, config, io.now) : [];
-  const done = sub === 'retry' ? 'retried' : 'cancelled';
   if (values.json) io.out(`${JSON.stringify({ [done]: changed, minted: minted.map((m) => m.job) })}\n`);
   else io.out(`${done} ${changed.length} job${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`);
   return EXIT.ok;
-}
-
-/** `taskgate jobs list|show|retry|cancel`. `show --json` includes the current token, for admins on the server. */
-export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseJobsArgs(args);
-  const { config } = repoConfig(parsed.values, io);
-  const sub = parsed.positionals[0] ?? 'list';
-  if (!['list', 'show', 'retry', 'cancel'].includes(sub))
-    throw new TaskgateError('ERR_USAGE', `taskgate jobs: unknown subcommand ${sub}`, `usage: ${JOBS_USAGE}`);
-  const store = await openStore(config);
-  try {
-    if (sub === 'list') return await listJobs(store, config, parsed, io);
-    if (sub === 'show') return await showJob(store, parsed, io);
-    return await changeJob(store, config, sub === 'retry' ? 'retry' : 'cancel', parsed, io);
-  } finally {
-    await store.close();
-  }
 }

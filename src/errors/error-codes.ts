@@ -44,7 +44,7 @@ export const ERRORS = {
   ERR_STORE_UNAVAILABLE: environment('the job store cannot be reached or written', 503),
   ERR_STORE_CORRUPT: environment('the job store is damaged'),
   ERR_STORE_SCHEMA: environment('the job store schema does not match this taskgate'),
-  ERR_STORE_BACKEND: environment('the configured job store backend is not available'),
+  ERR_STORE_BACKEND: environment('the configured job store backend is not available', 503),
   ERR_JOB_NOT_FOUND: failed('no such job', 404),
   ERR_OUTBOX: failed('the outbox cannot be written or read'),
   ERR_USAGE: usage('the command line or the request is not valid'),
@@ -53,6 +53,11 @@ export const ERRORS = {
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** Whether a code (from the service's answer, say) is one of the table's. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
 
 /** What the CLI or a hook exits with when this error ends it. */
 export function exitCodeOf(code: ErrorCode): Exclude<ExitCode, 0> {

@@ -66,12 +66,12 @@ interface TaskOutcome {
  * One exchange, by transition: the token handed out if it is allowed (a running token for
  * claim and heartbeat, a done receipt for complete, none for fail).
  */
-export type ExchangeRequest = ExchangeBase &
-  (
-    | { transition: 'claim' | 'heartbeat'; issued: IssuedToken; outcome?: undefined }
-    | { transition: 'complete'; issued: IssuedToken; outcome?: TaskOutcome }
-    | { transition: 'fail'; issued: null; outcome?: TaskOutcome }
-  );
+export type ExchangeStep =
+  | { transition: 'claim' | 'heartbeat'; issued: IssuedToken; outcome?: undefined }
+  | { transition: 'complete'; issued: IssuedToken; outcome?: TaskOutcome }
+  | { transition: 'fail'; issued: null; outcome?: TaskOutcome };
+
+export type ExchangeRequest = ExchangeBase & ExchangeStep;
 
 export type ExchangeRefusal = 'unknown' | 'wrong_job' | 'wrong_kind' | 'wrong_worker' | 'expired' | 'dead' | 'wrong_state' | 'replay';
 
