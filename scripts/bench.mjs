@@ -297,7 +297,13 @@ function taskHistory(tasks) {
   const bundle = join(cache, 'manifest.mjs');
   const { build } = await import('esbuild');
   await build({
-    entryPoints: [join(root, 'src/manifest/index.ts')],
+    // the two functions this step times, straight from their files
+    stdin: {
+      contents:
+        "export { parseManifest } from './src/manifest/parse-manifest.ts'; export { affectedTasks } from './src/manifest/affected.ts';",
+      resolveDir: root,
+      loader: 'ts',
+    },
     bundle: true,
     platform: 'node',
     format: 'esm',
