@@ -8,6 +8,7 @@ import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from '../tokens/client-a
 import type { Jwks } from '../tokens/token-types.js';
 import { JobService, type Outcome } from './job-service.js';
 import { lineageOf, resolveJobs } from './lineage.js';
+import { uiRoutes } from './routes/ui.js';
 
 type Jwk = Jwks['keys'][number];
 
@@ -67,15 +68,13 @@ export async function createServer(options: {
       return reply.status(status).send({ error: error.toJSON() });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    return reply
-      .status(status)
-      .send({
-        error: {
-          code: status === 400 ? 'ERR_USAGE' : 'ERR_INTERNAL',
-          message: (error as Error).message,
-          hint: status === 400 ? 'see the API in docs/operations.md' : 'see the service log',
-        },
-      });
+    return reply.status(status).send({
+      error: {
+        code: status === 400 ? 'ERR_USAGE' : 'ERR_INTERNAL',
+        message: (error as Error).message,
+        hint: status === 400 ? 'see the API in docs/operations.md' : 'see the service log',
+      },
+    });
   });
 
   const authenticate = async (body: { client_assertion: string }) =>
@@ -156,5 +155,6 @@ export async function createServer(options: {
       throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list jobs with GET /v1/jobs');
     return { lineage: await Promise.all(jobs.map((j) => lineageOf(j, store, config, root))) };
   });
+  await app.register(uiRoutes({ config, store, root, now }));
   return app;
 }

@@ -3,17 +3,22 @@ import { TaskgateError } from '../errors/taskgate-error.js';
 import type { SqlDriver } from './sql-driver.js';
 import { waitUntil } from './wait.js';
 import { SqlJobs } from './sql-store.js';
+import { SqlReads } from './sql-reads.js';
 import type {
   AttemptRow,
   EnqueueBatch,
   EnqueueResult,
   ExchangeRequest,
   ExchangeResult,
+  JobChange,
   JobFilter,
   JobStore,
+  PushPageFilter,
   PushRecord,
   StoredJob,
+  TaskHistoryFilter,
   TokenRow,
+  WorkerSeen,
 } from './store-types.js';
 
 export interface SqlJobStoreParts {
@@ -31,11 +36,13 @@ export class SqlJobStore implements JobStore {
   readonly backend: JobStore['backend'];
   readonly auditStorage: AuditStorage | null;
   private readonly jobs: SqlJobs;
+  private readonly reads: SqlReads;
 
   constructor(private readonly parts: SqlJobStoreParts) {
     this.backend = parts.backend;
     this.auditStorage = parts.auditStorage;
     this.jobs = new SqlJobs(parts.driver);
+    this.reads = new SqlReads(parts.driver);
   }
 
   private async guard<T>(work: () => Promise<T>): Promise<T> {
@@ -100,6 +107,24 @@ export class SqlJobStore implements JobStore {
   }
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> {
     return this.guard(() => this.jobs.jobsOfHead(repo, rev));
+  }
+  listPushes(filter: PushPageFilter): Promise<PushRecord[]> {
+    return this.guard(() => this.reads.listPushes(filter));
+  }
+  pushesByIds(ids: string[]): Promise<PushRecord[]> {
+    return this.guard(() => this.reads.pushesByIds(ids));
+  }
+  jobsOfPushes(ids: string[]): Promise<StoredJob[]> {
+    return this.guard(() => this.reads.jobsOfPushes(ids));
+  }
+  taskHistory(filter: TaskHistoryFilter): Promise<StoredJob[]> {
+    return this.guard(() => this.reads.taskHistory(filter));
+  }
+  jobsChangedSince(at: string, limit: number): Promise<JobChange[]> {
+    return this.guard(() => this.reads.jobsChangedSince(at, limit));
+  }
+  workersSeen(limit: number): Promise<WorkerSeen[]> {
+    return this.guard(() => this.reads.workersSeen(limit));
   }
 
   /** The engine underneath, for `taskgate store copy`. */

@@ -24,7 +24,7 @@ import type {
   TokenRow,
 } from './store-types.js';
 
-interface JobRow {
+export interface JobRow {
   id: string;
   repo: string;
   rev: string;
@@ -71,7 +71,7 @@ function num(value: number | string | null): number | null {
   return value === null ? null : Number(value);
 }
 
-function toJob(row: JobRow): StoredJob {
+export function toJob(row: JobRow): StoredJob {
   return {
     id: row.id,
     repo: row.repo,
@@ -99,7 +99,7 @@ function toJob(row: JobRow): StoredJob {
   };
 }
 
-const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons, files_matched, status, attempts,
+export const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons, files_matched, status, attempts,
   created_at, updated_at, spec, token_jti, token, token_exp, worker, lease_expires, not_before, reason`;
 
 /**

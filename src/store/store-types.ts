@@ -100,8 +100,55 @@ export interface JobFilter {
   limit?: number;
 }
 
+/** A page of pushes, newest first: before a cursor, filtered by pusher and by the branch, task and status of a job. */
+export interface PushPageFilter {
+  repo?: string;
+  before?: { at: string; id: string };
+  limit: number;
+  pusher?: string;
+  branch?: string;
+  task?: string;
+  status?: JobStatus;
+}
+
+/** A page of one task's jobs, newest first. */
+export interface TaskHistoryFilter {
+  task: string;
+  repo?: string;
+  before?: { at: string; id: string };
+  limit: number;
+}
+
+/** What a live page needs to know of a job that changed. */
+export interface JobChange {
+  id: string;
+  status: JobStatus;
+  pushId: string;
+  task: string;
+  attempts: number;
+  updatedAt: string;
+}
+
+/** A worker as the store saw it: its newest running token is its last claim or heartbeat. */
+export interface WorkerSeen {
+  worker: string;
+  lastHeartbeat: string;
+  runningTokens: number;
+}
+
+/** The readers' queries (web UI and read APIs); every one bounded. */
+export interface ReaderQueries {
+  listPushes(filter: PushPageFilter): Promise<PushRecord[]>;
+  pushesByIds(ids: string[]): Promise<PushRecord[]>;
+  jobsOfPushes(ids: string[]): Promise<StoredJob[]>;
+  taskHistory(filter: TaskHistoryFilter): Promise<StoredJob[]>;
+  /** Jobs whose row changed at or after `at` (ISO time), oldest change first. */
+  jobsChangedSince(at: string, limit: number): Promise<JobChange[]>;
+  workersSeen(limit: number): Promise<WorkerSeen[]>;
+}
+
 /** One interface, two engines (DESIGN §9). */
-export interface JobStore {
+export interface JobStore extends ReaderQueries {
   readonly backend: 'sqlite' | 'postgres';
   /** One transaction per push; jobs that already exist (same deterministic id) are left as they are. */
   enqueue(batch: EnqueueBatch): Promise<EnqueueResult>;
