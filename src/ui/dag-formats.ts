@@ -1,6 +1,18 @@
 // One job DAG in four forms: SVG (for pages and docs), Graphviz dot, Mermaid and JSON.
 import { NODE_H, NODE_W, layoutDag, type DagLayout, type DagNode } from './dag-layout.js';
+import type { StoredJob } from '../store/store-types.js';
 import { render } from './views.js';
+
+/** One node per job, labelled by task (and head, when the jobs span several heads). */
+export function jobNodes(jobs: StoredJob[]): DagNode[] {
+  const heads = new Set(jobs.map((j) => j.rev));
+  return jobs.map((j) => ({
+    id: j.id,
+    label: heads.size > 1 ? `${j.task} @${j.rev.slice(0, 6)}` : j.task,
+    status: j.status,
+    requires: j.requires,
+  }));
+}
 
 /** Status colours, the same in the pages' stylesheet and in a standalone SVG. */
 export const STATUS_COLOURS: Record<string, { fill: string; text: string }> = {

@@ -80,7 +80,13 @@ export function layoutDag(nodes: DagNode[]): DagLayout {
       const x2 = n.x;
       const y2 = n.y + NODE_H / 2;
       const mx = (x1 + x2) / 2;
-      edges.push({ from: r, to: n.id, path: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}` });
+      // an edge that skips layers dips below the rows it passes, instead of running under the nodes between
+      const dip = Math.max(y1, y2) + NODE_H / 2 + GAP_Y / 2;
+      const path =
+        n.layer - p.layer > 1
+          ? `M${x1},${y1} C${x1 + GAP_X},${dip} ${x2 - GAP_X},${dip} ${x2},${y2}`
+          : `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
+      edges.push({ from: r, to: n.id, path });
     }
   }
   const tallest = Math.max(0, ...columns.map((c) => c.length));
@@ -88,6 +94,6 @@ export function layoutDag(nodes: DagNode[]): DagLayout {
     nodes: [...placed.values()],
     edges,
     width: Math.max(NODE_W + 2 * PAD, PAD * 2 + columns.length * (NODE_W + GAP_X) - GAP_X),
-    height: Math.max(NODE_H + 2 * PAD, PAD * 2 + tallest * (NODE_H + GAP_Y) - GAP_Y),
+    height: Math.max(NODE_H + 2 * PAD, PAD * 2 + tallest * (NODE_H + GAP_Y)),
   };
 }

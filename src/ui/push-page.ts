@@ -1,7 +1,7 @@
 // The push page: the verdict, the jobs' DAG as SVG, the changed files and why each task was affected.
 import type { StoredJob } from '../store/store-types.js';
 import type { ChangesetSummary } from './changeset-summaries.js';
-import { dagSvg } from './dag-formats.js';
+import { dagSvg, jobNodes } from './dag-formats.js';
 import { layoutDag } from './dag-layout.js';
 import { notFound } from './page-query.js';
 import { rejectionReport } from './pushes-page.js';
@@ -24,18 +24,9 @@ export interface PushView {
   tasks: Array<{ id: string; task: string; head: string; branch: string; status: string; reasons: string[]; more: number }>;
 }
 
-/** The DAG of a set of jobs: one node per job, labelled by task (and head, when the jobs span several heads). */
+/** The DAG of a set of jobs as SVG, each node a link to its job's page. */
 export function jobsDag(jobs: StoredJob[], links: boolean): string {
-  const heads = new Set(jobs.map((j) => j.rev));
-  const layout = layoutDag(
-    jobs.map((j) => ({
-      id: j.id,
-      label: heads.size > 1 ? `${j.task} @${j.rev.slice(0, 6)}` : j.task,
-      status: j.status,
-      requires: j.requires,
-    })),
-  );
-  return dagSvg(layout, { links, standalone: false });
+  return dagSvg(layoutDag(jobNodes(jobs)), { links, standalone: false });
 }
 
 export async function pushPage(ctx: UiContext, id: string): Promise<PushView> {
