@@ -3,7 +3,7 @@
 // time is its own wall time inside the real push (scripts/bench-time-hook.sh); the difference
 // of whole pushes is shown beside it, but is too noisy to judge by.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -404,6 +404,23 @@ function taskHistory(tasks) {
       'not measured: no PostgreSQL (run ./scripts/bench, which starts one)',
     );
   }
+
+  // 7. the web UI (DESIGN §17): 10,000 pushes and 100,000 jobs in the store
+  // the pages read changesets through the hg reader extension, which ships next to the bundle
+  copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(cache, 'taskgate_read.py'));
+  const { uiBudgets } = await import(bundle);
+  const pushes = quick ? 1000 : 10_000;
+  const ui = await uiBudgets(join(work, 'ui-sqlite'), { pushes, perPush: 10, runs: RUNS });
+  const scale = `${pushes.toLocaleString('en')} pushes, ${(pushes * 10).toLocaleString('en')} jobs, SQLite`;
+  report(
+    'web UI: first page of pushes, server time',
+    ui.pushesMs,
+    100,
+    'ms',
+    `${scale}; warm median, cold ${ui.pushesColdMs.toFixed(0)} ms`,
+  );
+  report('web UI: a 500-task push page (DAG as SVG), server time', ui.pushMs, 300, 'ms', `${scale}; warm median`);
+  report('web UI: a status change reaches an open event stream', ui.eventMs, 1000, 'ms', `${scale}; the slowest of 5`);
 }
 
 rmSync(work, { recursive: true, force: true });

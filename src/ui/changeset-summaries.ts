@@ -22,13 +22,15 @@ const CAP = 5000;
 /** Changesets never change under their node: what was read once is kept (the newest CAP pushes). */
 export class ChangesetSummaries {
   private readonly cache = new Map<string, ChangesetSummary[]>();
+  /** After a failed read, pages go without changesets for a while instead of starting hg on every request. */
+  private quietUntil = 0;
 
   constructor(private readonly root: string) {}
 
   /** The changesets of each push (a stripped or unknown push: none), reading every uncached push with ONE hg process. */
   async of(pushes: PushRange[]): Promise<Map<string, ChangesetSummary[]>> {
     const missing = pushes.filter((p) => !this.cache.has(p.id) && HEX.test(p.node) && HEX.test(p.nodeLast));
-    if (missing.length > 0) await this.read(missing);
+    if (missing.length > 0 && Date.now() >= this.quietUntil) await this.read(missing);
     return new Map(pushes.map((p) => [p.id, this.cache.get(p.id) ?? []] as const));
   }
 
@@ -50,7 +52,8 @@ export class ChangesetSummaries {
         };
       });
     } catch {
-      // the repository cannot be read: the pages show the store's part
+      // the repository cannot be read: the pages show the store's part, and try again in a minute
+      this.quietUntil = Date.now() + 60_000;
       return;
     }
     for (const p of pushes) {

@@ -6,9 +6,9 @@ import { Eta } from 'eta';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** src/ui/{views,assets} when run from the sources; dist/ui/{views,assets} when run from the bundle. */
+/** src/ui/{views,assets} when run from the sources; dist/ui/{views,assets} from the bundle; the sources' from another bundle at the top (the bench's). */
 function folder(name: string): string {
-  for (const dir of [join(here, name), join(here, 'ui', name)]) if (existsSync(dir)) return dir;
+  for (const dir of [join(here, name), join(here, 'ui', name), join(here, '..', 'src', 'ui', name)]) if (existsSync(dir)) return dir;
   throw new Error(`the web UI's ${name} are missing: rebuild taskgate`);
 }
 
