@@ -11,6 +11,7 @@ import type {
   ExchangeRequest,
   ExchangeResult,
   JobChange,
+  JobChipRow,
   JobFilter,
   JobStore,
   PushPageFilter,
@@ -28,6 +29,7 @@ export interface SqlJobStoreParts {
   describeError: (error: unknown) => TaskgateError;
   auditStorage: AuditStorage | null;
   waitForWork?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  waitForChange?: (ms: number, signal?: AbortSignal) => Promise<void>;
   onClose?: () => Promise<void>;
 }
 
@@ -114,8 +116,8 @@ export class SqlJobStore implements JobStore {
   pushesByIds(ids: string[]): Promise<PushRecord[]> {
     return this.guard(() => this.reads.pushesByIds(ids));
   }
-  jobsOfPushes(ids: string[]): Promise<StoredJob[]> {
-    return this.guard(() => this.reads.jobsOfPushes(ids));
+  chipsOfPushes(ids: string[]): Promise<JobChipRow[]> {
+    return this.guard(() => this.reads.chipsOfPushes(ids));
   }
   taskHistory(filter: TaskHistoryFilter): Promise<StoredJob[]> {
     return this.guard(() => this.reads.taskHistory(filter));
@@ -135,6 +137,11 @@ export class SqlJobStore implements JobStore {
   waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
     // without notifications this is a poll: a short one, so that new work starts soon
     return this.parts.waitForWork ? this.parts.waitForWork(ms, signal) : waitUntil(Math.min(ms, 200), signal);
+  }
+
+  waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
+    // without notifications: a poll, one for the whole service (its caller is the one loop of the live pages)
+    return this.parts.waitForChange ? this.parts.waitForChange(ms, signal) : waitUntil(ms, signal);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 // The readers' queries (web UI, read APIs): pages of pushes, jobs of pushes, a task's history, recent changes, workers.
 import type { SqlDriver } from './sql-driver.js';
-import type { PushPageFilter, PushRecord, StoredJob, TaskHistoryFilter, JobChange, WorkerSeen } from './store-types.js';
+import type { JobChange, JobChipRow, PushPageFilter, PushRecord, StoredJob, TaskHistoryFilter, WorkerSeen } from './store-types.js';
 import { JOB_COLUMNS, toJob, type JobRow } from './sql-store.js';
 
 type PushRow = Record<'id' | 'repo' | 'node' | 'node_last' | 'heads' | 'actor' | 'source' | 'created_at', string>;
@@ -57,13 +57,20 @@ export class SqlReads {
     return rows.map(toPush);
   }
 
-  async jobsOfPushes(ids: string[]): Promise<StoredJob[]> {
+  async chipsOfPushes(ids: string[]): Promise<JobChipRow[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.all<JobRow>(
-      `SELECT ${JOB_COLUMNS} FROM jobs WHERE push_id IN (${ids.map(() => '?').join(', ')}) ORDER BY created_at, ${this.db.seq}`,
+    const rows = await this.db.all<{ id: string; push_id: string; rev: string; branch: string; task: string; status: string }>(
+      `SELECT id, push_id, rev, branch, task, status FROM jobs WHERE push_id IN (${ids.map(() => '?').join(', ')}) ORDER BY created_at, ${this.db.seq}`,
       ids,
     );
-    return rows.map(toJob);
+    return rows.map((r) => ({
+      id: r.id,
+      pushId: r.push_id,
+      rev: r.rev,
+      branch: r.branch,
+      task: r.task,
+      status: r.status as JobChipRow['status'],
+    }));
   }
 
   async taskHistory(filter: TaskHistoryFilter): Promise<StoredJob[]> {

@@ -119,6 +119,15 @@ export interface TaskHistoryFilter {
   limit: number;
 }
 
+export interface JobChipRow {
+  id: string;
+  pushId: string;
+  rev: string;
+  branch: string;
+  task: string;
+  status: JobStatus;
+}
+
 /** What a live page needs to know of a job that changed. */
 export interface JobChange {
   id: string;
@@ -140,7 +149,8 @@ export interface WorkerSeen {
 export interface ReaderQueries {
   listPushes(filter: PushPageFilter): Promise<PushRecord[]>;
   pushesByIds(ids: string[]): Promise<PushRecord[]>;
-  jobsOfPushes(ids: string[]): Promise<StoredJob[]>;
+  /** What a push's row shows of each job (its chip), in creation order. */
+  chipsOfPushes(ids: string[]): Promise<JobChipRow[]>;
   taskHistory(filter: TaskHistoryFilter): Promise<StoredJob[]>;
   /** Jobs whose row changed at or after `at` (ISO time), oldest change first. */
   jobsChangedSince(at: string, limit: number): Promise<JobChange[]>;
@@ -185,6 +195,8 @@ export interface JobStore extends ReaderQueries {
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]>;
   /** Resolves when work may have become ready (PostgreSQL NOTIFY), or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Resolves when a job may have changed (PostgreSQL NOTIFY on its own channel), or after `ms`, or when `signal` aborts. */
+  waitForChange(ms: number, signal?: AbortSignal): Promise<void>;
   /** Where the audit chain is kept in the database (postgres); null where the chain is the audit file (sqlite). */
   readonly auditStorage: AuditStorage | null;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-// Live updates for open pages: ONE loop for the whole service reads what changed (woken by NOTIFY on PostgreSQL) and tells every listener.
+// Live updates for open pages: ONE loop for the whole service reads what changed (woken by NOTIFY on PostgreSQL, a poll with SQLite) and tells every listener.
 import type { JobStore } from '../store/store-types.js';
 import type { GateRecords } from './gate-records.js';
 
@@ -7,8 +7,8 @@ export type LiveEvent =
 
 type Listener = (event: LiveEvent) => void;
 
-/** How often the loop looks when nothing wakes it: a change shows within a second. */
-const TICK_MS = 400;
+/** How often the loop looks when nothing wakes it: with SQLite a change shows within a second; PostgreSQL's NOTIFY wakes it at once. */
+const POLL_MS = { sqlite: 400, postgres: 5000 } as const;
 /** Rows updated within this much before the last look are read again (timestamps are coarse; duplicates are dropped). */
 const OVERLAP_MS = 2000;
 const MAX_LISTENERS = 1000;
@@ -50,12 +50,14 @@ export class LiveEvents {
     const signal = this.stop.signal;
     this.loop = (async () => {
       while (!signal.aborted) {
+        // wait from before the look: a NOTIFY that arrives while it reads starts the next look at once
+        const next = this.store.waitForChange(POLL_MS[this.store.backend], signal).catch(() => undefined);
         try {
           this.tick(await this.changes());
         } catch {
           // the store is down for a moment: the next look tries again
         }
-        await this.store.waitForWork(TICK_MS, signal).catch(() => undefined);
+        await next;
       }
     })();
   }

@@ -97,7 +97,7 @@ export async function pushesPage(ctx: UiContext, q: PushesQuery): Promise<Pushes
   const page = merged.slice(0, PAGE_SIZE);
   const landed = page.flatMap((e) => (e.p ? [e.p] : []));
   const [jobs, changesets] = await Promise.all([
-    ctx.store.jobsOfPushes(landed.map((p) => p.id)),
+    ctx.store.chipsOfPushes(landed.map((p) => p.id)),
     ctx.changesets.of(landed.map((p) => ({ id: p.id, node: p.node, nodeLast: p.nodeLast }))),
   ]);
   const rows = page.map((e): PushRow => {
@@ -107,7 +107,7 @@ export async function pushesPage(ctx: UiContext, q: PushesQuery): Promise<Pushes
       ...base,
       changesetCount: Math.max(base.changesetCount, list.length),
       changesets: summaryOf(list),
-      heads: byHead(jobs.filter((j) => j.push.id === e.key.id)).map((h) => ({ ...h, short: short(h.node) })),
+      heads: byHead(jobs.filter((j) => j.pushId === e.key.id)).map((h) => ({ ...h, short: short(h.node) })),
     };
   });
   const last = page.at(-1);

@@ -33,7 +33,7 @@ export interface JobChip {
   status: string;
 }
 
-export const chip = (j: StoredJob): JobChip => ({ id: j.id, task: j.task, status: j.status });
+export const chip = (j: Pick<StoredJob, 'id' | 'task' | 'status'>): JobChip => ({ id: j.id, task: j.task, status: j.status });
 
 export const short = (node: string): string => node.slice(0, 12);
 
@@ -45,7 +45,9 @@ export function describeReason(r: AffectedReason): string {
 }
 
 /** Jobs grouped by the head they run at, heads in the order first seen. */
-export function byHead(jobs: StoredJob[]): Array<{ node: string; branch: string; jobs: JobChip[] }> {
+export function byHead(
+  jobs: Array<Pick<StoredJob, 'id' | 'task' | 'status' | 'rev' | 'branch'>>,
+): Array<{ node: string; branch: string; jobs: JobChip[] }> {
   const heads = new Map<string, { node: string; branch: string; jobs: JobChip[] }>();
   for (const j of jobs) {
     const h = heads.get(j.rev) ?? heads.set(j.rev, { node: j.rev, branch: j.branch, jobs: [] }).get(j.rev)!;
