@@ -129,7 +129,8 @@ describe('bad input', () => {
   it('pages the pushes by cursor, newest first, and filters by pusher, task and status', async () => {
     const s = await pushed();
     for (let i = 0; i < 3; i++) {
-      await commit(s.work, { [`docs/b${i}.md`]: String(i) }, `change ${i}`);
+      // the last one on a branch whose name carries an escape sequence
+      await commit(s.work, { [`docs/b${i}.md`]: String(i) }, `change ${i}`, i === 2 ? { branch: 'evil\x1b[2J<b>x' } : {});
       await expectAccepted(s, { LOGNAME: i === 1 ? 'carol' : 'bob' });
     }
     const server = await app(s);
@@ -143,6 +144,10 @@ describe('bad input', () => {
     expect(await rows('?task=test')).toHaveLength(1);
     expect(await rows('?status=ready')).toHaveLength(4);
     expect(await rows('?status=done')).toHaveLength(0);
+    const evil = await server.inject({ url: `/?branch=${encodeURIComponent('evil\x1b[2J<b>x')}`, remoteAddress: '127.0.0.1' });
+    expect([...evil.body.matchAll(/data-push=/g)]).toHaveLength(1);
+    expect(evil.body).toContain('<span class="branch">evil\\x1b[2J&lt;b&gt;x</span>');
+    expect(evil.body).not.toContain('\x1b');
     // a cursor at the second push leaves the two oldest
     const jobs = await jobsOf(s.central);
     const second = jobs.find((j) => j.push.id === all[1])!;

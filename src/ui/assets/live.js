@@ -2,7 +2,6 @@
 'use strict';
 (function () {
   var STATUSES = ['pending', 'ready', 'running', 'done', 'failed', 'upstream_failed', 'cancelled', 'expired'];
-  var FINAL = { done: 1, failed: 1, upstream_failed: 1, cancelled: 1, expired: 1 };
 
   function setStatus(el, status) {
     var classes = el.getAttribute('class') || '';
@@ -53,9 +52,9 @@
     var pre = document.getElementById('log-text');
     var status = document.querySelector('h1 [data-role="status"]');
     if (!pre || !status) return;
-    var timer = setInterval(function () {
-      if (FINAL[status.textContent]) { clearInterval(timer); refreshLog(pre); return; }
-      refreshLog(pre);
+    // the tail follows while the job runs; a change of status refreshes it too (onJob)
+    setInterval(function () {
+      if (status.textContent === 'running') refreshLog(pre);
     }, 1000);
   }
 
