@@ -193,7 +193,14 @@ export async function uiBudgets(
   const big = await enqueue(options.pushes - 1, chain(500));
   mkdirSync(join(dir, '.hg', 'taskgate'), { recursive: true });
   appendFileSync(config.audit.path, `${audit.join('\n')}\n`);
-  const app = await createServer({ config, store: db, root: dir, baseUrl: () => 'http://127.0.0.1' });
+  const { uiRoutes } = await import('../src/ui/ui-routes.js');
+  const app = await createServer({
+    config,
+    store: db,
+    root: dir,
+    baseUrl: () => 'http://127.0.0.1',
+    pages: uiRoutes({ config, store: db, root: dir }),
+  });
   const time = async (url: string) => {
     const t0 = process.hrtime.bigint();
     const r = await app.inject({ url, remoteAddress: '127.0.0.1' });

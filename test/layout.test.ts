@@ -21,9 +21,9 @@ function allowed(from: string, to: string, typeOnly: boolean): boolean {
   if (from === to || to === 'generated' || BASE.has(to)) return from !== 'errors' || to === 'errors';
   if (BASE.has(from)) return false;
   if (DOMAINS.has(from)) return DOMAINS.has(to) && (typeOnly || (from === 'store' && to === 'jobs'));
-  // ui/ is a composition over the domains (and exchange/); server/ serves its pages, nothing else imports it
+  // ui/ is a composition over the domains (and exchange/); the cli hands its pages to server/, nothing else imports it
   if (from === 'ui') return DOMAINS.has(to) || to === 'exchange';
-  if (to === 'ui') return from === 'server' || from === 'cli';
+  if (to === 'ui') return from === 'cli';
   if (COMPOSITIONS.has(from)) return DOMAINS.has(to) || COMPOSITIONS.has(to);
   if (from === 'cli') return !['cli'].includes(to);
   return false;

@@ -1,4 +1,5 @@
 import { createServer } from '../server/create-server.js';
+import { uiRoutes } from '../ui/ui-routes.js';
 import { openStore } from '../store/open-store.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
@@ -12,7 +13,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { root, config } = repoConfig(values, io);
   const store = await openStore(config);
   let base = '';
-  const app = await createServer({ config, store, root, baseUrl: () => base, now: io.now });
+  const pages = uiRoutes({ config, store, root, now: io.now });
+  const app = await createServer({ config, store, root, baseUrl: () => base, now: io.now, pages });
   const address = await app.listen({ host: values.host ?? '127.0.0.1', port: Number(values.port ?? '8470') });
   base = address;
   io.out(`taskgate serve: listening on ${address}\n`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError, isTaskgateError } from '../errors/taskgate-error.js';
 import type { JobStore, StoredJob } from '../store/store-types.js';
@@ -8,7 +8,7 @@ import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from '../tokens/client-a
 import type { Jwks } from '../tokens/token-types.js';
 import { JobService, type Outcome } from './job-service.js';
 import { lineageOf, resolveJobs } from './lineage.js';
-import { uiRoutes } from './routes/ui.js';
+import { readerGuard } from './reader-guard.js';
 
 type Jwk = Jwks['keys'][number];
 
@@ -54,6 +54,8 @@ export async function createServer(options: {
   root: string;
   baseUrl: () => string;
   now?: () => Date;
+  /** The web UI's plugin (ui/, handed over by the CLI), registered behind the reader check. */
+  pages?: FastifyPluginAsync;
 }): Promise<FastifyInstance> {
   const { config, store, root } = options;
   const now = options.now ?? (() => new Date());
@@ -64,7 +66,8 @@ export async function createServer(options: {
 
   app.setErrorHandler((error, _req, reply) => {
     if (isTaskgateError(error)) {
-      const status = error.code === 'ERR_JOB_NOT_FOUND' ? 404 : error.code === 'ERR_TOKEN_INVALID' ? 401 : 400;
+      const status =
+        error.code === 'ERR_JOB_NOT_FOUND' ? 404 : error.code === 'ERR_TOKEN_INVALID' || error.code === 'ERR_READER_DENIED' ? 401 : 400;
       return reply.status(status).send({ error: error.toJSON() });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
@@ -155,6 +158,11 @@ export async function createServer(options: {
       throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list jobs with GET /v1/jobs');
     return { lineage: await Promise.all(jobs.map((j) => lineageOf(j, store, config, root))) };
   });
-  await app.register(uiRoutes({ config, store, root, now }));
+  const pages = options.pages;
+  if (pages)
+    await app.register(async (readers) => {
+      readers.addHook('onRequest', readerGuard);
+      await readers.register(pages);
+    });
   return app;
 }

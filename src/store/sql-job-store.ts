@@ -110,8 +110,8 @@ export class SqlJobStore implements JobStore {
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> {
     return this.guard(() => this.jobs.jobsOfHead(repo, rev));
   }
-  listPushes(filter: PushPageFilter): Promise<PushRecord[]> {
-    return this.guard(() => this.reads.listPushes(filter));
+  pushesNewestFirst(filter: PushPageFilter): Promise<PushRecord[]> {
+    return this.guard(() => this.reads.pushesNewestFirst(filter));
   }
   pushesByIds(ids: string[]): Promise<PushRecord[]> {
     return this.guard(() => this.reads.pushesByIds(ids));

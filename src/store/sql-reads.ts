@@ -26,7 +26,7 @@ export class SqlReads {
     return this.db.engine === 'postgres' ? `(${column}::json->>'sub')` : `json_extract(${column}, '$.sub')`;
   }
 
-  async listPushes(filter: PushPageFilter): Promise<PushRecord[]> {
+  async pushesNewestFirst(filter: PushPageFilter): Promise<PushRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.repo) (where.push('p.repo = ?'), args.push(filter.repo));

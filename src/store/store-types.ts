@@ -147,7 +147,7 @@ export interface WorkerSeen {
 
 /** The readers' queries (web UI and read APIs); every one bounded. */
 export interface ReaderQueries {
-  listPushes(filter: PushPageFilter): Promise<PushRecord[]>;
+  pushesNewestFirst(filter: PushPageFilter): Promise<PushRecord[]>;
   pushesByIds(ids: string[]): Promise<PushRecord[]>;
   /** What a push's row shows of each job (its chip), in creation order. */
   chipsOfPushes(ids: string[]): Promise<JobChipRow[]>;

@@ -79,7 +79,7 @@ function summaryOf(list: ChangesetSummary[]): PushRow['changesets'] {
 
 export async function pushesPage(ctx: UiContext, q: PushesQuery): Promise<PushesView> {
   ctx.gate.refresh();
-  const stored = await ctx.store.listPushes({
+  const stored = await ctx.store.pushesNewestFirst({
     ...(ctx.config.repo.id ? { repo: ctx.config.repo.id } : {}),
     ...(q.cursor ? { before: q.cursor } : {}),
     limit: PAGE_SIZE + 1,

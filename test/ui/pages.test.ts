@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createServer } from '../../src/server/create-server.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { JobStore } from '../../src/store/store-types.js';
+import { uiRoutes } from '../../src/ui/ui-routes.js';
 import { TASKGATE, baseEnv, commit, jobsOf, taskgate } from '../helpers/hg-fixture.js';
 import { expectAccepted, scenario, type Scenario } from '../helpers/scenario.js';
 
@@ -39,7 +40,8 @@ afterAll(async () => {
 async function app(s: Scenario): Promise<FastifyInstance> {
   const config = loadConfig({ root: s.central, env: {} });
   const store = await openStore(config);
-  const server = await createServer({ config, store, root: s.central, baseUrl: () => 'http://127.0.0.1' });
+  const pages = uiRoutes({ config, store, root: s.central });
+  const server = await createServer({ config, store, root: s.central, baseUrl: () => 'http://127.0.0.1', pages });
   open.push({ app: server, store });
   return server;
 }

@@ -1,21 +1,20 @@
-// The web UI's routes (DESIGN §17): the pages, the job logs, the assets and /v1/events, every one behind the reader guard.
+// The web UI's routes (DESIGN §17): the pages, the job logs, the assets and /v1/events; server/ registers them behind its reader check.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { TaskgateConfig } from '../../config/config-types.js';
-import { ERROR_CODES } from '../../errors/error-codes.js';
-import { isTaskgateError, TaskgateError } from '../../errors/taskgate-error.js';
-import type { JobStore } from '../../store/store-types.js';
-import { auditPage } from '../../ui/audit-page.js';
-import { logFile, readLog, TAIL_BYTES } from '../../ui/job-log.js';
-import { jobPage } from '../../ui/job-page.js';
-import { LiveEvents, type LiveEvent } from '../../ui/live-events.js';
-import { idParam, JOB_STATUSES, notFound, parseLogQuery, parseNoQuery, parsePagedQuery, parsePushesQuery } from '../../ui/page-query.js';
-import { pushPage } from '../../ui/push-page.js';
-import { pushesPage } from '../../ui/pushes-page.js';
-import { taskPage } from '../../ui/task-page.js';
-import { createUiContext } from '../../ui/ui-context.js';
-import { loadAssets, render } from '../../ui/views.js';
-import { workersPage } from '../../ui/workers-page.js';
-import { readerGuard } from '../reader-guard.js';
+import type { TaskgateConfig } from '../config/config-types.js';
+import { ERROR_CODES } from '../errors/error-codes.js';
+import { isTaskgateError, TaskgateError } from '../errors/taskgate-error.js';
+import type { JobStore } from '../store/store-types.js';
+import { auditPage } from './audit-page.js';
+import { logFile, readLog, TAIL_BYTES } from './job-log.js';
+import { jobPage } from './job-page.js';
+import { LiveEvents, type LiveEvent } from './live-events.js';
+import { idParam, JOB_STATUSES, notFound, parseLogQuery, parseNoQuery, parsePagedQuery, parsePushesQuery } from './page-query.js';
+import { pushPage } from './push-page.js';
+import { pushesPage } from './pushes-page.js';
+import { taskPage } from './task-page.js';
+import { createUiContext } from './ui-context.js';
+import { loadAssets, render } from './views.js';
+import { workersPage } from './workers-page.js';
 
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -52,13 +51,12 @@ function html(reply: FastifyReply, view: string, data: object): FastifyReply {
   return reply.type('text/html; charset=utf-8').send(render(view, data));
 }
 
-/** Registers the UI on `app` (an encapsulated plugin: its guard, headers and error pages apply to its routes only). */
+/** The UI as a Fastify plugin (encapsulated: its headers and error pages apply to its routes only); `taskgate serve` hands it to server/, which puts it behind the reader check. */
 export function uiRoutes(options: { config: TaskgateConfig; store: JobStore; root: string; now?: () => Date }) {
   return async (app: FastifyInstance): Promise<void> => {
     const ctx = createUiContext(options);
     const events = new LiveEvents(options.store, ctx.gate, ctx.now);
     const assets = loadAssets();
-    app.addHook('onRequest', readerGuard);
     app.addHook('onSend', async (_req, reply, payload) => {
       reply.headers(SECURITY_HEADERS);
       return payload;
