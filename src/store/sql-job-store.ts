@@ -122,8 +122,8 @@ export class SqlJobStore implements JobStore {
   taskHistory(filter: TaskHistoryFilter): Promise<StoredJob[]> {
     return this.guard(() => this.reads.taskHistory(filter));
   }
-  jobsChangedSince(at: string, limit: number): Promise<JobChange[]> {
-    return this.guard(() => this.reads.jobsChangedSince(at, limit));
+  jobsChangedSince(after: { at: string; id: string }, limit: number): Promise<JobChange[]> {
+    return this.guard(() => this.reads.jobsChangedSince(after, limit));
   }
   workersSeen(limit: number): Promise<WorkerSeen[]> {
     return this.guard(() => this.reads.workersSeen(limit));

@@ -87,7 +87,7 @@ export class SqlReads {
     return rows.map(toJob);
   }
 
-  async jobsChangedSince(at: string, limit: number): Promise<JobChange[]> {
+  async jobsChangedSince(after: { at: string; id: string }, limit: number): Promise<JobChange[]> {
     const rows = await this.db.all<{
       id: string;
       status: string;
@@ -96,8 +96,9 @@ export class SqlReads {
       attempts: number | string;
       updated_at: string;
     }>(
-      `SELECT id, status, push_id, task, attempts, updated_at FROM jobs WHERE updated_at >= ? ORDER BY updated_at LIMIT ${Math.max(1, Math.floor(limit))}`,
-      [at],
+      `SELECT id, status, push_id, task, attempts, updated_at FROM jobs WHERE updated_at > ? OR (updated_at = ? AND id > ?)
+      ORDER BY updated_at, id LIMIT ${Math.max(1, Math.floor(limit))}`,
+      [after.at, after.at, after.id],
     );
     return rows.map((r) => ({
       id: r.id,

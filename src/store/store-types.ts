@@ -152,8 +152,8 @@ export interface ReaderQueries {
   /** What a push's row shows of each job (its chip), in creation order. */
   chipsOfPushes(ids: string[]): Promise<JobChipRow[]>;
   taskHistory(filter: TaskHistoryFilter): Promise<StoredJob[]>;
-  /** Jobs whose row changed at or after `at` (ISO time), oldest change first. */
-  jobsChangedSince(at: string, limit: number): Promise<JobChange[]>;
+  /** Jobs whose row changed after `after` (ISO time, then id), oldest change first. */
+  jobsChangedSince(after: { at: string; id: string }, limit: number): Promise<JobChange[]>;
   workersSeen(limit: number): Promise<WorkerSeen[]>;
 }
 

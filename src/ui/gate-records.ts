@@ -60,7 +60,15 @@ export class GateRecords {
   /** Oldest first, as appended. */
   private readonly list: GateRecord[] = [];
 
+  /** Told of every new verdict, whoever's refresh read it (a page's or the live loop's). */
+  private readonly watchers = new Set<(added: GateRecord[]) => void>();
+
   constructor(private readonly path: string) {}
+
+  watch(watcher: (added: GateRecord[]) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
 
   /** Reads what was appended; returns the verdicts that are new. */
   refresh(): GateRecord[] {
@@ -84,6 +92,7 @@ export class GateRecords {
     } finally {
       closeSync(fd);
     }
+    if (added.length > 0) for (const w of this.watchers) w(added);
     return added;
   }
 

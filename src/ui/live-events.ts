@@ -12,13 +12,20 @@ const POLL_MS = { sqlite: 400, postgres: 5000 } as const;
 /** Rows updated within this much before the last look are read again (timestamps are coarse; duplicates are dropped). */
 const OVERLAP_MS = 2000;
 const MAX_LISTENERS = 1000;
+/** Rows read per query, and at most this many queries per look. */
+const PAGE = 2000;
+const MAX_PAGES = 20;
 
 export class LiveEvents {
   private readonly listeners = new Set<Listener>();
-  private readonly seen = new Map<string, string>();
+  /** The last state told of each recently changed job, and when it changed. */
+  private readonly seen = new Map<string, { key: string; at: string }>();
   private since: string;
   private stop: AbortController | null = null;
   private loop: Promise<void> | null = null;
+  /** New verdicts read by anyone since the last look. */
+  private verdicts: LiveEvent[] = [];
+  private readonly unwatch: () => void;
 
   constructor(
     private readonly store: JobStore,
@@ -26,6 +33,9 @@ export class LiveEvents {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.since = new Date(this.now().getTime() - OVERLAP_MS).toISOString();
+    this.unwatch = gate.watch((added) => {
+      if (this.listeners.size > 0) for (const g of added) this.verdicts.push({ type: 'push', id: g.txn, verdict: g.verdict });
+    });
   }
 
   get size(): number {
@@ -70,25 +80,38 @@ export class LiveEvents {
 
   async close(): Promise<void> {
     const loop = this.loop;
+    this.unwatch();
     this.listeners.clear();
     this.halt();
     await loop;
   }
 
+  /**
+   * Every job changed since the last look, read again from a little before it (a row's time is
+   * taken before its commit), page by page so that a burst larger than a page never hides a later change.
+   */
   private async changes(): Promise<LiveEvent[]> {
-    const out: LiveEvent[] = [];
-    for (const g of this.gate.refresh()) out.push({ type: 'push', id: g.txn, verdict: g.verdict });
-    const rows = await this.store.jobsChangedSince(this.since, 5000);
-    for (const r of rows) {
-      const key = `${r.status}:${r.attempts}:${r.updatedAt}`;
-      if (this.seen.get(r.id) === key) continue;
-      this.seen.set(r.id, key);
-      out.push({ type: 'job', id: r.id, status: r.status, push: r.pushId, task: r.task, attempts: r.attempts });
+    this.gate.refresh();
+    const out: LiveEvent[] = this.verdicts;
+    this.verdicts = [];
+    let cursor = { at: this.since, id: '' };
+    let newest = this.since;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const rows = await this.store.jobsChangedSince(cursor, PAGE);
+      for (const r of rows) {
+        const key = `${r.status}:${r.attempts}:${r.updatedAt}`;
+        if (this.seen.get(r.id)?.key === key) continue;
+        this.seen.set(r.id, { key, at: r.updatedAt });
+        out.push({ type: 'job', id: r.id, status: r.status, push: r.pushId, task: r.task, attempts: r.attempts });
+      }
+      const last = rows.at(-1);
+      if (last && last.updatedAt > newest) newest = last.updatedAt;
+      if (!last || rows.length < PAGE) break;
+      cursor = { at: last.updatedAt, id: last.id };
     }
-    const newest = rows.at(-1)?.updatedAt;
-    if (newest) this.since = new Date(Date.parse(newest) - OVERLAP_MS).toISOString();
-    // forget what is older than the overlap: the map stays as small as the recent changes
-    if (this.seen.size > 20_000) this.seen.clear();
+    this.since = new Date(Date.parse(newest) - OVERLAP_MS).toISOString();
+    // what changed before the overlap is never read again: forget it
+    for (const [id, s] of this.seen) if (s.at < this.since) this.seen.delete(id);
     return out;
   }
 

@@ -11,14 +11,20 @@ import { freshDatabase } from '../helpers/postgres.js';
 
 const NODE = 'a'.repeat(40);
 
-async function seed(store: JobStore): Promise<string> {
+async function seed(store: JobStore, count = 1): Promise<string> {
   const actor = { sub: 'bob', via: 'ssh' as const, groups: [] };
   const now = new Date();
   const jobs = buildHeadJobs({
     repo: 'acme/app',
     node: NODE,
     branch: 'default',
-    tasks: [{ task: 'build', definition: { run: 'true' }, requires: [], reasons: [], filesMatched: 0 }],
+    tasks: Array.from({ length: count }, (_, i) => ({
+      task: i === 0 ? 'build' : `t${i}`,
+      definition: { run: 'true' },
+      requires: [],
+      reasons: [],
+      filesMatched: 0,
+    })),
     push: { id: 'TXN:1', node: NODE, nodeLast: NODE },
     actor,
     now,
@@ -79,6 +85,17 @@ describe('live events: one loop for the whole service', () => {
     expect(events.size).toBe(0);
     await events.close();
     await other.close();
+    await store.close();
+  });
+
+  it('a burst of changes larger than a page (5,000 jobs queued at once) does not hide the change after it', async () => {
+    const path = join(tempDir(), 'jobs.db');
+    const store = new SqliteStore(path);
+    const id = await seed(store, 5000);
+    const events = new LiveEvents(store, new GateRecords(join(tempDir(), 'audit.jsonl')));
+    const latency = await cancelSeen(events, 1, () => store.cancelJob(id, Math.floor(Date.now() / 1000)), id);
+    expect(latency).toBeLessThan(10_000);
+    await events.close();
     await store.close();
   });
 
