@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { appendAudit } from '../../src/audit/audit-log.js';
 import { buildHeadJobs } from '../../src/jobs/build-jobs.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
@@ -85,6 +86,25 @@ describe('live events: one loop for the whole service', () => {
     expect(events.size).toBe(0);
     await events.close();
     await other.close();
+    await store.close();
+  });
+
+  it("a new verdict in the audit log reaches open pages, even when a page's own read saw it first", async () => {
+    const dir = tempDir();
+    const store = new SqliteStore(join(dir, 'jobs.db'));
+    const gate = new GateRecords(join(dir, 'audit.jsonl'));
+    const events = new LiveEvents(store, gate);
+    const got = new Promise<LiveEvent>((resolve) => {
+      events.subscribe((e) => {
+        if (e.type === 'push') resolve(e);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    await appendAudit(join(dir, 'audit.jsonl'), 'push.rejected', { txn: 'TXN:9', node: NODE, pusher: 'bob', violations: [] });
+    // a page request reads the log before the loop's next look
+    expect(gate.refresh().map((g) => g.txn)).toEqual(['TXN:9']);
+    expect(await got).toEqual({ type: 'push', id: 'TXN:9', verdict: 'rejected' });
+    await events.close();
     await store.close();
   });
 
