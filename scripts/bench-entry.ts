@@ -221,21 +221,23 @@ export async function uiBudgets(
   const events = new LiveEvents(db, new GateRecords(config.audit.path));
   const latencies: number[] = [];
   for (let r = 0; r < Math.min(options.runs, 5); r++) {
-    let committed = 0;
+    // armed before the claim: the event may arrive before the claim has returned (then the latency counts as 0)
+    let armed = false;
     const seen = new Promise<number>((resolve) => {
       const listener = (e: { type: string; status?: string }) => {
-        if (e.type === 'job' && e.status === 'running' && committed > 0) {
+        if (armed && e.type === 'job' && e.status === 'running') {
           events.unsubscribe(listener);
-          resolve(Date.now() - committed);
+          resolve(Date.now());
         }
       };
       events.subscribe(listener);
     });
     await new Promise((r2) => setTimeout(r2, 500));
+    armed = true;
     const claimed = await service.claim('bench-ui');
-    committed = Date.now();
+    const committed = Date.now();
     if (!claimed) throw new Error('nothing to claim');
-    latencies.push(await seen);
+    latencies.push(Math.max(0, (await seen) - committed));
   }
   await events.close();
   await app.close();

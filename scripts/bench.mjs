@@ -421,6 +421,26 @@ function taskHistory(tasks) {
   );
   report('web UI: a 500-task push page (DAG as SVG), server time', ui.pushMs, 300, 'ms', `${scale}; warm median`);
   report('web UI: a status change reaches an open event stream', ui.eventMs, 1000, 'ms', `${scale}; the slowest of 5`);
+  if (process.env.PGHOST) {
+    const { default: pg } = await import('pg');
+    const admin = `postgres://${encodeURIComponent(process.env.PGUSER ?? 'postgres')}:${encodeURIComponent(process.env.PGPASSWORD ?? '')}@127.0.0.1:${process.env.PGPORT}`;
+    const name = `tg_bench_ui_${process.pid}`;
+    const client = new pg.Client({ connectionString: `${admin}/postgres` });
+    await client.connect();
+    await client.query(`CREATE DATABASE ${name}`);
+    await client.end();
+    const onPg = await uiBudgets(join(work, 'ui-pg'), { url: `${admin}/${name}`, pushes, perPush: 10, runs: RUNS });
+    const pgScale = scale.replace('SQLite', 'PostgreSQL');
+    report('web UI: first page of pushes, server time, PostgreSQL', onPg.pushesMs, 100, 'ms', `${pgScale}; warm median`);
+    report('web UI: a 500-task push page, server time, PostgreSQL', onPg.pushMs, 300, 'ms', `${pgScale}; warm median`);
+    report(
+      'web UI: a status change reaches an open event stream, PostgreSQL (NOTIFY)',
+      onPg.eventMs,
+      1000,
+      'ms',
+      `${pgScale}; the slowest of 5`,
+    );
+  }
 }
 
 rmSync(work, { recursive: true, force: true });
