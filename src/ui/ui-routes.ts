@@ -12,7 +12,7 @@ import { idParam, JOB_STATUSES, notFound, parseLogQuery, parseNoQuery, parsePage
 import { pushPage } from './push-page.js';
 import { pushesPage } from './pushes-page.js';
 import { taskPage } from './task-page.js';
-import { createUiContext } from './ui-context.js';
+import { createUiContext, type UiContext } from './ui-context.js';
 import { loadAssets, render } from './views.js';
 import { workersPage } from './workers-page.js';
 
@@ -69,62 +69,65 @@ export function uiRoutes(options: { config: TaskgateConfig; store: JobStore; roo
     });
     app.setErrorHandler((error, _req, reply) => errorPage(error, reply));
     app.setNotFoundHandler((_req, reply) => errorPage(notFound('such page'), reply));
-
     app.get('/assets/:name', async (req, reply) => {
       const asset = assets.get(idParam((req.params as { name: string }).name, 'asset'));
       if (!asset) throw notFound('such asset');
       return reply.type(asset.type).header('cache-control', 'max-age=300').send(asset.body);
     });
-    app.get('/', async (req, reply) => {
-      const view = await pushesPage(ctx, parsePushesQuery(req.query));
-      const { cursor: _c, ...filters } = view.query;
-      const nextQuery = new URLSearchParams({ ...filters, ...(view.next ? { cursor: view.next } : {}) }).toString();
-      return html(reply, './pushes', { ...view, title: 'Pushes', page: 'pushes', statuses: JOB_STATUSES, nextQuery });
-    });
-    app.get('/pushes/:id', async (req, reply) => {
-      parseNoQuery(req.query);
-      const view = await pushPage(ctx, idParam((req.params as { id: string }).id, 'push id'));
-      return html(reply, './push', { ...view, title: `Push ${view.id.slice(0, 16)}`, page: 'push' });
-    });
-    app.get('/jobs/:id', async (req, reply) => {
-      parseNoQuery(req.query);
-      const view = await jobPage(ctx, idParam((req.params as { id: string }).id, 'job id'));
-      return html(reply, './job', { ...view, title: `${view.task} ${view.short}`, page: 'job' });
-    });
-    app.get('/jobs/:id/log', async (req, reply) => jobLog(req, reply));
-    app.get('/tasks/:name', async (req, reply) => {
-      const { cursor } = parsePagedQuery(req.query);
-      const view = await taskPage(ctx, idParam((req.params as { name: string }).name, 'task name'), cursor);
-      return html(reply, './task', { ...view, title: `Task ${view.task}`, page: 'task' });
-    });
-    app.get('/workers', async (req, reply) => {
-      parseNoQuery(req.query);
-      return html(reply, './workers', { ...(await workersPage(ctx)), title: 'Workers', page: 'workers' });
-    });
-    app.get('/audit', async (req, reply) => {
-      parseNoQuery(req.query);
-      return html(reply, './audit', { ...(await auditPage(ctx)), title: 'Audit', page: 'audit' });
-    });
+    pageRoutes(app, ctx);
+    app.get('/jobs/:id/log', async (req, reply) => jobLog(ctx, req, reply));
     app.get('/v1/events', async (req, reply) => {
       parseNoQuery(req.query);
       return eventStream(events, streams, req, reply);
     });
-
-    async function jobLog(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-      const q = parseLogQuery(req.query);
-      const id = idParam((req.params as { id: string }).id, 'job id');
-      const job = await options.store.getJob(id);
-      if (!job) throw notFound(`job ${id}`);
-      const attempt = q.attempt ?? (await options.store.attemptsOf(id)).at(-1)?.attempt;
-      const log = attempt
-        ? readLog(logFile(options.config.worker.logs, id, attempt), q.download ? Number.POSITIVE_INFINITY : TAIL_BYTES)
-        : null;
-      if (!log) throw notFound(`log of job ${id}${attempt ? ` attempt ${attempt}` : ''} on this host`);
-      reply.type('text/plain; charset=utf-8');
-      if (q.download) reply.header('content-disposition', `attachment; filename="${id}-${attempt}.log"`);
-      return reply.send(log.text);
-    }
   };
+}
+
+/** The pages, each a view gathered by its ui/ file and rendered by its template. */
+function pageRoutes(app: FastifyInstance, ctx: UiContext): void {
+  app.get('/', async (req, reply) => {
+    const view = await pushesPage(ctx, parsePushesQuery(req.query));
+    const { cursor: _c, ...filters } = view.query;
+    const nextQuery = new URLSearchParams({ ...filters, ...(view.next ? { cursor: view.next } : {}) }).toString();
+    return html(reply, './pushes', { ...view, title: 'Pushes', page: 'pushes', statuses: JOB_STATUSES, nextQuery });
+  });
+  app.get('/pushes/:id', async (req, reply) => {
+    parseNoQuery(req.query);
+    const view = await pushPage(ctx, idParam((req.params as { id: string }).id, 'push id'));
+    return html(reply, './push', { ...view, title: `Push ${view.id.slice(0, 16)}`, page: 'push' });
+  });
+  app.get('/jobs/:id', async (req, reply) => {
+    parseNoQuery(req.query);
+    const view = await jobPage(ctx, idParam((req.params as { id: string }).id, 'job id'));
+    return html(reply, './job', { ...view, title: `${view.task} ${view.short}`, page: 'job' });
+  });
+  app.get('/tasks/:name', async (req, reply) => {
+    const { cursor } = parsePagedQuery(req.query);
+    const view = await taskPage(ctx, idParam((req.params as { name: string }).name, 'task name'), cursor);
+    return html(reply, './task', { ...view, title: `Task ${view.task}`, page: 'task' });
+  });
+  app.get('/workers', async (req, reply) => {
+    parseNoQuery(req.query);
+    return html(reply, './workers', { ...(await workersPage(ctx)), title: 'Workers', page: 'workers' });
+  });
+  app.get('/audit', async (req, reply) => {
+    parseNoQuery(req.query);
+    return html(reply, './audit', { ...(await auditPage(ctx)), title: 'Audit', page: 'audit' });
+  });
+}
+
+/** A job's log as text: the tail, or the whole file with `download=1`; only what the worker on this host wrote. */
+async function jobLog(ctx: UiContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const q = parseLogQuery(req.query);
+  const id = idParam((req.params as { id: string }).id, 'job id');
+  const job = await ctx.store.getJob(id);
+  if (!job) throw notFound(`job ${id}`);
+  const attempt = q.attempt ?? (await ctx.store.attemptsOf(id)).at(-1)?.attempt;
+  const log = attempt ? readLog(logFile(ctx.config.worker.logs, id, attempt), q.download ? Number.POSITIVE_INFINITY : TAIL_BYTES) : null;
+  if (!log) throw notFound(`log of job ${id}${attempt ? ` attempt ${attempt}` : ''} on this host`);
+  reply.type('text/plain; charset=utf-8');
+  if (q.download) reply.header('content-disposition', `attachment; filename="${id}-${attempt}.log"`);
+  return reply.send(log.text);
 }
 
 /** Server-Sent Events: one line per change; a comment every 15 s keeps proxies from closing the stream. */
