@@ -6,6 +6,7 @@ import { INSTALL_USAGE, UNINSTALL_USAGE, installCommand, uninstallCommand } from
 import { AFFECTED_USAGE, affectedCommand } from './affected-command.js';
 import { EXIT } from '../errors/error-codes.js';
 import { reportError, type CliIo } from './cli-io.js';
+import { GRAPH_USAGE, graphCommand } from './graph-command.js';
 import { JOBS_USAGE, jobsCommand } from './jobs-command.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { LINEAGE_USAGE, lineageCommand } from './lineage-command.js';
@@ -61,6 +62,12 @@ const COMMANDS: Record<
     usage: WORKER_USAGE,
     summary: 'run ready jobs in dependency order, in process or against taskgate serve',
     example: 'taskgate worker -R /srv/hg/app --concurrency 4',
+  },
+  graph: {
+    run: graphCommand,
+    usage: GRAPH_USAGE,
+    summary: "the jobs' DAG of a head, a push or a job as dot, SVG, Mermaid or JSON",
+    example: 'taskgate graph -R /srv/hg/app -r tip --format svg > jobs.svg',
   },
   lineage: {
     run: lineageCommand,

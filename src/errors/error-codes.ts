@@ -48,6 +48,7 @@ export const ERRORS = {
   ERR_JOB_NOT_FOUND: failed('no such job', 404),
   ERR_OUTBOX: failed('the outbox cannot be written or read'),
   ERR_USAGE: usage('the command line or the request is not valid'),
+  ERR_READER_DENIED: failed('a reader of the web UI or read APIs was refused', 401),
   ERR_NOT_BUILT: failed('taskgate was not built (dist/ is missing)'),
   ERR_INTERNAL: failed('taskgate hit an unexpected internal error'),
 } as const satisfies Record<string, ErrorSpec>;
@@ -57,6 +58,11 @@ export type ErrorCode = keyof typeof ERRORS;
 /** Whether a code (from the service's answer, say) is one of the table's. */
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** The code's one-line meaning (what a page shows instead of a server-side message). */
+export function summaryOf(code: ErrorCode): string {
+  return ERRORS[code].summary;
 }
 
 /** What the CLI or a hook exits with when this error ends it. */

@@ -26,7 +26,7 @@ import type {
   TokenRow,
 } from './store-types.js';
 
-interface JobRow {
+export interface JobRow {
   id: string;
   repo: string;
   rev: string;
@@ -73,7 +73,7 @@ function num(value: number | string | null): number | null {
   return value === null ? null : Number(value);
 }
 
-function toJob(row: JobRow): StoredJob {
+export function toJob(row: JobRow): StoredJob {
   return {
     id: row.id,
     repo: row.repo,
@@ -101,7 +101,7 @@ function toJob(row: JobRow): StoredJob {
   };
 }
 
-const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons, files_matched, status, attempts,
+export const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons, files_matched, status, attempts,
   created_at, updated_at, spec, token_jti, token, token_exp, worker, lease_expires, not_before, reason`;
 
 /**
@@ -199,6 +199,7 @@ export class SqlJobs {
         await tx.run('INSERT INTO processed_heads (repo, node, push_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.repo, head, p.id]);
       faultPoint('store:enqueue');
       if (created.length > 0) await tx.notifyReady();
+      if (created.length > 0) await tx.notifyChanged();
       return { created, existing };
     });
   }
@@ -286,7 +287,7 @@ export class SqlJobs {
     };
   }
 
-  private async jobsOfHead(repo: string, rev: string, db: SqlDriver): Promise<StoredJob[]> {
+  async jobsOfHead(repo: string, rev: string, db: SqlDriver = this.db): Promise<StoredJob[]> {
     return (
       await db.all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE repo = ? AND rev = ? ORDER BY created_at, ${this.db.seq}`, [repo, rev])
     ).map(toJob);
@@ -350,6 +351,7 @@ export class SqlJobs {
         JSON.stringify({ issued: req.issued, ...effects }),
         req.jti,
       ]);
+      await tx.notifyChanged();
       return { ok: true, retry: false, job: (await this.getJob(req.jobId, tx))!, issued: req.issued, ...effects };
     });
   }
@@ -360,6 +362,7 @@ export class SqlJobs {
     await this.setStatus(tx, job.id, 'failed', 'token_replay', at);
     await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'token_replay' WHERE job_id = ? AND ended_at IS NULL", [now, job.id]);
     await this.markUpstreamFailed(tx, { ...job, status: 'failed' }, at);
+    await tx.notifyChanged();
     return this.getJob(job.id, tx);
   }
 
@@ -481,6 +484,7 @@ export class SqlJobs {
         );
         if (!row) return false;
         await change(tx, row);
+        await tx.notifyChanged();
         return true;
       });
       if (done) changed.push(id);
@@ -556,6 +560,7 @@ export class SqlJobs {
           [next, at, jid],
         );
       }
+      if (again.length > 0) await tx.notifyChanged();
       return again;
     });
   }
@@ -569,6 +574,7 @@ export class SqlJobs {
       await this.killTokens(tx, id);
       await this.setStatus(tx, id, 'cancelled', 'cancelled by an admin', at);
       await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'cancelled' WHERE job_id = ? AND ended_at IS NULL", [now, id]);
+      await tx.notifyChanged();
       return [id, ...(await this.markUpstreamFailed(tx, { ...job, status: 'cancelled' }, at))];
     });
   }

@@ -69,6 +69,8 @@ export class SqliteDriver implements SqlDriver {
 
   async notifyReady(): Promise<void> {}
 
+  async notifyChanged(): Promise<void> {}
+
   // eslint-disable-next-line @typescript-eslint/require-await -- as all()
   async close(): Promise<void> {
     this.db.close();

@@ -48,6 +48,8 @@ const TABLES: readonly Table[] = [
     since: 1,
     columns: [text('id'), text('repo'), text('node'), text('node_last'), text('heads'), text('actor'), text('source'), text('created_at')],
     primaryKey: ['id'],
+    // the pushes page reads the newest pushes first
+    indexes: [{ name: 'pushes_created', columns: ['created_at', 'id'], since: 4, engine: 'sqlite' }],
   },
   { name: 'processed_heads', since: 1, columns: [text('repo'), text('node'), text('push_id')], primaryKey: ['repo', 'node'] },
   {
@@ -76,6 +78,8 @@ const TABLES: readonly Table[] = [
       { name: 'jobs_rev', columns: ['rev'], engine: 'sqlite' },
       { name: 'jobs_head', columns: ['repo', 'rev'], engine: 'postgres' },
       { name: 'jobs_push', columns: ['push_id'] },
+      // the live pages' loop reads the jobs changed since its last look
+      { name: 'jobs_updated', columns: ['updated_at', 'id'], since: 4, engine: 'sqlite' },
     ],
   },
   {
@@ -122,7 +126,9 @@ const TABLES: readonly Table[] = [
 ];
 
 /** The newest layout version. */
-const LAYOUT_VERSION = Math.max(...TABLES.flatMap((t) => [t.since, ...t.columns.map((c) => c.since ?? 0)]));
+const LAYOUT_VERSION = Math.max(
+  ...TABLES.flatMap((t) => [t.since, ...t.columns.map((c) => c.since ?? 0), ...(t.indexes ?? []).map((i) => i.since ?? 0)]),
+);
 
 /** PostgreSQL support began at layout version 3: its first migration creates that layout at once. */
 const POSTGRES_FIRST = 3;
@@ -155,7 +161,7 @@ function layoutSteps(engine: Engine, from: number, to: number): string[] {
       for (const c of t.columns.filter((c) => inRange(c.since ?? t.since)))
         out.push(`ALTER TABLE ${t.name} ADD COLUMN ${columnSql(engine, c)}`);
     for (const i of (t.indexes ?? []).filter(forEngine(engine)).filter((i) => inRange(i.since ?? t.since)))
-      out.push(`CREATE INDEX ${i.name} ON ${t.name} (${i.columns.join(', ')})`);
+      out.push(`CREATE INDEX IF NOT EXISTS ${i.name} ON ${t.name} (${i.columns.join(', ')})`);
   }
   return out;
 }
@@ -165,12 +171,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = Array.from({ length: LAYOUT_
   layoutSteps('sqlite', i, i + 1).join(';\n'),
 );
 
-/** PostgreSQL's migrations (`taskgate_schema.version` counts them): the first creates layout 3, each next one layout version. */
+/**
+ * PostgreSQL's migrations (`taskgate_schema.version` counts them): the first creates layout 3,
+ * each next one a later layout version that changes PostgreSQL (one for SQLite alone is none).
+ */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   layoutSteps('postgres', 0, POSTGRES_FIRST).join(';\n'),
   ...Array.from({ length: LAYOUT_VERSION - POSTGRES_FIRST }, (_, i) =>
     layoutSteps('postgres', POSTGRES_FIRST + i, POSTGRES_FIRST + i + 1).join(';\n'),
-  ),
+  ).filter((sql) => sql !== ''),
 ];
 
 /** The tables both engines keep and their columns, in an order that never breaks a reference: what `store copy` copies. */
