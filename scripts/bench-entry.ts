@@ -127,7 +127,7 @@ type Store = Awaited<ReturnType<typeof openStore>>;
 /** `pushes` pushes of `perPush` jobs (a binary tree of tasks), the last with 500, and their gate records in the audit file; returns the last push's id. */
 async function seedPushes(db: Store, auditPath: string, pushes: number, perPush: number): Promise<string> {
   const { appendFileSync } = await import('node:fs');
-  const { dirname } = await import('node:path');
+  const path = await import('node:path');
   const actor = { sub: 'bench', via: 'ssh' as const, groups: [] };
   const start = Date.now() - pushes * 1000;
   const audit: string[] = [];
@@ -167,7 +167,7 @@ async function seedPushes(db: Store, auditPath: string, pushes: number, perPush:
     };
     audit.push(JSON.stringify({ seq: i + 1, ts: at, event: 'push.accepted', data, prev: '', hash: '' }));
   }
-  mkdirSync(dirname(auditPath), { recursive: true });
+  mkdirSync(path.dirname(auditPath), { recursive: true });
   appendFileSync(auditPath, `${audit.join('\n')}\n`);
   return id;
 }

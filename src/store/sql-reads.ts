@@ -11,8 +11,8 @@ function toPush(row: PushRow): PushRecord {
     repo: row.repo,
     node: row.node,
     nodeLast: row.node_last,
-    heads: JSON.parse(row.heads),
-    actor: JSON.parse(row.actor),
+    heads: JSON.parse(row.heads) as PushRecord['heads'],
+    actor: JSON.parse(row.actor) as PushRecord['actor'],
     source: row.source as PushRecord['source'],
     createdAt: row.created_at,
   };
@@ -29,15 +29,18 @@ export class SqlReads {
   async pushesNewestFirst(filter: PushPageFilter): Promise<PushRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.repo) (where.push('p.repo = ?'), args.push(filter.repo));
+    const add = (list: string[], sql: string, ...values: unknown[]) => {
+      list.push(sql);
+      args.push(...values);
+    };
+    if (filter.repo) add(where, 'p.repo = ?', filter.repo);
     if (filter.before)
-      (where.push('(p.created_at < ? OR (p.created_at = ? AND p.id < ?))'),
-        args.push(filter.before.at, filter.before.at, filter.before.id));
-    if (filter.pusher) (where.push(`${this.pusherOf('p.actor')} = ?`), args.push(filter.pusher));
+      add(where, '(p.created_at < ? OR (p.created_at = ? AND p.id < ?))', filter.before.at, filter.before.at, filter.before.id);
+    if (filter.pusher) add(where, `${this.pusherOf('p.actor')} = ?`, filter.pusher);
     const job: string[] = [];
-    if (filter.branch) (job.push('j.branch = ?'), args.push(filter.branch));
-    if (filter.task) (job.push('j.task = ?'), args.push(filter.task));
-    if (filter.status) (job.push('j.status = ?'), args.push(filter.status));
+    if (filter.branch) add(job, 'j.branch = ?', filter.branch);
+    if (filter.task) add(job, 'j.task = ?', filter.task);
+    if (filter.status) add(job, 'j.status = ?', filter.status);
     if (job.length > 0) where.push(`EXISTS (SELECT 1 FROM jobs j WHERE j.push_id = p.id AND ${job.join(' AND ')})`);
     const limit = Math.max(1, Math.min(501, Math.floor(filter.limit)));
     const rows = await this.db.all<PushRow>(
@@ -76,9 +79,14 @@ export class SqlReads {
   async taskHistory(filter: TaskHistoryFilter): Promise<StoredJob[]> {
     const args: unknown[] = [filter.task];
     let where = 'task = ?';
-    if (filter.repo) ((where += ' AND repo = ?'), args.push(filter.repo));
-    if (filter.before)
-      ((where += ' AND (created_at < ? OR (created_at = ? AND id < ?))'), args.push(filter.before.at, filter.before.at, filter.before.id));
+    if (filter.repo) {
+      where += ' AND repo = ?';
+      args.push(filter.repo);
+    }
+    if (filter.before) {
+      where += ' AND (created_at < ? OR (created_at = ? AND id < ?))';
+      args.push(filter.before.at, filter.before.at, filter.before.id);
+    }
     const limit = Math.max(1, Math.min(501, Math.floor(filter.limit)));
     const rows = await this.db.all<JobRow>(
       `SELECT ${JOB_COLUMNS} FROM jobs WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${limit}`,

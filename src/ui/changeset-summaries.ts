@@ -36,7 +36,7 @@ export class ChangesetSummaries {
 
   private async read(pushes: PushRange[]): Promise<void> {
     const revset = pushes.map((p) => `(present(${p.node}):present(${p.nodeLast}))`).join(' or ');
-    let all: ChangesetSummary[] = [];
+    let all: ChangesetSummary[];
     const revs = new Map<string, number>();
     try {
       const data = await readChangesets(this.root, revset);

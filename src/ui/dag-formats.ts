@@ -63,6 +63,7 @@ export function dagDot(nodes: DagNode[]): string {
 /** Mermaid labels are quoted strings where `"` must be written #quot; and markup is not interpreted in strict mode. */
 const mermaidLabel = (s: string) =>
   `"${s
+    // eslint-disable-next-line no-control-regex -- control characters are what this replaces
     .replace(/[\u0000-\u001f\u007f]/g, ' ')
     .replace(/"/g, '#quot;')
     .replace(/</g, '#lt;')

@@ -15,8 +15,14 @@ function folder(name: string): string {
 /** C0 and C1 control bytes show as \xNN: a branch or file name cannot hide text or move the cursor. */
 export function visible(value: unknown): string {
   if (value === null || value === undefined) return '';
-  // eslint-disable-next-line no-control-regex
-  return String(value).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : (JSON.stringify(value) ?? '');
+  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 let eta: Eta | null = null;

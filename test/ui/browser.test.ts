@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { TASKGATE, baseEnv, commit, hgOk, jobsOf } from '../helpers/hg-fixture.js';
+import { TASKGATE, baseEnv, commit, hgOk } from '../helpers/hg-fixture.js';
 import { expectAccepted, expectRejected, scenario, type Scenario } from '../helpers/scenario.js';
 import { taskgateServe } from '../helpers/servers.js';
 import { launch, screenshotDir, shoot } from '../helpers/browser.js';
@@ -40,7 +40,7 @@ async function story(): Promise<{ s: Scenario; rejection: string }> {
   );
   await expectAccepted(s, { LOGNAME: 'bob' });
   // the lines of the report, as the pusher saw them
-  const lines = rejected.all!.split('\n');
+  const lines = rejected.all.split('\n');
   const from = lines.findIndex((l) => l.includes('taskgate: push rejected'));
   const to = lines.findIndex((l, i) => i > from && l.includes('taskgate: nothing was added'));
   return { s, rejection: lines.slice(from, to + 1).join('\n') };

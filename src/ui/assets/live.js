@@ -78,7 +78,9 @@
     es.addEventListener('job', function (e) {
       try {
         onJob(JSON.parse(e.data));
-      } catch (err) {}
+      } catch {
+        // a malformed event is dropped: the next one or a reload shows the state
+      }
     });
     es.addEventListener('push', function () {
       if (document.body.getAttribute('data-page') === 'pushes') showNotice();
