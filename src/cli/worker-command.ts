@@ -50,7 +50,7 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
       // a remote worker archives revisions from its own clone (-R), which it keeps up to date;
       // a plain clone has no taskgate.json, and then the worker settings are the defaults
       const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
-      const backend = new HttpBackend(values.server, JSON.parse(readFileSync(resolve(io.cwd, values.key), 'utf8')));
+      const backend = new HttpBackend(values.server, JSON.parse(readFileSync(resolve(io.cwd, values.key), 'utf8')), values.name);
       const { ran } = await runWorker({
         root,
         config,

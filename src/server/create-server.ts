@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError, isTaskgateError } from '../errors/taskgate-error.js';
 import type { JobStore, StoredJob } from '../store/store-types.js';
@@ -58,7 +58,6 @@ export async function createServer(options: {
   const now = options.now ?? (() => new Date());
   const service = await JobService.create(config, store, now);
   const keys = workerKeys(config);
-  const seen = new Map<string, number>();
   const app = Fastify({ logger: false });
 
   app.setErrorHandler((error, _req, reply) => {
@@ -67,19 +66,22 @@ export async function createServer(options: {
       return reply.status(status).send({ error: error.toJSON() });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    return reply
-      .status(status)
-      .send({
-        error: {
-          code: status === 400 ? 'ERR_USAGE' : 'ERR_INTERNAL',
-          message: (error as Error).message,
-          hint: status === 400 ? 'see the API in docs/operations.md' : 'see the service log',
-        },
-      });
+    return reply.status(status).send({
+      error: {
+        code: status === 400 ? 'ERR_USAGE' : 'ERR_INTERNAL',
+        message: (error as Error).message,
+        hint: status === 400 ? 'see the API in docs/operations.md' : 'see the service log',
+      },
+    });
   });
 
-  const authenticate = async (body: { client_assertion: string }) =>
-    verifyClientAssertion(body.client_assertion, keys, { audience: config.tokens.issuer, now: now(), seen });
+  const authenticate = async (body: { client_assertion: string }, req: FastifyRequest) =>
+    verifyClientAssertion(body.client_assertion, keys, {
+      audience: config.tokens.issuer,
+      now: now(),
+      request: { method: req.method, path: req.url.split('?')[0] ?? '' },
+      use: (jti, exp) => store.useAssertion(jti, exp, Math.floor(now().getTime() / 1000)),
+    });
 
   app.get('/.well-known/jwks.json', async () => service.minter.jwks);
   app.get('/.well-known/openid-configuration', async () => ({
@@ -107,22 +109,22 @@ export async function createServer(options: {
   });
 
   app.post('/v1/claim', { schema: { body: assertionBody } }, async (req) => {
-    const worker = await authenticate(req.body as { client_assertion: string });
+    const worker = await authenticate(req.body as { client_assertion: string }, req);
     return { claimed: await service.claim(worker) };
   });
   app.post('/v1/heartbeat', { schema: { body: assertionBody } }, async (req) => {
     const body = req.body as { client_assertion: string; token?: string };
-    const worker = await authenticate(body);
+    const worker = await authenticate(body, req);
     return { token: await service.heartbeat(worker, body.token ?? '') };
   });
   app.post('/v1/complete', { schema: { body: assertionBody } }, async (req) => {
     const body = req.body as { client_assertion: string; token?: string; outcome?: Outcome };
-    const worker = await authenticate(body);
+    const worker = await authenticate(body, req);
     return service.complete(worker, body.token ?? '', body.outcome ?? {});
   });
   app.post('/v1/fail', { schema: { body: assertionBody } }, async (req) => {
     const body = req.body as { client_assertion: string; token?: string; outcome?: Outcome };
-    const worker = await authenticate(body);
+    const worker = await authenticate(body, req);
     return service.fail(worker, body.token ?? '', body.outcome ?? {});
   });
 

@@ -3,7 +3,7 @@ import type { AuditStorage } from '../audit/audit-chain.js';
 import type { AuditRecord } from '../audit/audit-log.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { PostgresDriver, READY_CHANNEL } from './postgres-driver.js';
-import { safeUrl } from './safe-url.js';
+import { maskUrls, safeUrl } from './safe-url.js';
 import { waitUntil } from './wait.js';
 import { SqlJobStore } from './sql-job-store.js';
 
@@ -35,6 +35,8 @@ export const PG_MIGRATIONS = [
      ended_at BIGINT, outcome TEXT, exit_code INTEGER, log TEXT, PRIMARY KEY (job_id, attempt));
    CREATE TABLE audit_log (seq BIGINT PRIMARY KEY, record TEXT NOT NULL);
    CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL);`,
+  `CREATE TABLE used_assertions (jti TEXT PRIMARY KEY, exp BIGINT NOT NULL);
+   CREATE INDEX used_assertions_exp ON used_assertions (exp);`,
 ];
 
 function storeError(url: string, error: unknown): TaskgateError {
@@ -45,14 +47,14 @@ function storeError(url: string, error: unknown): TaskgateError {
   if (unreachable) {
     return new TaskgateError(
       'ERR_STORE_UNAVAILABLE',
-      `the job store ${safeUrl(url)} cannot be reached: ${e.code ?? e.message}`,
+      `the job store ${safeUrl(url)} cannot be reached: ${e.code ?? maskUrls(e.message ?? '')}`,
       'start PostgreSQL or fix store.url; pushes keep landing and their jobs wait in the outbox until `taskgate reconcile`',
       { cause: error },
     );
   }
   return new TaskgateError(
     'ERR_STORE_UNAVAILABLE',
-    `the job store ${safeUrl(url)} failed: ${e.message ?? String(error)}${e.code ? ` (${e.code})` : ''}`,
+    `the job store ${safeUrl(url)} failed: ${maskUrls(e.message ?? String(error))}${e.code ? ` (${e.code})` : ''}`,
     'check the database and its permissions; `taskgate doctor` says more',
     { cause: error },
   );

@@ -98,6 +98,9 @@ export class SqlJobStore implements JobStore {
   attemptsOf(jobId: string): Promise<AttemptRow[]> {
     return this.guard(() => this.jobs.attemptsOf(jobId));
   }
+  useAssertion(jti: string, exp: number, now: number): Promise<boolean> {
+    return this.guard(() => this.jobs.useAssertion(jti, exp, now));
+  }
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> {
     return this.guard(() => this.jobs.jobsOfHead(repo, rev));
   }

@@ -525,6 +525,17 @@ export class SqlJobs {
     });
   }
 
+  private lastPurge = 0;
+
+  async useAssertion(jti: string, exp: number, now: number): Promise<boolean> {
+    // used jtis past their exp are refused by exp alone: drop them, at most once a minute
+    if (now - this.lastPurge >= 60 || now < this.lastPurge) {
+      this.lastPurge = now;
+      await this.db.run('DELETE FROM used_assertions WHERE exp < ?', [now - 60]);
+    }
+    return (await this.db.run('INSERT INTO used_assertions (jti, exp) VALUES (?, ?) ON CONFLICT DO NOTHING', [jti, exp])) > 0;
+  }
+
   async tokensOf(jobId: string): Promise<TokenRow[]> {
     return (await this.db.all<TokenDbRow>(`SELECT * FROM tokens WHERE job_id = ? ORDER BY ${this.db.seq}`, [jobId])).map((t) => ({
       jti: t.jti,

@@ -37,6 +37,8 @@ const MIGRATIONS = [
      ended_at INTEGER, outcome TEXT, exit_code INTEGER, log TEXT, PRIMARY KEY (job_id, attempt));`,
   `ALTER TABLE jobs ADD COLUMN reserved_by TEXT;
    ALTER TABLE jobs ADD COLUMN reserved_until INTEGER;`,
+  `CREATE TABLE used_assertions (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL);
+   CREATE INDEX used_assertions_exp ON used_assertions (exp);`,
 ];
 
 function storeError(path: string, error: unknown): TaskgateError {

@@ -136,6 +136,11 @@ export interface JobStore {
   tokensOf(jobId: string): Promise<TokenRow[]>;
   attemptsOf(jobId: string): Promise<AttemptRow[]>;
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]>;
+  /**
+   * Records a client assertion's jti until its exp (unix seconds); false when it is already
+   * recorded: by this service before a restart, or by another service on the same store.
+   */
+  useAssertion(jti: string, exp: number, now: number): Promise<boolean>;
   /** Resolves when work may have become ready (PostgreSQL NOTIFY), or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal?: AbortSignal): Promise<void>;
   /** Where the audit chain is kept in the database (postgres); null where the chain is the audit file (sqlite). */

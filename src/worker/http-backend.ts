@@ -1,6 +1,6 @@
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { Claimed, Outcome } from '../server/job-service.js';
-import { CLIENT_ASSERTION_TYPE, signClientAssertion } from '../tokens/client-assertion.js';
+import { ASSERTION_HEADER, CLIENT_ASSERTION_TYPE, signClientAssertion } from '../tokens/client-assertion.js';
 import type { JobBackend } from './job-backend.js';
 
 type Jwk = Parameters<typeof signClientAssertion>[1];
@@ -12,6 +12,8 @@ export class HttpBackend implements JobBackend {
   constructor(
     private readonly url: string,
     private readonly privateJwk: Jwk,
+    /** The worker's name, for the requests that carry no worker argument (wait, open). */
+    private readonly name = '',
   ) {}
 
   private async issuer(): Promise<string> {
@@ -23,8 +25,13 @@ export class HttpBackend implements JobBackend {
     return this.audience;
   }
 
+  /** A fresh assertion bound to this one request (htm/htu): lifted from it, it opens no other. */
+  private async assertion(worker: string, method: string, url: URL): Promise<string> {
+    return signClientAssertion(worker, this.privateJwk, await this.issuer(), { method, url: url.href });
+  }
+
   private async call<T>(path: string, worker: string, body: Record<string, unknown>): Promise<T> {
-    const assertion = await signClientAssertion(worker, this.privateJwk, await this.issuer());
+    const assertion = await this.assertion(worker, 'POST', new URL(path, this.url));
     const r = await fetch(new URL(path, this.url), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -59,7 +66,9 @@ export class HttpBackend implements JobBackend {
   /** A long poll: the service answers when the store says work may be ready, or after `ms`. */
   async idle(ms: number, signal?: AbortSignal): Promise<void> {
     try {
-      await fetch(new URL(`/v1/wait?ms=${Math.floor(ms)}`, this.url), { ...(signal ? { signal } : {}) });
+      const url = new URL(`/v1/wait?ms=${Math.floor(ms)}`, this.url);
+      const headers = { [ASSERTION_HEADER]: await this.assertion(this.name, 'GET', url) };
+      await fetch(url, { headers, ...(signal ? { signal } : {}) });
     } catch {
       // the service is away or we were stopped: a short pause, and the claim says more
       await new Promise((r) => setTimeout(r, Math.min(ms, 1000)));
@@ -67,7 +76,9 @@ export class HttpBackend implements JobBackend {
   }
 
   async open(): Promise<boolean> {
-    const r = await fetch(new URL('/v1/jobs?open=1', this.url));
+    const url = new URL('/v1/open', this.url);
+    const r = await fetch(url, { headers: { [ASSERTION_HEADER]: await this.assertion(this.name, 'GET', url) } });
+    if (!r.ok) throw new TaskgateError('ERR_TOKEN_INVALID', `/v1/open: taskgate serve answered ${r.status}`, 'see the service log');
     return ((await r.json()) as { open: boolean }).open;
   }
 }

@@ -102,7 +102,7 @@ describe('the exchange through the service', () => {
     const { signClientAssertion, CLIENT_ASSERTION_TYPE } = await import('../../src/tokens/client-assertion.js');
     const jwk = JSON.parse(readFileSync(key, 'utf8'));
     const call = async (path: string, body: Record<string, unknown>) => {
-      const assertion = await signClientAssertion('w-remote', jwk, 'urn:taskgate:acme/app');
+      const assertion = await signClientAssertion('w-remote', jwk, 'urn:taskgate:acme/app', { method: 'POST', url: `${url}${path}` });
       const r = await fetch(`${url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
