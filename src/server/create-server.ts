@@ -7,7 +7,7 @@ import type { JobStore, StoredJob } from '../store/store-types.js';
 import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from '../tokens/client-assertion.js';
 import type { Jwks } from '../tokens/token-types.js';
 import { JobService, type Outcome } from './job-service.js';
-import { lineageOf, resolveJobs } from './lineage.js';
+import { lineageOfJobs, resolveJobs } from './lineage.js';
 
 type Jwk = Jwks['keys'][number];
 
@@ -156,7 +156,7 @@ export async function createServer(options: {
     const jobs = await resolveJobs(store, ref, config.repo.id);
     if (jobs.length === 0)
       throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list jobs with GET /v1/jobs');
-    return { lineage: await Promise.all(jobs.map((j) => lineageOf(j, store, config, root))) };
+    return { lineage: await lineageOfJobs(jobs, store, config, root) };
   });
   return app;
 }

@@ -24,26 +24,27 @@ export interface JobLineage {
   tokens: Array<Pick<TokenRow, 'jti' | 'kind' | 'state' | 'prev' | 'worker' | 'createdAt' | 'transition'>>;
 }
 
-/** The gate's verdict on a push, from the audit log (the transaction id ties them). */
-function verdictOf(auditPath: string, txn: string): { verdict: string; at: string } | null {
+/** The gate's verdicts on these pushes, from one read of the audit log (the transaction id ties them). */
+function verdictsOf(auditPath: string, txns: Set<string>): Map<string, { verdict: string; at: string }> {
+  const found = new Map<string, { verdict: string; at: string }>();
   let text = '';
   try {
     text = readFileSync(auditPath, 'utf8');
   } catch {
-    return null;
+    return found;
   }
   for (const line of text.split('\n')) {
-    if (!line.includes(txn)) continue;
+    if (!line.includes('"push.accepted"') && !line.includes('"push.bypassed"')) continue;
     try {
       const rec = JSON.parse(line) as AuditRecord;
-      if ((rec.event === 'push.accepted' || rec.event === 'push.bypassed') && (rec.data as { txn?: string }).txn === txn) {
-        return { verdict: rec.event === 'push.bypassed' ? 'bypassed' : 'accepted', at: rec.ts };
-      }
+      const txn = (rec.data as { txn?: unknown }).txn;
+      if (typeof txn === 'string' && txns.has(txn) && !found.has(txn))
+        found.set(txn, { verdict: rec.event === 'push.bypassed' ? 'bypassed' : 'accepted', at: rec.ts });
     } catch {
       // audit verify reports damaged lines
     }
   }
-  return null;
+  return found;
 }
 
 /** Jobs named by a job id (or a prefix of one), a head node (or a prefix of one) or a push id. */
@@ -57,31 +58,79 @@ export async function resolveJobs(store: JobStore, ref: string, repo?: string): 
   return byRev.length > 0 ? byRev : store.listJobs({ ...scope, idPrefix: ref });
 }
 
+type Changesets = JobLineage['changesets'];
+
 /**
- * "Why did this run": the push (who, when, channel, verdict) -> its changesets -> the files
- * and globs that matched -> the task -> its upstream jobs -> attempts and the jti chain.
+ * The changesets of every push the jobs belong to, read with ONE hg process whatever the
+ * number of jobs: each job then takes those of its push that its head descends from.
  */
-export async function lineageOf(
-  job: StoredJob,
+async function pushChangesets(jobs: StoredJob[], root: string, env?: NodeJS.ProcessEnv): Promise<Map<string, Changesets[number] & { parents: string[] }>> {
+  const ranges = [...new Set(jobs.map((j) => `${j.push.node}:${j.push.nodeLast}`))];
+  const found = new Map<string, Changesets[number] & { parents: string[] }>();
+  if (ranges.length === 0) return found;
+  try {
+    // nodes are hex (the store checks them); each range is one push
+    const union = ranges.filter((r) => /^[0-9a-f]{12,40}:[0-9a-f]{12,40}$/.test(r)).map((r) => `(${r})`).join(' or ');
+    if (!union) return found;
+    const data = await readChangesets(root, `sort(${union}, rev)`, {}, env);
+    for (const c of data.changesets)
+      found.set(c.node, {
+        node: c.node,
+        author: c.author,
+        description: c.description.split('\n')[0] ?? '',
+        files: c.files.map((f) => f.path),
+        parents: c.parents,
+      });
+  } catch {
+    // a stripped push: the store still knows the rest
+  }
+  return found;
+}
+
+/** The changesets of `push.node::rev`: ancestors of the job's head that descend from its push's first changeset, oldest first. */
+function changesetsOf(job: StoredJob, all: Map<string, Changesets[number] & { parents: string[] }>): Changesets {
+  const seen = new Set<string>();
+  const stack = [job.rev];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const c = all.get(node);
+    if (!c || seen.has(node)) continue;
+    seen.add(node);
+    stack.push(...c.parents);
+  }
+  // and descending from the push's first changeset (changesets come in revision order, parents first)
+  const descends = new Set<string>([job.push.node]);
+  for (const c of all.values()) if (c.parents.some((p) => descends.has(p))) descends.add(c.node);
+  return [...all.values()].filter((c) => seen.has(c.node) && descends.has(c.node)).map(({ parents: _parents, ...c }) => c);
+}
+
+/**
+ * "Why did this run", for each job: the push (who, when, channel, verdict) -> its changesets
+ * -> the files and globs that matched -> the task -> its upstream jobs -> attempts and the
+ * jti chain. One hg process and one read of the audit log, however many jobs.
+ */
+export async function lineageOfJobs(
+  jobs: StoredJob[],
   store: JobStore,
   config: TaskgateConfig,
   root: string,
   env?: NodeJS.ProcessEnv,
+): Promise<JobLineage[]> {
+  const changesets = await pushChangesets(jobs, root, env);
+  const verdicts = verdictsOf(config.audit.path, new Set(jobs.map((j) => j.push.id)));
+  const out: JobLineage[] = [];
+  for (const job of jobs) out.push(await lineageOne(job, store, changesetsOf(job, changesets), verdicts.get(job.push.id) ?? null));
+  return out;
+}
+
+/** One job's lineage, given its changesets. */
+async function lineageOne(
+  job: StoredJob,
+  store: JobStore,
+  changesets: Changesets,
+  verdict: { verdict: string; at: string } | null,
 ): Promise<JobLineage> {
   const push: PushRecord | null = await store.getPush(job.push.id);
-  const verdict = verdictOf(config.audit.path, job.push.id);
-  let changesets: JobLineage['changesets'] = [];
-  try {
-    const data = await readChangesets(root, `${job.push.node}::${job.rev} and ${job.push.node}:${job.push.nodeLast}`, {}, env);
-    changesets = data.changesets.map((c) => ({
-      node: c.node,
-      author: c.author,
-      description: c.description.split('\n')[0] ?? '',
-      files: c.files.map((f) => f.path),
-    }));
-  } catch {
-    // a stripped push: the store still knows the rest
-  }
   return {
     job: { id: job.id, task: job.task, rev: job.rev, branch: job.branch, status: job.status, reason: job.reason },
     push: {

@@ -133,31 +133,56 @@ function auditStorage(pool: pg.Pool, url: string): AuditStorage {
 }
 
 interface Listener {
-  client: pg.Client | null;
+  /** The one listening connection, shared by every waiter; set before its connect resolves, so concurrent waiters never open a second. */
+  client: Promise<pg.Client | null> | null;
   waiters: Set<() => void>;
+  closed: boolean;
 }
 
-/** Waits for a NOTIFY on the ready channel, on one listening connection opened on first use. */
-async function waitForNotify(listener: Listener, url: string, ms: number, signal?: AbortSignal): Promise<void> {
-  if (!listener.client) {
-    const { default: driver } = await import('pg');
-    const client = new driver.Client({ connectionString: url });
-    client.on('error', () => {
-      listener.client = null;
-    });
-    client.on('notification', () => {
-      for (const wake of [...listener.waiters]) wake();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${READY_CHANNEL}`);
-      listener.client = client;
-    } catch {
-      // no listener: the timer alone wakes the worker
-      await client.end().catch(() => undefined);
-    }
+/** Opens the listening connection; null when it cannot (the waiters then wake on their timers alone, and a later wait tries again). */
+async function openListener(listener: Listener, url: string): Promise<pg.Client | null> {
+  const { default: driver } = await import('pg');
+  const client = new driver.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  const lost = () => {
+    // a later wait opens a new one; this one is gone
+    listener.client = null;
+    void client.end().catch(() => undefined);
+  };
+  client.on('error', lost);
+  client.on('end', () => {
+    if (listener.client && !listener.closed) listener.client = null;
+  });
+  client.on('notification', () => {
+    for (const wake of [...listener.waiters]) wake();
+  });
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${READY_CHANNEL}`);
+    if (listener.closed) throw new Error('closed');
+    return client;
+  } catch {
+    await client.end().catch(() => undefined);
+    // not again before this wait is over: a flood of waits while the server is away opens no flood of connections
+    setTimeout(() => {
+      if (!listener.closed) listener.client = null;
+    }, 5000).unref();
+    return null;
   }
+}
+
+/** Waits for a NOTIFY on the ready channel, on the one listening connection of this store. */
+async function waitForNotify(listener: Listener, url: string, ms: number, signal?: AbortSignal): Promise<void> {
+  if (listener.closed) return;
+  listener.client ??= openListener(listener, url);
   await waitUntil(ms, signal, listener.waiters);
+}
+
+/** Ends the listening connection and wakes every waiter: a closing service answers them at once. */
+async function closeListener(listener: Listener): Promise<void> {
+  listener.closed = true;
+  for (const wake of [...listener.waiters]) wake();
+  const client = await listener.client;
+  await client?.end().catch(() => undefined);
 }
 
 /** The distributed store (DESIGN §9): PostgreSQL through pg. */
@@ -169,9 +194,7 @@ export class PostgresStore extends SqlJobStore {
       describeError: (error) => storeError(url, error),
       auditStorage: auditStorage(pool, url),
       waitForWork: (ms, signal) => waitForNotify(listener, url, ms, signal),
-      onClose: async () => {
-        await listener.client?.end().catch(() => undefined);
-      },
+      onClose: () => closeListener(listener),
     });
   }
 
@@ -185,7 +208,7 @@ export class PostgresStore extends SqlJobStore {
       if (error instanceof TaskgateError) throw error;
       throw storeError(options.url, error);
     }
-    return new PostgresStore(pool, options.url, { client: null, waiters: new Set() });
+    return new PostgresStore(pool, options.url, { client: null, waiters: new Set(), closed: false });
   }
 
   /** `taskgate store migrate`: applies what is missing; returns the versions before and after. */
