@@ -98,6 +98,7 @@ export interface TaskgateConfig {
   };
   store: { backend: 'sqlite' | 'postgres'; path?: string; url?: string };
   worker: { runAs?: string; keys?: Record<string, string>; lease: string; heartbeat: string; workdir?: string; logs: string };
-  audit: { path: string };
+  /** `checkpoints`: where signed checkpoints of the chain head go, a file on another mount or an HTTPS URL (DESIGN §15). */
+  audit: { path: string; checkpoints?: string };
   log: { path: string; level: string };
 }

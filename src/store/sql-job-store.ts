@@ -11,6 +11,7 @@ import type {
   ExchangeResult,
   JobFilter,
   JobStore,
+  PushFilter,
   PushRecord,
   StoredJob,
   TokenRow,
@@ -67,6 +68,9 @@ export class SqlJobStore implements JobStore {
   }
   getPush(id: string): Promise<PushRecord | null> {
     return this.guard(() => this.jobs.getPush(id));
+  }
+  listPushes(filter?: PushFilter): Promise<PushRecord[]> {
+    return this.guard(() => this.jobs.listPushes(filter));
   }
   exchange(request: ExchangeRequest): Promise<ExchangeResult> {
     return this.guard(() => this.jobs.exchange(request));

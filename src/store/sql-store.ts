@@ -19,6 +19,7 @@ import type {
   ExchangeResult,
   IssuedToken,
   JobFilter,
+  PushFilter,
   PushRecord,
   StoredJob,
   TokenRow,
@@ -96,6 +97,19 @@ function toJob(row: JobRow): StoredJob {
     leaseExpires: num(row.lease_expires),
     notBefore: num(row.not_before),
     reason: row.reason,
+  };
+}
+
+function toPush(row: Record<string, string>): PushRecord {
+  return {
+    id: row['id']!,
+    repo: row['repo']!,
+    node: row['node']!,
+    nodeLast: row['node_last']!,
+    heads: JSON.parse(row['heads']!),
+    actor: JSON.parse(row['actor']!),
+    source: row['source'] as PushRecord['source'],
+    createdAt: row['created_at']!,
   };
 }
 
@@ -204,8 +218,30 @@ export class SqlJobs {
     if (filter.rev) (where.push('rev LIKE ?'), args.push(`${filter.rev.replace(/[%_]/g, '')}%`));
     if (filter.pushId) (where.push('push_id = ?'), args.push(filter.pushId));
     if (filter.idPrefix) (where.push('id LIKE ?'), args.push(`${filter.idPrefix.replace(/[%_]/g, '')}%`));
-    const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, ${this.db.seq} LIMIT ${Math.max(1, Math.floor(filter.limit ?? 1000))}`;
+    if (filter.after) {
+      where.push('(created_at > ? OR (created_at = ? AND id > ?))');
+      args.push(filter.after.createdAt, filter.after.createdAt, filter.after.id);
+    }
+    // a page (the cursor) is ordered by (created_at, id); the rest keeps insertion order
+    const order = filter.after ? 'created_at, id' : `created_at, ${this.db.seq}`;
+    const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${Math.max(1, Math.floor(filter.limit ?? 1000))}`;
     return (await this.db.all<JobRow>(sql, args)).map(toJob);
+  }
+
+  async listPushes(filter: PushFilter = {}): Promise<PushRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.repo) (where.push('repo = ?'), args.push(filter.repo));
+    if (filter.after) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      args.push(filter.after.createdAt, filter.after.createdAt, filter.after.id);
+    }
+    const rows = await this.db.all<Record<string, string>>(
+      `SELECT id, repo, node, node_last, heads, actor, source, created_at FROM pushes ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ${Math.max(1, Math.floor(filter.limit ?? 100))}`,
+      args,
+    );
+    return rows.map(toPush);
   }
 
   async processedHeads(repo: string, among?: string[]): Promise<string[]> {
@@ -223,17 +259,7 @@ export class SqlJobs {
       'SELECT id, repo, node, node_last, heads, actor, source, created_at FROM pushes WHERE id = ?',
       [id],
     );
-    if (!row) return null;
-    return {
-      id: row['id']!,
-      repo: row['repo']!,
-      node: row['node']!,
-      nodeLast: row['node_last']!,
-      heads: JSON.parse(row['heads']!),
-      actor: JSON.parse(row['actor']!),
-      source: row['source'] as PushRecord['source'],
-      createdAt: row['created_at']!,
-    };
+    return row ? toPush(row) : null;
   }
 
   async jobsOfHead(repo: string, rev: string, db: SqlDriver = this.db): Promise<StoredJob[]> {

@@ -97,6 +97,15 @@ export interface JobFilter {
   pushId?: string;
   /** Ids starting with this (a short id typed by a person). */
   idPrefix?: string;
+  /** Keyset cursor: jobs after this one in the list's order (created_at, then id). */
+  after?: { createdAt: string; id: string };
+  limit?: number;
+}
+
+export interface PushFilter {
+  repo?: string;
+  /** Keyset cursor: pushes strictly older than this one (created_at, then id). */
+  after?: { createdAt: string; id: string };
   limit?: number;
 }
 
@@ -114,6 +123,8 @@ export interface JobStore {
   /** Every head node already processed for a repository (the high-water mark), or those of `among` that are. */
   processedHeads(repo: string, among?: string[]): Promise<string[]>;
   getPush(id: string): Promise<PushRecord | null>;
+  /** Pushes newest first, a page at a time: `after` is the last push of the previous page. */
+  listPushes(filter?: PushFilter): Promise<PushRecord[]>;
   /** One token exchange (DESIGN §8), in one transaction with the dependents it releases. */
   exchange(request: ExchangeRequest): Promise<ExchangeResult>;
   /** Running jobs whose lease ran out go back to ready; their tokens die. Returns their ids. */

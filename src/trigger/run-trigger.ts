@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { appendAudit } from '../audit/audit-log.js';
+import { makeCheckpoints } from './audit-checkpoint.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/load-config.js';
 import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
@@ -99,6 +100,11 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
       groups: pusher.groups,
     };
     await appendAudit(config.audit.path, 'push.landed', landed, now);
+    // with sqlite no service runs: the trigger anchors the audit file (every 100 records or 10 minutes)
+    if (config.store.backend === 'sqlite') {
+      const anchored = await makeCheckpoints(config, null, now(), true).catch((e: unknown) => toTaskgateError(e));
+      if (!Array.isArray(anchored)) lines.push(`taskgate: warning: no audit checkpoint made (${anchored.code}: ${anchored.hint})`);
+    }
     if (committed.outbox) {
       lines.push(
         `taskgate: warning: the job store is unavailable (${committed.storeError?.code}); ${batch.jobs.length} jobs wait in the outbox until \`taskgate reconcile\``,
