@@ -30,7 +30,11 @@ async function anchored() {
   mkdirSync(join(s.dir, 'other-mount'));
   const configPath = join(s.central, '.hg', 'taskgate.json');
   writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), audit: { checkpoints: offHost } }));
-  await commit(s.work, { 'tasks.json': JSON.stringify({ version: 1, tasks: { a: { inputs: ['src/**'], run: 'true' } } }), 'src/a.ts': 'a' }, 'one');
+  await commit(
+    s.work,
+    { 'tasks.json': JSON.stringify({ version: 1, tasks: { a: { inputs: ['src/**'], run: 'true' } } }), 'src/a.ts': 'a' },
+    'one',
+  );
   await expectAccepted(s, { LOGNAME: 'bob' });
   await commit(s.work, { 'src/a.ts': 'b' }, 'two');
   await expectAccepted(s, { LOGNAME: 'bob' });
@@ -79,7 +83,9 @@ describe('audit anchoring (DESIGN §15)', () => {
   it('a forged checkpoint (not signed by the repository key) is refused, not trusted', async () => {
     const { s, offHost } = await anchored();
     const [h, , sig] = readFileSync(offHost, 'utf8').trim().split('\n')[0]!.split('.');
-    const forged = Buffer.from(JSON.stringify({ chain: 'file', seq: 1, hash: 'f'.repeat(64), at: new Date().toISOString() })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ chain: 'file', seq: 1, hash: 'f'.repeat(64), at: new Date().toISOString() })).toString(
+      'base64url',
+    );
     writeFileSync(offHost, `${h}.${forged}.${sig}\n`, { flag: 'a' });
     const r = await taskgate(s.central, ['audit', 'verify']);
     expect(r.exitCode).toBe(1);

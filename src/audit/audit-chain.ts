@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import { appendAudit, checkChain, lastLine, nextRecord, verifyAudit, type AuditCheck, type AuditEvent, type AuditRecord } from './audit-log.js';
+import {
+  appendAudit,
+  checkChain,
+  lastLine,
+  nextRecord,
+  verifyAudit,
+  type AuditCheck,
+  type AuditEvent,
+  type AuditRecord,
+} from './audit-log.js';
 
 /**
  * Where a store keeps an audit chain (DESIGN §11: a locked chain-head row in postgres). The
@@ -53,7 +62,10 @@ export function fileTrail(path: string): AuditTrail {
     name: path,
     append: (event, data, now) => appendAudit(path, event, data, now),
     verify: async () => verifyAudit(path),
-    tail: async (n) => fileLines(path).slice(-n).map((l) => JSON.parse(l) as AuditRecord),
+    tail: async (n) =>
+      fileLines(path)
+        .slice(-n)
+        .map((l) => JSON.parse(l) as AuditRecord),
     lines: async () => fileLines(path),
     head: async () => {
       // from the end of the file: the trigger asks on every push

@@ -52,7 +52,9 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   if (values.file) {
     // a copied log on its own: its links only, no checkpoint or store to hold it against
     const trail = fileTrail(resolve(io.cwd, values.file));
-    return sub === 'tail' ? tail([{ chain: 'file', trail }], values, io) : report([{ name: trail.name, ...(await trail.verify()) }], values, io);
+    return sub === 'tail'
+      ? tail([{ chain: 'file', trail }], values, io)
+      : report([{ name: trail.name, ...(await trail.verify()) }], values, io);
   }
   const root = findRepoRoot(values.repository ? resolve(io.cwd, values.repository) : io.cwd);
   const config = loadConfig({ explicit: values.config ? resolve(io.cwd, values.config) : undefined, env: io.env, root });
@@ -64,7 +66,9 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
     if (sub === 'checkpoint') {
       const made = await makeCheckpoints(config, store, io.now());
       for (const a of made)
-        io.out(values.json ? `${JSON.stringify(a)}\n` : `audit checkpoint: ${a.chain} chain at seq ${a.seq} (${a.hash.slice(0, 16)}), ${a.at}\n`);
+        io.out(
+          values.json ? `${JSON.stringify(a)}\n` : `audit checkpoint: ${a.chain} chain at seq ${a.seq} (${a.hash.slice(0, 16)}), ${a.at}\n`,
+        );
       if (made.length === 0 && !values.json) io.out('audit checkpoint: the chains are empty, nothing to anchor\n');
       return CLI_EXIT.ok;
     }
@@ -83,7 +87,11 @@ function report(
 ): number {
   for (const r of results) {
     const { name, ...rest } = r;
-    const anchored = r.checkpoint ? `, checkpoint of ${r.checkpoint.at} (seq ${r.checkpoint.seq}) holds` : r.checkpoint === null ? ', no checkpoint' : '';
+    const anchored = r.checkpoint
+      ? `, checkpoint of ${r.checkpoint.at} (seq ${r.checkpoint.seq}) holds`
+      : r.checkpoint === null
+        ? ', no checkpoint'
+        : '';
     if (values.json) io.out(`${JSON.stringify({ path: name, ...rest })}\n`);
     else if (r.ok) io.out(`audit log ${name}: ${r.records} records, chain intact${anchored}\n`);
     else io.out(`audit log ${name}: chain BROKEN\n${r.problems.map((p) => `  ${p}`).join('\n')}\n`);

@@ -6,21 +6,33 @@ import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
 export const SERVE_USAGE = 'taskgate serve [-R REPO] [--host 127.0.0.1] [--port 8470]';
 
-/** `taskgate serve`: JWKS, worker API and read APIs, until SIGTERM. */
+/** How long a stopping service gives open requests before it cuts their connections. */
+const STOP_GRACE_MS = 3000;
+
+/** `taskgate serve`: JWKS, worker API and read APIs, until SIGTERM; stopped within 5 s of it whatever is open. */
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCliArgs('serve', args, { ...REPO_OPTIONS, host: { type: 'string' }, port: { type: 'string' } }, SERVE_USAGE);
   const { root, config } = repoConfig(values, io);
+  const host = values.host ?? '127.0.0.1';
   const store = await openStore(config);
   let base = '';
-  const app = await createServer({ config, store, root, baseUrl: () => base, now: io.now });
-  const address = await app.listen({ host: values.host ?? '127.0.0.1', port: Number(values.port ?? '8470') });
+  const log = (line: string) => io.err(`taskgate serve: ${line}\n`);
+  const app = await createServer({ config, store, root, host, baseUrl: () => base, now: io.now, log }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const address = await app.listen({ host, port: Number(values.port ?? '8470') });
   base = address;
   io.out(`taskgate serve: listening on ${address}\n`);
   await new Promise<void>((done) => {
     process.once('SIGTERM', () => done());
     process.once('SIGINT', () => done());
   });
+  // waits answer at once on close; whatever still hangs is cut after the grace period
+  const cut = setTimeout(() => app.server.closeAllConnections(), STOP_GRACE_MS);
+  cut.unref();
   await app.close();
-  await store.close();
+  clearTimeout(cut);
+  await Promise.race([store.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
   return CLI_EXIT.ok;
 }

@@ -64,13 +64,20 @@ type Changesets = JobLineage['changesets'];
  * The changesets of every push the jobs belong to, read with ONE hg process whatever the
  * number of jobs: each job then takes those of its push that its head descends from.
  */
-async function pushChangesets(jobs: StoredJob[], root: string, env?: NodeJS.ProcessEnv): Promise<Map<string, Changesets[number] & { parents: string[] }>> {
+async function pushChangesets(
+  jobs: StoredJob[],
+  root: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<Map<string, Changesets[number] & { parents: string[] }>> {
   const ranges = [...new Set(jobs.map((j) => `${j.push.node}:${j.push.nodeLast}`))];
   const found = new Map<string, Changesets[number] & { parents: string[] }>();
   if (ranges.length === 0) return found;
   try {
     // nodes are hex (the store checks them); each range is one push
-    const union = ranges.filter((r) => /^[0-9a-f]{12,40}:[0-9a-f]{12,40}$/.test(r)).map((r) => `(${r})`).join(' or ');
+    const union = ranges
+      .filter((r) => /^[0-9a-f]{12,40}:[0-9a-f]{12,40}$/.test(r))
+      .map((r) => `(${r})`)
+      .join(' or ');
     if (!union) return found;
     const data = await readChangesets(root, `sort(${union}, rev)`, {}, env);
     for (const c of data.changesets)

@@ -52,7 +52,11 @@ export async function makeCheckpoints(config: TaskgateConfig, store: JobStore | 
     const { signCheckpoint } = await import('../tokens/checkpoint-token.js');
     const { activeKey, readKeyFile } = await import('../tokens/key-store.js');
     const anchor: Anchor = { chain, seq: head.seq, hash: head.hash, at: now.toISOString() };
-    await shipCheckpoint(config.audit.checkpoints, config.audit.path, await signCheckpoint(anchor, activeKey(readKeyFile(config.tokens.keys)), config.tokens.issuer));
+    await shipCheckpoint(
+      config.audit.checkpoints,
+      config.audit.path,
+      await signCheckpoint(anchor, activeKey(readKeyFile(config.tokens.keys)), config.tokens.issuer),
+    );
     made.push(anchor);
   }
   return made;

@@ -130,6 +130,6 @@ describe('the exchange through the service', () => {
     expect((await taskgate(s.central, ['jobs', 'retry', jobId])).exitCode).toBe(0);
     const again = await remote(s, url, 'w-remote', key);
     expect(again.exitCode, again.all).toBe(0);
-    expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['done', 'done']);
+    expect((await jobsOf(s.central)).map((j) => j.status), again.all).toEqual(['done', 'done']);
   });
 });

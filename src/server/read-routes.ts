@@ -1,0 +1,123 @@
+/** The read APIs (DESIGN §15): jobs, pushes, lineage and logs, for readers only, every list a page of at most 500. */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { TaskgateConfig } from '../config/config-types.js';
+import { TaskgateError } from '../errors/taskgate-error.js';
+import type { JobStatus } from '../jobs/job-types.js';
+import type { JobStore } from '../store/store-types.js';
+import { lineageOfJobs, resolveJobs } from './lineage.js';
+import { decodeCursor, page, publicAttempt, publicJob, publicLineage } from './read-views.js';
+
+const MAX_PAGE = 500;
+/** The tail of a log that one answer carries. */
+const LOG_TAIL = 1024 * 1024;
+
+const STATUSES = ['pending', 'ready', 'running', 'done', 'failed', 'upstream_failed', 'cancelled', 'expired'];
+const ID = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const pageQuery = (extra: Record<string, unknown> = {}) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE }, cursor: { type: 'string', maxLength: 1024 }, ...extra },
+  }) as const;
+const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: ID } } as const;
+
+interface PageQuery {
+  limit?: number;
+  cursor?: string;
+  status?: JobStatus;
+}
+
+function notFound(what: string, hint: string): TaskgateError {
+  return new TaskgateError('ERR_JOB_NOT_FOUND', `no ${what}`, hint);
+}
+
+/** The last `LOG_TAIL` bytes of a log file; the caller named it by job and attempt, never by path. */
+function logTail(path: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(0, size - LOG_TAIL);
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readRoutes(app: FastifyInstance, ctx: { config: TaskgateConfig; store: JobStore; root: string }): void {
+  const { config, store } = ctx;
+  const repo = config.repo.id ? { repo: config.repo.id } : {};
+  app.get('/v1/jobs', { schema: { querystring: pageQuery({ status: { enum: STATUSES } }) } }, async (req) => {
+    const q = req.query as PageQuery;
+    const limit = q.limit ?? 100;
+    const after = decodeCursor(q.cursor);
+    const rows = await store.listJobs({
+      ...repo,
+      ...(q.status ? { status: q.status } : {}),
+      after: after ?? { createdAt: '', id: '' },
+      limit: limit + 1,
+    });
+    const { items, next } = page(rows, limit);
+    return { jobs: items.map(publicJob), next };
+  });
+  app.get('/v1/jobs/:id', { schema: { params: idParams } }, async (req) => {
+    const job = await store.getJob((req.params as { id: string }).id);
+    if (!job) throw notFound('such job', 'list jobs with GET /v1/jobs');
+    return { job: publicJob(job), attempts: (await store.attemptsOf(job.id)).map(publicAttempt) };
+  });
+  const logParams = {
+    ...idParams,
+    required: ['id', 'attempt'],
+    properties: { id: ID, attempt: { type: 'integer', minimum: 1, maximum: 100_000 } },
+  };
+  app.get('/v1/jobs/:id/attempts/:attempt/log', { schema: { params: logParams } }, async (req, reply) => {
+    const { id, attempt } = req.params as { id: string; attempt: number };
+    // the job must exist: its id, from the store, names the folder (no path comes from the request)
+    const job = await store.getJob(id);
+    const row = job ? (await store.attemptsOf(job.id)).find((a) => a.attempt === attempt) : undefined;
+    const text = job && row ? logTail(join(config.worker.logs, job.id, `${attempt}.log`)) : null;
+    if (!text) throw notFound('log for this job and attempt', 'a remote worker keeps its logs on its own host');
+    return reply.type('text/plain; charset=utf-8').send(text);
+  });
+  app.get('/v1/pushes', { schema: { querystring: pageQuery() } }, async (req) => {
+    const q = req.query as PageQuery;
+    const limit = q.limit ?? 100;
+    const after = decodeCursor(q.cursor);
+    const rows = await store.listPushes({ ...repo, ...(after ? { after } : {}), limit: limit + 1 });
+    const { items, next } = page(rows, limit);
+    return { pushes: items, next };
+  });
+  app.get('/v1/pushes/:id', { schema: { params: idParams, querystring: pageQuery() } }, async (req) => {
+    const id = (req.params as { id: string }).id;
+    const q = req.query as PageQuery;
+    const limit = q.limit ?? MAX_PAGE;
+    const push = await store.getPush(id);
+    if (!push) throw notFound('such push', "push ids are the hooks' HG_TXNID");
+    const after = decodeCursor(q.cursor);
+    const { items, next } = page(await store.listJobs({ pushId: id, after: after ?? { createdAt: '', id: '' }, limit: limit + 1 }), limit);
+    return { push, jobs: items.map(publicJob), next };
+  });
+  const refParams = { type: 'object', additionalProperties: false, required: ['ref'], properties: { ref: ID } } as const;
+  app.get('/v1/lineage/:ref', { schema: { params: refParams, querystring: pageQuery() } }, async (req) => {
+    const ref = (req.params as { ref: string }).ref;
+    const q = req.query as PageQuery;
+    const limit = q.limit ?? MAX_PAGE;
+    const after = decodeCursor(q.cursor);
+    const all = await resolveJobs(store, ref, config.repo.id);
+    if (all.length === 0) throw notFound('job, head or push matches this reference', 'list jobs with GET /v1/jobs');
+    const sorted = all.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1));
+    const rest = after
+      ? sorted.filter((j) => j.createdAt > after.createdAt || (j.createdAt === after.createdAt && j.id > after.id))
+      : sorted;
+    const { items, next } = page(rest, limit);
+    return { lineage: (await lineageOfJobs(items, store, config, ctx.root)).map(publicLineage), next };
+  });
+}
