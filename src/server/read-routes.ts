@@ -14,7 +14,8 @@ const MAX_PAGE = 500;
 const LOG_TAIL = 1024 * 1024;
 
 const STATUSES = ['pending', 'ready', 'running', 'done', 'failed', 'upstream_failed', 'cancelled', 'expired'];
-const ID = { type: 'string', minLength: 1, maxLength: 200 } as const;
+// printable ASCII without spaces: job ids, push ids (HG_TXNID) and node prefixes
+const ID = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' } as const;
 const pageQuery = (extra: Record<string, unknown> = {}) =>
   ({
     type: 'object',
