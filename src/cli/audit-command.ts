@@ -7,7 +7,7 @@ import { TaskgateError } from '../errors/taskgate-error.js';
 import { printable } from '../errors/printable.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { openStore } from '../store/open-store.js';
-import { chainsOf, makeCheckpoints, verifyAnchored, type NamedTrail } from '../trigger/audit-checkpoint.js';
+import { chainsOf, makeCheckpoints, verifyAnchored, type NamedTrail } from '../exchange/audit-checkpoint.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 

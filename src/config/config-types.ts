@@ -113,3 +113,6 @@ export interface ServerConfig {
   maxConnections?: number;
   maxWaiters?: number;
 }
+
+/** A configuration whose repo.id was checked at load: what the trigger and the exchange's enqueue need (job ids and token subjects depend on it). */
+export type RepoConfig = TaskgateConfig & { repo: { id: string } };

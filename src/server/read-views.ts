@@ -1,7 +1,7 @@
 /** What the read APIs show of a job, a push or a lineage (DESIGN §15): what a reader needs, never a token, an env value or a server path. */
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { AttemptRow, StoredJob } from '../store/store-types.js';
-import type { JobLineage } from './lineage.js';
+import type { JobLineage } from '../exchange/lineage.js';
 
 /** An attempt with its log named by job and attempt (a URL of this service), never by the file it is kept in. */
 export function publicAttempt(a: AttemptRow): Omit<AttemptRow, 'log'> & { log: string | null } {

@@ -1,13 +1,12 @@
-/** The read APIs (DESIGN §15): jobs, pushes, lineage and logs, for readers only, every list a page of at most 500. */
+// The read APIs (DESIGN §15): jobs, pushes, lineage and logs, for readers only, every list a page of at most 500.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { TaskgateConfig } from '../config/config-types.js';
-import { TaskgateError } from '../errors/taskgate-error.js';
-import type { JobStatus } from '../jobs/job-types.js';
-import type { JobStore } from '../store/store-types.js';
-import { lineageOfJobs, resolveJobs } from './lineage.js';
-import { decodeCursor, page, publicAttempt, publicJob, publicLineage } from './read-views.js';
+import type { FastifyPluginAsync } from 'fastify';
+import { TaskgateError } from '../../errors/taskgate-error.js';
+import type { JobStatus } from '../../jobs/job-types.js';
+import { lineageOfJobs, resolveJobs } from '../../exchange/lineage.js';
+import { decodeCursor, page, publicAttempt, publicJob, publicLineage } from '../read-views.js';
+import type { RouteContext } from '../route-context.js';
 
 const MAX_PAGE = 500;
 /** The tail of a log that one answer carries. */
@@ -53,8 +52,7 @@ function logTail(path: string): Buffer | null {
   }
 }
 
-export function readRoutes(app: FastifyInstance, ctx: { config: TaskgateConfig; store: JobStore; root: string }): void {
-  const { config, store } = ctx;
+export const readRoutes: FastifyPluginAsync<RouteContext> = async (app, { config, store, root }) => {
   const repo = config.repo.id ? { repo: config.repo.id } : {};
   app.get('/v1/jobs', { schema: { querystring: pageQuery({ status: { enum: STATUSES } }) } }, async (req) => {
     const q = req.query as PageQuery;
@@ -119,6 +117,6 @@ export function readRoutes(app: FastifyInstance, ctx: { config: TaskgateConfig; 
       ? sorted.filter((j) => j.createdAt > after.createdAt || (j.createdAt === after.createdAt && j.id > after.id))
       : sorted;
     const { items, next } = page(rest, limit);
-    return { lineage: (await lineageOfJobs(items, store, config, ctx.root)).map(publicLineage), next };
+    return { lineage: (await lineageOfJobs(items, store, config, root)).map(publicLineage), next };
   });
-}
+};

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
-import type { AuditRecord } from '../audit/audit-log.js';
+// "Why did this run": a job's lineage from its push to its tokens (DESIGN §11).
 import type { TaskgateConfig } from '../config/config-types.js';
 import { readChangesets } from '../hg/read-push.js';
 import type { AffectedReason } from '../manifest/affected.js';
 import type { AttemptRow, JobStore, PushRecord, StoredJob, TokenRow } from '../store/store-types.js';
+import { gateRecordOf } from './gate-record.js';
 
 export interface JobLineage {
   job: { id: string; task: string; rev: string; branch: string; status: string; reason: string | null };
@@ -22,29 +22,6 @@ export interface JobLineage {
   upstream: Array<{ id: string; task: string; status: string }>;
   attempts: AttemptRow[];
   tokens: Array<Pick<TokenRow, 'jti' | 'kind' | 'state' | 'prev' | 'worker' | 'createdAt' | 'transition'>>;
-}
-
-/** The gate's verdicts on these pushes, from one read of the audit log (the transaction id ties them). */
-function verdictsOf(auditPath: string, txns: Set<string>): Map<string, { verdict: string; at: string }> {
-  const found = new Map<string, { verdict: string; at: string }>();
-  let text = '';
-  try {
-    text = readFileSync(auditPath, 'utf8');
-  } catch {
-    return found;
-  }
-  for (const line of text.split('\n')) {
-    if (!line.includes('"push.accepted"') && !line.includes('"push.bypassed"')) continue;
-    try {
-      const rec = JSON.parse(line) as AuditRecord;
-      const txn = (rec.data as { txn?: unknown }).txn;
-      if (typeof txn === 'string' && txns.has(txn) && !found.has(txn))
-        found.set(txn, { verdict: rec.event === 'push.bypassed' ? 'bypassed' : 'accepted', at: rec.ts });
-    } catch {
-      // audit verify reports damaged lines
-    }
-  }
-  return found;
 }
 
 /** Jobs named by a job id (or a prefix of one), a head node (or a prefix of one) or a push id. */
@@ -124,7 +101,9 @@ export async function lineageOfJobs(
   env?: NodeJS.ProcessEnv,
 ): Promise<JobLineage[]> {
   const changesets = await pushChangesets(jobs, root, env);
-  const verdicts = verdictsOf(config.audit.path, new Set(jobs.map((j) => j.push.id)));
+  // one read of the audit file per push, not per job
+  const verdicts = new Map<string, { verdict: string; at: string } | null>();
+  for (const id of new Set(jobs.map((j) => j.push.id))) verdicts.set(id, gateRecordOf(config.audit.path, { txn: id }));
   const out: JobLineage[] = [];
   for (const job of jobs) out.push(await lineageOne(job, store, changesetsOf(job, changesets), verdicts.get(job.push.id) ?? null));
   return out;

@@ -1,4 +1,4 @@
-/** Errors over HTTP (DESIGN §15): the code, its table status and a hint; never a path, a URL or a stack trace. */
+// The one place where an error becomes the service's HTTP answer (DESIGN §15): code, status and hint; never a path, a URL or a stack trace.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES } from '../errors/error-codes.js';
 import { isTaskgateError, type TaskgateError } from '../errors/taskgate-error.js';
@@ -45,7 +45,7 @@ function requestError(error: FastifyError): { status: number; body: ErrorBody } 
 }
 
 /** The one error handler of the service: whatever a route throws leaves as code + hint, and the details go to the log. */
-export function handleError(log: (line: string) => void) {
+export function errorHandler(log: (line: string) => void) {
   return (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const answer = isTaskgateError(error) ? errorAnswer(error) : requestError(error);
     if (answer) {
