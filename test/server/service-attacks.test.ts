@@ -228,8 +228,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           setTimeout(() => socket.destroy(), 15_000);
         });
       });
-      // requestTimeout is 3 s; Node checks every second
-      expect(elapsed).toBeLessThan(5500);
+      // requestTimeout is 3 s and Node checks every second; the slack is for a loaded machine (Node's own default is 300 s,
+      // and the drip would need 1,000 s to finish the body)
+      expect(elapsed).toBeGreaterThanOrEqual(2900);
+      expect(elapsed).toBeLessThan(10_000);
       await stop(svc);
     });
 
