@@ -3,7 +3,7 @@ import type { AuditStorage } from '../audit/audit-chain.js';
 import type { AuditRecord } from '../audit/audit-log.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { PostgresDriver, READY_CHANNEL } from './postgres-driver.js';
-import { maskUrls, safeUrl } from './safe-url.js';
+import { engineMessage, safeUrl } from './safe-url.js';
 import { waitUntil } from './wait.js';
 import { SqlJobStore } from './sql-job-store.js';
 
@@ -47,14 +47,14 @@ function storeError(url: string, error: unknown): TaskgateError {
   if (unreachable) {
     return new TaskgateError(
       'ERR_STORE_UNAVAILABLE',
-      `the job store ${safeUrl(url)} cannot be reached: ${e.code ?? maskUrls(e.message ?? '')}`,
+      `the job store ${safeUrl(url)} cannot be reached: ${e.code ?? engineMessage(e.message ?? '')}`,
       'start PostgreSQL or fix store.url; pushes keep landing and their jobs wait in the outbox until `taskgate reconcile`',
       { cause: error },
     );
   }
   return new TaskgateError(
     'ERR_STORE_UNAVAILABLE',
-    `the job store ${safeUrl(url)} failed: ${maskUrls(e.message ?? String(error))}${e.code ? ` (${e.code})` : ''}`,
+    `the job store ${safeUrl(url)} failed: ${engineMessage(e.message ?? String(error))}${e.code ? ` (${e.code})` : ''}`,
     'check the database and its permissions; `taskgate doctor` says more',
     { cause: error },
   );

@@ -21,3 +21,8 @@ export function safeUrl(url: string): string {
 export function maskUrls(text: string): string {
   return text.replace(/postgres(?:ql)?:\/\/[^\s'"<>]+/gi, (m) => safeUrl(m));
 }
+
+/** An engine's message as it may be printed: URLs masked, and the files it names (an `sslkey`, say) left out. */
+export function engineMessage(text: string): string {
+  return maskUrls(text).replace(/'\/[^']*'|"\/[^"]*"|(?<=\s)\/[^\s,;)]+/g, '(a file)');
+}
