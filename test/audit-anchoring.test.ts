@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordHash, type AuditRecord } from '../src/audit/audit-log.js';
@@ -90,5 +91,32 @@ describe('audit anchoring (DESIGN §15)', () => {
     const r = await taskgate(s.central, ['audit', 'verify']);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain('a checkpoint beside the log or in audit.checkpoints is refused');
+  });
+
+  it('ships checkpoints to a URL that receives a POST; plain http only to this host', async () => {
+    const { s } = await anchored();
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push(`${req.method} ${req.headers['content-type']} ${body}`);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    const port = (receiver.address() as { port: number }).port;
+    const configPath = join(s.central, '.hg', 'taskgate.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    writeFileSync(configPath, JSON.stringify({ ...config, audit: { checkpoints: `http://127.0.0.1:${port}/anchor` } }));
+    const r = await taskgate(s.central, ['audit', 'checkpoint']);
+    receiver.close();
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatch(/^POST application\/jwt eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    writeFileSync(configPath, JSON.stringify({ ...config, audit: { checkpoints: 'http://anchor.example.test/anchor' } }));
+    const plain = await taskgate(s.central, ['audit', 'checkpoint']);
+    expect(plain.exitCode).not.toBe(0);
+    expect(plain.stderr).toContain('only https URLs');
   });
 });
