@@ -1,7 +1,7 @@
 // The read APIs (DESIGN §15): jobs, pushes, lineage and logs, for readers only, every list a page of at most 500.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { TaskgateError } from '../../errors/taskgate-error.js';
 import type { JobStatus } from '../../jobs/job-types.js';
 import { lineageOfJobs, resolveJobs } from '../../exchange/lineage.js';
@@ -52,7 +52,8 @@ function logTail(path: string): Buffer | null {
   }
 }
 
-export const readRoutes: FastifyPluginAsync<RouteContext> = async (app, { config, store, root }) => {
+/** Jobs: a page of them, one with its attempts, and an attempt's log by job and attempt. */
+function jobRoutes(app: FastifyInstance, { config, store }: RouteContext): void {
   const repo = config.repo.id ? { repo: config.repo.id } : {};
   app.get('/v1/jobs', { schema: { querystring: pageQuery({ status: { enum: STATUSES } }) } }, async (req) => {
     const q = req.query as PageQuery;
@@ -86,6 +87,11 @@ export const readRoutes: FastifyPluginAsync<RouteContext> = async (app, { config
     if (!text) throw notFound('log for this job and attempt', 'a remote worker keeps its logs on its own host');
     return reply.type('text/plain; charset=utf-8').send(text);
   });
+}
+
+/** Pushes, newest first, and one push with a page of its jobs. */
+function pushRoutes(app: FastifyInstance, { config, store }: RouteContext): void {
+  const repo = config.repo.id ? { repo: config.repo.id } : {};
   app.get('/v1/pushes', { schema: { querystring: pageQuery() } }, async (req) => {
     const q = req.query as PageQuery;
     const limit = q.limit ?? 100;
@@ -104,6 +110,10 @@ export const readRoutes: FastifyPluginAsync<RouteContext> = async (app, { config
     const { items, next } = page(await store.listJobs({ pushId: id, after: after ?? { createdAt: '', id: '' }, limit: limit + 1 }), limit);
     return { push, jobs: items.map(publicJob), next };
   });
+}
+
+/** "Why did this run" for a job, a head or a push: a page of lineages, read with one hg process. */
+function lineageRoutes(app: FastifyInstance, { config, store, root }: RouteContext): void {
   const refParams = { type: 'object', additionalProperties: false, required: ['ref'], properties: { ref: ID } } as const;
   app.get('/v1/lineage/:ref', { schema: { params: refParams, querystring: pageQuery() } }, async (req) => {
     const ref = (req.params as { ref: string }).ref;
@@ -119,4 +129,10 @@ export const readRoutes: FastifyPluginAsync<RouteContext> = async (app, { config
     const { items, next } = page(rest, limit);
     return { lineage: (await lineageOfJobs(items, store, config, root)).map(publicLineage), next };
   });
+}
+
+export const readRoutes: FastifyPluginAsync<RouteContext> = async (app, context) => {
+  jobRoutes(app, context);
+  pushRoutes(app, context);
+  lineageRoutes(app, context);
 };
