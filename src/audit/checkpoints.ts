@@ -40,7 +40,8 @@ function appendLine(path: string, line: string): void {
 /** Sends one signed checkpoint to `audit.checkpoints` and keeps a copy beside the log. */
 export async function shipCheckpoint(target: string | undefined, auditPath: string, jws: string): Promise<void> {
   const local = localCheckpointPath(auditPath);
-  const tmp = `${local}.tmp`;
+  // one temporary file per process: two hooks anchoring at once never share it
+  const tmp = `${local}.${process.pid}.tmp`;
   writeFileSync(tmp, `${[...readLines(local).slice(-99), jws].join('\n')}\n`, { mode: 0o640 });
   renameSync(tmp, local);
   if (!target) return;
