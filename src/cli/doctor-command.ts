@@ -1,5 +1,4 @@
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { hasRepoId, loadConfig } from '../config/load-config.js';

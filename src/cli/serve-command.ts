@@ -1,5 +1,5 @@
 import { createServer } from '../server/create-server.js';
-import { openStore } from '../store/open-store.js';
+import { withStore } from '../store/with-store.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
@@ -14,25 +14,21 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCliArgs('serve', args, { ...REPO_OPTIONS, host: { type: 'string' }, port: { type: 'string' } }, SERVE_USAGE);
   const { root, config } = repoConfig(values, io);
   const host = values.host ?? '127.0.0.1';
-  const store = await openStore(config);
-  let base = '';
   const log = (line: string) => io.err(`taskgate serve: ${line}\n`);
-  const app = await createServer({ config, store, root, host, baseUrl: () => base, now: io.now, log }).catch(async (error: unknown) => {
-    await store.close();
-    throw error;
+  return withStore(config, async (store) => {
+    let base = '';
+    const app = await createServer({ config, store, root, host, baseUrl: () => base, now: io.now, log });
+    base = await app.listen({ host, port: Number(values.port ?? '8470') });
+    io.out(`taskgate serve: listening on ${base}\n`);
+    await new Promise<void>((done) => {
+      process.once('SIGTERM', () => done());
+      process.once('SIGINT', () => done());
+    });
+    // waits answer at once on close; whatever still hangs is cut after the grace period
+    const cut = setTimeout(() => app.server.closeAllConnections(), STOP_GRACE_MS);
+    cut.unref();
+    await app.close();
+    clearTimeout(cut);
+    return CLI_EXIT.ok;
   });
-  const address = await app.listen({ host, port: Number(values.port ?? '8470') });
-  base = address;
-  io.out(`taskgate serve: listening on ${address}\n`);
-  await new Promise<void>((done) => {
-    process.once('SIGTERM', () => done());
-    process.once('SIGINT', () => done());
-  });
-  // waits answer at once on close; whatever still hangs is cut after the grace period
-  const cut = setTimeout(() => app.server.closeAllConnections(), STOP_GRACE_MS);
-  cut.unref();
-  await app.close();
-  clearTimeout(cut);
-  await Promise.race([store.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
-  return CLI_EXIT.ok;
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { AuditRecord } from '../audit/audit-log.js';
 import type { JobActor } from '../jobs/job-types.js';
 
-export interface GateRecord {
+interface GateRecord {
   actor: JobActor;
   txn: string | null;
   verdict: 'accepted' | 'bypassed';
@@ -19,7 +19,7 @@ interface GateData {
 }
 
 /** A push is known by its transaction id (lineage) or by any of its heads (reconcile: the hook did not finish). */
-export type PushKey = { txn: string } | { heads: string[] };
+type PushKey = { txn: string } | { heads: string[] };
 
 function matches(data: GateData, key: PushKey): boolean {
   return 'txn' in key ? data.txn === key.txn : (data.heads ?? []).some((h) => key.heads.includes(h));

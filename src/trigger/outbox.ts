@@ -9,7 +9,7 @@ import type { Minted } from '../exchange/mint-queued-tokens.js';
 import type { EnqueueBatch, JobStore } from '../store/store-types.js';
 
 /** The outbox of a repository: prepared jobs that could not reach the store (DESIGN §9). */
-export function outboxDir(root: string): string {
+function outboxDir(root: string): string {
   return join(root, '.hg', 'taskgate', 'outbox');
 }
 

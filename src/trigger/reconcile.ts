@@ -8,7 +8,7 @@ import { drainOutbox } from './outbox.js';
 import type { HeadPlan } from './plan-push.js';
 import { enqueueUnprocessed } from './unprocessed.js';
 
-export interface ReconcileResult {
+interface ReconcileResult {
   drained: number;
   plans: HeadPlan[];
   created: string[];

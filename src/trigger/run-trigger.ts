@@ -23,7 +23,7 @@ export interface TriggerIo {
 }
 
 /** One line per head for the pusher: what was queued, or why nothing was. */
-export function describePlans(plans: HeadPlan[], manifestPath: string): string[] {
+function describePlans(plans: HeadPlan[], manifestPath: string): string[] {
   return plans.map((p) => {
     const head = `${p.node.slice(0, 12)} (${printable(p.branch)})`;
     if (p.manifest === 'invalid')

@@ -36,7 +36,7 @@ export async function readUnprocessed(
   }
 }
 
-export interface CatchUp extends Omit<Enqueued, 'tokenError'> {
+interface CatchUp extends Omit<Enqueued, 'tokenError'> {
   plans: HeadPlan[];
   actor: JobActor | null;
 }

@@ -12,7 +12,7 @@ const AWAY_STATUSES = new Set([502, 503, 504]);
 /** A request that may have reached the service is retried only this long: it keeps a stored answer 30 s (DESIGN §8). */
 const UNSURE_RETRY_MS = 25_000;
 
-export interface HttpBackendOptions {
+interface HttpBackendOptions {
   /** One line when the service goes away and when it is back. */
   log?: (line: string) => void;
   /** The worker's name, for the requests that carry no worker argument (wait, open). */
@@ -57,24 +57,27 @@ export class HttpBackend implements JobBackend {
 
   /**
    * One request, repeated with a bounded backoff while the service is away: forever when the
-   * request never arrived, else within the window in which the service answers a repeat.
+   * request never arrived or repeating it is harmless (`repeatable`: a read, or a claim whose
+   * lost answer only costs a lease), else within the window in which the service answers a repeat.
    */
-  private async send(path: string, init: RequestInit = {}): Promise<Response> {
+  private async send(path: string, request: () => Promise<RequestInit> = async () => ({}), repeatable = false): Promise<Response> {
     const started = Date.now();
     let delay = this.options.firstDelayMs ?? 500;
     for (;;) {
       let why: string;
       let unsure = false;
       try {
-        const r = await fetch(new URL(path, this.url), init);
+        // built again for each attempt: the assertion in it is fresh, never one the service may have seen
+        const r = await fetch(new URL(path, this.url), await request());
         if (!AWAY_STATUSES.has(r.status)) return this.back(r);
         why = `it answered ${r.status}`;
+        // 503: the service (or its store) turned the request away; a proxy's 502 or 504 may come after the service got it
+        unsure = r.status !== 503;
       } catch (error) {
-        if (init.signal?.aborted) throw error;
         why = String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
         unsure = !neverArrived(error);
       }
-      if (this.options.signal?.aborted || (unsure && Date.now() - started > UNSURE_RETRY_MS))
+      if (this.options.signal?.aborted || (unsure && !repeatable && Date.now() - started > UNSURE_RETRY_MS))
         throw new TaskgateError(
           'ERR_STORE_UNAVAILABLE',
           `taskgate serve at ${this.url} cannot be reached (${why})`,
@@ -95,29 +98,35 @@ export class HttpBackend implements JobBackend {
 
   private async issuer(): Promise<string> {
     if (this.audience) return this.audience;
-    const r = await this.send('/.well-known/openid-configuration');
+    const r = await this.send('/.well-known/openid-configuration', undefined, true);
     if (!r.ok) throw serviceError('/.well-known/openid-configuration', r.status, await r.json().catch(() => null));
     this.audience = ((await r.json()) as { issuer: string }).issuer;
     return this.audience;
   }
 
-  /** A fresh assertion bound to this one request (htm/htu): lifted from it, it opens no other. */
-  private async assertion(worker: string, method: string, path: string): Promise<string> {
-    return signClientAssertion(worker, this.privateJwk, await this.issuer(), { method, url: new URL(path, this.url).href });
+  /** An assertion bound to this one request (htm/htu): lifted from it, it opens no other. */
+  private assertion(worker: string, audience: string, method: string, path: string): Promise<string> {
+    return signClientAssertion(worker, this.privateJwk, audience, { method, url: new URL(path, this.url).href });
   }
 
-  private async call<T>(path: string, worker: string, body: Record<string, unknown>): Promise<T> {
-    const assertion = await this.assertion(worker, 'POST', path);
-    const r = await this.send(path, {
+  /** A GET of the worker API: its assertion travels in a header, there being no body. */
+  private async signedGet(path: string): Promise<RequestInit> {
+    const name = this.options.name ?? '';
+    return { headers: { [ASSERTION_HEADER]: await this.assertion(name, await this.issuer(), 'GET', path.split('?')[0]!) } };
+  }
+
+  private async call<T>(path: string, worker: string, body: Record<string, unknown>, repeatable = false): Promise<T> {
+    const audience = await this.issuer();
+    const request = async (): Promise<RequestInit> => ({
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      // a fresh assertion for each request: the service refuses one it has seen
       body: JSON.stringify({
         ...body,
         client_assertion_type: CLIENT_ASSERTION_TYPE,
-        client_assertion: assertion,
+        client_assertion: await this.assertion(worker, audience, 'POST', path),
       }),
     });
+    const r = await this.send(path, request, repeatable);
     const data: unknown = await r.json().catch(() => null);
     if (!r.ok) throw serviceError(path, r.status, data);
     return data as T;
@@ -125,7 +134,7 @@ export class HttpBackend implements JobBackend {
 
   async claim(worker: string): Promise<Claimed | null> {
     try {
-      return (await this.call<{ claimed: Claimed | null }>('/v1/claim', worker, {})).claimed;
+      return (await this.call<{ claimed: Claimed | null }>('/v1/claim', worker, {}, true)).claimed;
     } catch (error) {
       // told to stop while the service was away: nothing was claimed
       if (this.options.signal?.aborted) return null;
@@ -148,8 +157,8 @@ export class HttpBackend implements JobBackend {
   /** A long poll: the service answers when the store says work may be ready, or after `ms`. */
   async idle(ms: number, signal?: AbortSignal): Promise<void> {
     try {
-      const headers = { [ASSERTION_HEADER]: await this.assertion(this.options.name ?? '', 'GET', '/v1/wait') };
-      await fetch(new URL(`/v1/wait?ms=${Math.floor(ms)}`, this.url), { headers, ...(signal ? { signal } : {}) });
+      const path = `/v1/wait?ms=${Math.floor(ms)}`;
+      await fetch(new URL(path, this.url), { ...(await this.signedGet(path)), ...(signal ? { signal } : {}) });
     } catch {
       // the service is away or we were stopped: a short pause, and the claim waits out the rest
       await pause(Math.min(ms, 1000), signal);
@@ -157,9 +166,7 @@ export class HttpBackend implements JobBackend {
   }
 
   async open(): Promise<boolean> {
-    const r = await this.send('/v1/open', {
-      headers: { [ASSERTION_HEADER]: await this.assertion(this.options.name ?? '', 'GET', '/v1/open') },
-    });
+    const r = await this.send('/v1/open', () => this.signedGet('/v1/open'), true);
     const data: unknown = await r.json().catch(() => null);
     if (!r.ok) throw serviceError('/v1/open', r.status, data);
     return (data as { open: boolean }).open;
