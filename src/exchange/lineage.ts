@@ -5,7 +5,7 @@ import type { AffectedReason } from '../manifest/affected.js';
 import type { AttemptRow, JobStore, PushRecord, StoredJob, TokenRow } from '../store/store-types.js';
 import { gateRecordOf } from './gate-record.js';
 
-interface JobLineage {
+export interface JobLineage {
   job: { id: string; task: string; rev: string; branch: string; status: string; reason: string | null };
   push: {
     id: string;
