@@ -13,7 +13,7 @@ export interface Anchor {
 }
 
 /** The newest checkpoint of each chain made on this host: when the next one is due, and one to verify against. */
-export function localCheckpointPath(auditPath: string): string {
+function localCheckpointPath(auditPath: string): string {
   return `${auditPath}.checkpoints`;
 }
 

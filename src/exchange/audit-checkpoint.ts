@@ -6,8 +6,8 @@ import type { TaskgateConfig } from '../config/config-types.js';
 import type { JobStore } from '../store/store-types.js';
 
 /** A checkpoint every this many records, or after this long with new records. */
-export const CHECKPOINT_RECORDS = 100;
-export const CHECKPOINT_SECONDS = 600;
+const CHECKPOINT_RECORDS = 100;
+const CHECKPOINT_SECONDS = 600;
 
 export interface NamedTrail {
   /** `file`: the repository's audit log; `store`: the chain a PostgreSQL store keeps. */
@@ -82,7 +82,7 @@ async function newestAnchor(config: TaskgateConfig, chain: string): Promise<{ an
   return { anchor, problems };
 }
 
-export interface AnchoredCheck extends AuditCheck {
+interface AnchoredCheck extends AuditCheck {
   /** The checkpoint the chain was checked against; null when none could be read (the chain then proves only its own consistency). */
   checkpoint: Anchor | null;
 }

@@ -13,7 +13,7 @@ import { readRoutes } from './routes/read-api.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { workerRoutes } from './routes/worker-api.js';
 
-export interface ServerOptions {
+interface ServerOptions {
   config: TaskgateConfig;
   store: JobStore;
   root: string;

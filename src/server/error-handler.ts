@@ -4,7 +4,7 @@ import { ERROR_CODES } from '../errors/error-codes.js';
 import { isTaskgateError, type TaskgateError } from '../errors/taskgate-error.js';
 import { httpStatus } from './http-status.js';
 
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; hint: string };
 }
 
@@ -17,7 +17,7 @@ export function scrub(text: string): string {
 }
 
 /** The answer for a TaskgateError: details only on a 4xx (the caller's own mistake), the summary alone on a 5xx. */
-export function errorAnswer(error: TaskgateError): { status: number; body: ErrorBody } {
+function errorAnswer(error: TaskgateError): { status: number; body: ErrorBody } {
   const status = httpStatus(error.code);
   const message = status >= 500 ? ERROR_CODES[error.code] : scrub(error.message);
   const hint = status >= 500 ? `${scrub(error.hint)} (details in the service log)` : scrub(error.hint);

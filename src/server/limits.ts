@@ -4,7 +4,7 @@ import type { TaskgateConfig } from '../config/config-types.js';
 import { durationSeconds } from '../config/duration.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 
-export interface ServiceLimits {
+interface ServiceLimits {
   /** A request must arrive whole within this (a body sent a byte at a time is cut). */
   requestTimeoutMs: number;
   /** A connection idle this long is closed (above the longest wait). */

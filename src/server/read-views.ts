@@ -20,7 +20,7 @@ export function publicLineage(l: JobLineage) {
 }
 
 /** An opaque keyset cursor: the last item of a page (its created_at and id). */
-export function encodeCursor(item: { createdAt: string; id: string }): string {
+function encodeCursor(item: { createdAt: string; id: string }): string {
   return Buffer.from(JSON.stringify([item.createdAt, item.id])).toString('base64url');
 }
 

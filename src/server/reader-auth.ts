@@ -4,7 +4,7 @@ import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { grants, namedPusher } from '../identity/index.js';
 
-export interface ReaderPolicy {
+interface ReaderPolicy {
   mode: 'proxy' | 'loopback';
   /** Lower case, as Node hands request headers over. */
   header: string;
@@ -13,7 +13,7 @@ export interface ReaderPolicy {
 }
 
 /** A listener address that only this host can reach. */
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
 }
@@ -42,7 +42,7 @@ export function readerPolicy(config: TaskgateConfig, host: string): ReaderPolicy
 }
 
 /** The request as the reader check sees it: where it came from, and its headers. */
-export interface ReaderRequest {
+interface ReaderRequest {
   remoteAddress: string | undefined;
   headers: Record<string, string | string[] | undefined>;
 }

@@ -4,10 +4,10 @@ import { TaskgateError } from '../errors/taskgate-error.js';
 import { importSigningKey } from './key-store.js';
 import type { KeyFile, StoredKey } from './token-types.js';
 
-export const CHECKPOINT_TYP = 'taskgate-checkpoint+jwt';
+const CHECKPOINT_TYP = 'taskgate-checkpoint+jwt';
 
 /** The head of one chain at one moment: `chain` names which (the audit file, or the store's chain). */
-export interface ChainCheckpoint {
+interface ChainCheckpoint {
   chain: string;
   seq: number;
   hash: string;

@@ -30,13 +30,13 @@ export async function newWorkerKey(name: string): Promise<{ privateJwk: JWK; pub
 }
 
 /** The request an assertion is bound to (RFC 9449's `htm` and `htu`): the method and the URL without query or fragment. */
-export interface BoundRequest {
+interface BoundRequest {
   method: string;
   url: string;
 }
 
 /** The URL as `htu` carries it: no query, no fragment. */
-export function htuOf(url: string): string {
+function htuOf(url: string): string {
   const u = new URL(url);
   return `${u.origin}${u.pathname}`;
 }
@@ -62,7 +62,7 @@ export async function signClientAssertion(
     .sign(await importJWK(privateJwk, 'EdDSA'));
 }
 
-export interface AssertionCheck {
+interface AssertionCheck {
   audience: string;
   now: Date;
   /** The request that carries the assertion: `htm` must be its method, `htu`'s path its path. */
