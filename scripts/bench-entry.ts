@@ -6,6 +6,7 @@ import { buildHeadJobs } from '../src/jobs/build-jobs.js';
 import { JobService } from '../src/exchange/job-service.js';
 import { openStore } from '../src/store/open-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
+import { newWorkerKey, signClientAssertion, verifyClientAssertion } from '../src/tokens/client-assertion.js';
 import { initKeys } from '../src/tokens/key-store.js';
 
 /** Milliseconds per job for `count` independent no-op jobs: claim, then complete, by one worker. */
@@ -62,7 +63,10 @@ export async function workerOverhead(dir: string, count: number): Promise<number
  * Claim-and-complete throughput, jobs per second: `workers` workers, each with its own store
  * connection (as separate processes or hosts have), draining `count` independent no-op jobs.
  */
-export async function claimThroughput(dir: string, options: { url?: string; workers: number; count: number }): Promise<number> {
+export async function claimThroughput(
+  dir: string,
+  options: { url?: string; workers: number; count: number; checks?: boolean },
+): Promise<number> {
   mkdirSync(join(dir, '.hg'), { recursive: true });
   const store = options.url ? { backend: 'postgres', url: options.url } : { backend: 'sqlite' };
   writeFileSync(join(dir, '.hg', 'taskgate.json'), JSON.stringify({ repo: { id: 'bench/throughput' }, store }));
@@ -104,13 +108,37 @@ export async function claimThroughput(dir: string, options: { url?: string; work
   await (await JobService.create(config, first)).housekeeping();
   const stores = [first, ...(await Promise.all(Array.from({ length: options.workers - 1 }, open)))];
   const services = await Promise.all(stores.map((s) => JobService.create(config, s)));
+  // with `checks`, each request carries what a remote worker sends and the service checks (DESIGN §15):
+  // a fresh Ed25519 assertion bound to its route, verified, its jti recorded in the store
+  const keys = new Map<string, Parameters<typeof signClientAssertion>[1]>();
+  const privates = await Promise.all(
+    stores.map(async (_, i) => {
+      const k = await newWorkerKey(`w${i}`);
+      keys.set(`w${i}`, k.publicJwk);
+      return k.privateJwk;
+    }),
+  );
+  const check = async (i: number, path: string) => {
+    if (!options.checks) return;
+    const url = `http://127.0.0.1:8470${path}`;
+    const assertion = await signClientAssertion(`w${i}`, privates[i]!, config.tokens.issuer, { method: 'POST', url });
+    const at = new Date();
+    await verifyClientAssertion(assertion, keys, {
+      audience: config.tokens.issuer,
+      now: at,
+      request: { method: 'POST', path },
+      use: (jti, exp) => stores[i]!.useAssertion(jti, exp, Math.floor(at.getTime() / 1000)),
+    });
+  };
   let done = 0;
   const start = process.hrtime.bigint();
   await Promise.all(
     services.map(async (service, i) => {
       for (;;) {
+        await check(i, '/v1/claim');
         const claimed = await service.claim(`w${i}`);
         if (!claimed) return;
+        await check(i, '/v1/complete');
         await service.complete(`w${i}`, claimed.token, { exitCode: 0 });
         done += 1;
       }

@@ -377,6 +377,15 @@ function taskHistory(tasks) {
     ' jobs/s',
     `${count} no-op jobs; signatures, exchange, audit append`,
   );
+  // the same with the worker API's checks (DESIGN §15): an assertion per request, bound, verified, its jti stored
+  const checked = await claimThroughput(join(work, 'tp-sqlite-checked'), { workers: 1, count, checks: true });
+  report(
+    'claim-and-complete throughput, SQLite, 1 worker, with the assertion checks',
+    checked,
+    null,
+    ' jobs/s',
+    `before the checks ${sqlite.toFixed(0)} jobs/s; with them ${(checked / sqlite).toFixed(2)}x`,
+  );
   if (process.env.PGHOST) {
     const { default: pg } = await import('pg');
     const admin = `postgres://${encodeURIComponent(process.env.PGUSER ?? 'postgres')}:${encodeURIComponent(process.env.PGPASSWORD ?? '')}@127.0.0.1:${process.env.PGPORT}`;
@@ -387,6 +396,25 @@ function taskHistory(tasks) {
       await client.query(`CREATE DATABASE ${name}`);
       await client.end();
       const rate = await claimThroughput(join(work, `tp-pg-${workers}`), { url: `${admin}/${name}`, workers, count });
+      if (workers === 1) {
+        const client2 = new pg.Client({ connectionString: `${admin}/postgres` });
+        await client2.connect();
+        await client2.query(`CREATE DATABASE ${name}_checked`);
+        await client2.end();
+        const withChecks = await claimThroughput(join(work, 'tp-pg-checked'), {
+          url: `${admin}/${name}_checked`,
+          workers,
+          count,
+          checks: true,
+        });
+        report(
+          'claim-and-complete throughput, PostgreSQL, 1 worker, with the assertion checks',
+          withChecks,
+          null,
+          ' jobs/s',
+          `before the checks ${rate.toFixed(0)} jobs/s; with them ${(withChecks / rate).toFixed(2)}x`,
+        );
+      }
       report(
         `claim-and-complete throughput, PostgreSQL, ${workers} worker${workers === 1 ? '' : 's'}`,
         rate,

@@ -44,7 +44,7 @@ export function recordHash(record: Omit<AuditRecord, 'hash'>): string {
 }
 
 /** The last complete line of the log, read from its end so an append costs the same however long the log is. */
-function lastLine(path: string): string | null {
+export function lastLine(path: string): string | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');

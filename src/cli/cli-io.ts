@@ -1,5 +1,6 @@
 import { formatError, toTaskgateError, type TaskgateError } from '../errors/taskgate-error.js';
 import type { ErrorCode } from '../errors/error-codes.js';
+import { maskUrls } from '../store/safe-url.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -28,7 +29,8 @@ export function exitCodeFor(code: ErrorCode): number {
 /** Prints an error as text or, with --json, as an object; returns the exit code. */
 export function reportError(error: unknown, io: CliIo, json: boolean): number {
   const te: TaskgateError = toTaskgateError(error);
-  if (json) io.out(`${JSON.stringify({ ok: false, error: te.toJSON() })}\n`);
-  else io.err(`${formatError(te)}\n`);
+  // a database URL an engine quoted keeps its secrets
+  if (json) io.out(`${maskUrls(JSON.stringify({ ok: false, error: te.toJSON() }))}\n`);
+  else io.err(`${maskUrls(formatError(te))}\n`);
   return exitCodeFor(te.code);
 }

@@ -82,5 +82,5 @@ function local(values: WorkerValues, io: CliIo, run: Run): Promise<{ ran: number
 function remote(values: WorkerValues, io: CliIo, log: (line: string) => void, signal: AbortSignal, run: Run): Promise<{ ran: number }> {
   const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
   const jwk = JSON.parse(readFileSync(resolve(io.cwd, values.key ?? ''), 'utf8')) as ConstructorParameters<typeof HttpBackend>[1];
-  return run(root, config, new HttpBackend(values.server ?? '', jwk, { log, signal }));
+  return run(root, config, new HttpBackend(values.server ?? '', jwk, { log, signal, ...(values.name ? { name: values.name } : {}) }));
 }

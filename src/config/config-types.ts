@@ -98,8 +98,20 @@ export interface TaskgateConfig {
   };
   store: { backend: 'sqlite' | 'postgres'; path?: string; url?: string };
   worker: { runAs?: string; keys?: Record<string, string>; lease: string; heartbeat: string; workdir?: string; logs: string };
-  audit: { path: string };
+  /** `checkpoints`: where signed checkpoints of the chain head go, a file on another mount or an HTTPS URL (DESIGN §15). */
+  audit: { path: string; checkpoints?: string };
   log: { path: string; level: string };
+  /** `taskgate serve` (DESIGN §15): who may read, and the bounds on its work. */
+  server?: ServerConfig;
+}
+
+export interface ServerConfig {
+  /** `proxy` (the default off loopback): the reader named by a trusted proxy's header; `loopback`: anyone reaching a loopback-only listener. */
+  readers?: 'proxy' | 'loopback';
+  proxy?: { header?: string; trusted?: string[]; allow?: WhoList };
+  requestTimeout?: string;
+  maxConnections?: number;
+  maxWaiters?: number;
 }
 
 /** A configuration whose repo.id was checked at load: what the trigger and the exchange's enqueue need (job ids and token subjects depend on it). */

@@ -208,7 +208,12 @@ function readConfig(location: ConfigLocation): TaskgateConfig {
     ...full,
     source: { path, files, root },
     policy: { rules },
-    audit: { path: inRoot(full.audit.path) },
+    audit: {
+      path: inRoot(full.audit.path),
+      ...(full.audit.checkpoints
+        ? { checkpoints: /^https?:\/\//i.test(full.audit.checkpoints) ? full.audit.checkpoints : inRoot(full.audit.checkpoints) }
+        : {}),
+    },
     worker: { ...full.worker, logs: inRoot(full.worker.logs) },
     // the issuer defaults to a name derived from the repository id; production sets an https URL
     tokens: { ...full.tokens, issuer: full.tokens.issuer ?? `urn:taskgate:${full.repo?.id ?? 'unnamed'}`, keys: inRoot(full.tokens.keys) },

@@ -14,6 +14,7 @@ import type {
   JobChipRow,
   JobFilter,
   JobStore,
+  PushFilter,
   PushPageFilter,
   PushRecord,
   StoredJob,
@@ -77,6 +78,9 @@ export class SqlJobStore implements JobStore {
   getPush(id: string): Promise<PushRecord | null> {
     return this.guard(() => this.jobs.getPush(id));
   }
+  listPushes(filter?: PushFilter): Promise<PushRecord[]> {
+    return this.guard(() => this.jobs.listPushes(filter));
+  }
   exchange(request: ExchangeRequest): Promise<ExchangeResult> {
     return this.guard(() => this.jobs.exchange(request));
   }
@@ -106,6 +110,9 @@ export class SqlJobStore implements JobStore {
   }
   attemptsOf(jobId: string): Promise<AttemptRow[]> {
     return this.guard(() => this.jobs.attemptsOf(jobId));
+  }
+  useAssertion(jti: string, exp: number, now: number): Promise<boolean> {
+    return this.guard(() => this.jobs.useAssertion(jti, exp, now));
   }
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> {
     return this.guard(() => this.jobs.jobsOfHead(repo, rev));

@@ -11,6 +11,7 @@ import {
 } from '../jobs/state-machine.js';
 import { faultPoint } from '../errors/fault-point.js';
 import type { SqlDriver } from './sql-driver.js';
+import { toPush, type PushRow } from './push-row.js';
 import type {
   AttemptRow,
   EnqueueBatch,
@@ -19,6 +20,7 @@ import type {
   ExchangeResult,
   IssuedToken,
   JobFilter,
+  PushFilter,
   PushRecord,
   StoredJob,
   TokenRow,
@@ -205,8 +207,30 @@ export class SqlJobs {
     if (filter.rev) (where.push('rev LIKE ?'), args.push(`${filter.rev.replace(/[%_]/g, '')}%`));
     if (filter.pushId) (where.push('push_id = ?'), args.push(filter.pushId));
     if (filter.idPrefix) (where.push('id LIKE ?'), args.push(`${filter.idPrefix.replace(/[%_]/g, '')}%`));
-    const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, ${this.db.seq} LIMIT ${Math.max(1, Math.floor(filter.limit ?? 1000))}`;
+    if (filter.after) {
+      where.push('(created_at > ? OR (created_at = ? AND id > ?))');
+      args.push(filter.after.createdAt, filter.after.createdAt, filter.after.id);
+    }
+    // a page (the cursor) is ordered by (created_at, id); the rest keeps insertion order
+    const order = filter.after ? 'created_at, id' : `created_at, ${this.db.seq}`;
+    const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${Math.max(1, Math.floor(filter.limit ?? 1000))}`;
     return (await this.db.all<JobRow>(sql, args)).map(toJob);
+  }
+
+  async listPushes(filter: PushFilter = {}): Promise<PushRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.repo) (where.push('repo = ?'), args.push(filter.repo));
+    if (filter.after) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      args.push(filter.after.createdAt, filter.after.createdAt, filter.after.id);
+    }
+    const rows = await this.db.all<PushRow>(
+      `SELECT id, repo, node, node_last, heads, actor, source, created_at FROM pushes ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ${Math.max(1, Math.floor(filter.limit ?? 100))}`,
+      args,
+    );
+    return rows.map(toPush);
   }
 
   async processedHeads(repo: string, among?: string[]): Promise<string[]> {
@@ -220,21 +244,10 @@ export class SqlJobs {
   }
 
   async getPush(id: string): Promise<PushRecord | null> {
-    const row = await this.db.get<Record<string, string>>(
-      'SELECT id, repo, node, node_last, heads, actor, source, created_at FROM pushes WHERE id = ?',
-      [id],
-    );
-    if (!row) return null;
-    return {
-      id: row['id']!,
-      repo: row['repo']!,
-      node: row['node']!,
-      nodeLast: row['node_last']!,
-      heads: JSON.parse(row['heads']!),
-      actor: JSON.parse(row['actor']!),
-      source: row['source'] as PushRecord['source'],
-      createdAt: row['created_at']!,
-    };
+    const row = await this.db.get<PushRow>('SELECT id, repo, node, node_last, heads, actor, source, created_at FROM pushes WHERE id = ?', [
+      id,
+    ]);
+    return row ? toPush(row) : null;
   }
 
   async jobsOfHead(repo: string, rev: string, db: SqlDriver = this.db): Promise<StoredJob[]> {
@@ -529,6 +542,17 @@ export class SqlJobs {
       await tx.notifyChanged();
       return [id, ...(await this.markUpstreamFailed(tx, { ...job, status: 'cancelled' }, at))];
     });
+  }
+
+  private lastPurge = 0;
+
+  async useAssertion(jti: string, exp: number, now: number): Promise<boolean> {
+    // used jtis past their exp are refused by exp alone: drop them, at most once a minute
+    if (now - this.lastPurge >= 60 || now < this.lastPurge) {
+      this.lastPurge = now;
+      await this.db.run('DELETE FROM used_assertions WHERE exp < ?', [now - 60]);
+    }
+    return (await this.db.run('INSERT INTO used_assertions (jti, exp) VALUES (?, ?) ON CONFLICT DO NOTHING', [jti, exp])) > 0;
   }
 
   async tokensOf(jobId: string): Promise<TokenRow[]> {

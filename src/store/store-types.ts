@@ -97,6 +97,15 @@ export interface JobFilter {
   pushId?: string;
   /** Ids starting with this (a short id typed by a person). */
   idPrefix?: string;
+  /** Keyset cursor: jobs after this one in the list's order (created_at, then id). */
+  after?: { createdAt: string; id: string };
+  limit?: number;
+}
+
+export interface PushFilter {
+  repo?: string;
+  /** Keyset cursor: pushes strictly older than this one (created_at, then id). */
+  after?: { createdAt: string; id: string };
   limit?: number;
 }
 
@@ -171,6 +180,8 @@ export interface JobStore extends ReaderQueries {
   /** Every head node already processed for a repository (the high-water mark), or those of `among` that are. */
   processedHeads(repo: string, among?: string[]): Promise<string[]>;
   getPush(id: string): Promise<PushRecord | null>;
+  /** Pushes newest first, a page at a time: `after` is the last push of the previous page. */
+  listPushes(filter?: PushFilter): Promise<PushRecord[]>;
   /** One token exchange (DESIGN §8), in one transaction with the dependents it releases. */
   exchange(request: ExchangeRequest): Promise<ExchangeResult>;
   /** Running jobs whose lease ran out go back to ready; their tokens die. Returns their ids. */
@@ -193,6 +204,11 @@ export interface JobStore extends ReaderQueries {
   tokensOf(jobId: string): Promise<TokenRow[]>;
   attemptsOf(jobId: string): Promise<AttemptRow[]>;
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]>;
+  /**
+   * Records a client assertion's jti until its exp (unix seconds); false when it is already
+   * recorded: by this service before a restart, or by another service on the same store.
+   */
+  useAssertion(jti: string, exp: number, now: number): Promise<boolean>;
   /** Resolves when work may have become ready (PostgreSQL NOTIFY), or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal?: AbortSignal): Promise<void>;
   /** Resolves when a job may have changed (PostgreSQL NOTIFY on its own channel), or after `ms`, or when `signal` aborts. */

@@ -1,6 +1,7 @@
 // The changegroup hook: a landed push becomes jobs in the store (DESIGN §9).
 import { parseArgs } from 'node:util';
 import { appendAudit } from '../audit/audit-log.js';
+import { makeCheckpoints } from '../exchange/audit-checkpoint.js';
 import { loadConfig } from '../config/load-config.js';
 import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
 import { printable } from '../errors/printable.js';
@@ -95,7 +96,13 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
       groups: pusher.groups,
     };
     await appendAudit(config.audit.path, 'push.landed', record, now);
-    io.write(`${report(plans, manifestPath, batch, landed).join('\n')}\n`);
+    const lines = report(plans, manifestPath, batch, landed);
+    // with sqlite no service runs: the trigger anchors the audit file (every 100 records or 10 minutes)
+    if (config.store.backend === 'sqlite') {
+      const anchored = await makeCheckpoints(config, null, now(), true).catch((e: unknown) => toTaskgateError(e));
+      if (!Array.isArray(anchored)) lines.push(`taskgate: warning: no audit checkpoint made (${anchored.code}: ${anchored.hint})`);
+    }
+    io.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (error) {
     io.write(
