@@ -100,4 +100,6 @@ export interface TaskgateConfig {
   worker: { runAs?: string; keys?: Record<string, string>; lease: string; heartbeat: string; workdir?: string; logs: string };
   audit: { path: string };
   log: { path: string; level: string };
+  /** `auto`: chg where installed, plain hg otherwise (DESIGN §13). */
+  hg: { command: string };
 }
