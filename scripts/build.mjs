@@ -31,12 +31,26 @@ const common = {
 };
 await build({
   ...common,
+  entryPoints: { cli: join(root, 'src/cli/bin-main.ts') },
+  outdir: join(root, 'dist'),
+});
+// The hooks start on every push: CommonJS bundles (no ESM loader to start) that hooks/load-bundle.cjs
+// compiles with V8 cached data (DESIGN §13: 33 ms to load the gate, against 73 for ESM).
+await build({
+  ...common,
+  format: 'cjs',
   entryPoints: {
     'gate-hook': join(root, 'src/gate/hook-main.ts'),
     'trigger-hook': join(root, 'src/trigger/hook-main.ts'),
-    cli: join(root, 'src/cli/bin-main.ts'),
   },
   outdir: join(root, 'dist'),
+  outExtension: { '.js': '.cjs' },
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 // the hg reader extension ships next to the bundles that load it
 copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_read.py'));
+// V8 cached data for each hook bundle, made by the very loader that uses it
+for (const name of ['gate-hook', 'trigger-hook']) {
+  execFileSync(process.execPath, [join(root, 'hooks/load-bundle.cjs'), '--make-cache', name], { stdio: 'inherit' });
+}

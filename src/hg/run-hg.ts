@@ -1,6 +1,6 @@
-import { execa } from 'execa';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { hgCommand, plainHg, type HgCommand } from './hg-command.js';
+import { spawnHg } from './spawn-hg.js';
 
 export interface HgRunOptions {
   cwd: string;
@@ -26,20 +26,12 @@ function retryPlain(command: HgCommand, result: { exitCode?: number | undefined 
 /** Runs one hg command (no shell) and returns its standard output as bytes. */
 export async function runHg(args: string[], options: HgRunOptions): Promise<Buffer> {
   const run = (command: HgCommand) =>
-    execa(command.file, [...command.args, ...args], {
-      cwd: options.cwd,
-      env: { ...hgEnv(options.env), ...command.env },
-      extendEnv: false,
-      encoding: 'buffer',
-      reject: false,
-      stdin: 'ignore',
-      maxBuffer: 2 ** 31 - 1,
-    });
+    spawnHg(command.file, [...command.args, ...args], { cwd: options.cwd, env: { ...hgEnv(options.env), ...command.env } });
   const command = hgCommand(options.env);
   let result = await run(command);
   if (retryPlain(command, result, options)) result = await run(plainHg());
   checkResult(result, args, options);
-  return Buffer.from(result.stdout);
+  return result.stdout;
 }
 
 /**
@@ -60,33 +52,28 @@ async function streamOnce(
   onLine: (line: string) => void,
 ): Promise<'done' | 'retry'> {
   let lines = 0;
-  const proc = execa(command.file, [...command.args, ...args], {
-    cwd: options.cwd,
-    env: { ...hgEnv(options.env), ...command.env },
-    extendEnv: false,
-    buffer: { stdout: false, stderr: true },
-    reject: false,
-    stdin: 'ignore',
-  });
   let rest = '';
   let failure: unknown = null;
-  proc.stdout.setEncoding('latin1');
-  proc.stdout.on('data', (chunk: string) => {
-    if (failure !== null) return;
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop() ?? '';
-    try {
-      for (const line of parts) {
-        if (line === '') continue;
-        lines += 1;
-        onLine(line);
+  const result = await spawnHg(
+    command.file,
+    [...command.args, ...args],
+    { cwd: options.cwd, env: { ...hgEnv(options.env), ...command.env } },
+    (chunk, kill) => {
+      if (failure !== null) return;
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop() ?? '';
+      try {
+        for (const line of parts) {
+          if (line === '') continue;
+          lines += 1;
+          onLine(line);
+        }
+      } catch (error) {
+        failure = error;
+        kill();
       }
-    } catch (error) {
-      failure = error;
-      proc.kill();
-    }
-  });
-  const result = await proc;
+    },
+  );
   if (failure !== null) throw failure;
   if (lines === 0 && retryPlain(command, result, options)) return 'retry';
   checkResult(result, args, options);
