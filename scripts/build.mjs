@@ -45,6 +45,8 @@ await build({
   },
   outdir: join(root, 'dist'),
   outExtension: { '.js': '.cjs' },
+  // a vm.Script has no loader for import(): externals loaded on demand (re2js, pino) are required
+  supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__importMetaUrl' },
   banner: { js: "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
