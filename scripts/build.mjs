@@ -34,7 +34,7 @@ await build({
   entryPoints: { cli: join(root, 'src/cli/bin-main.ts') },
   outdir: join(root, 'dist'),
 });
-// The hooks start on every push: CommonJS bundles (no ESM loader to start) that hooks/load-bundle.cjs
+// The hooks start on every push: CommonJS bundles (no ESM loader to start) that dist/load-bundle.cjs
 // compiles with V8 cached data (DESIGN §13: 33 ms to load the gate, against 73 for ESM).
 await build({
   ...common,
@@ -52,7 +52,8 @@ await build({
 });
 // the hg reader extension ships next to the bundles that load it
 copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_read.py'));
-// V8 cached data for each hook bundle, made by the very loader that uses it
+// the hooks' loader, and V8 cached data for each hook bundle, made by that very loader
+copyFileSync(join(root, 'scripts/load-bundle.cjs'), join(root, 'dist/load-bundle.cjs'));
 for (const name of ['gate-hook', 'trigger-hook']) {
-  execFileSync(process.execPath, [join(root, 'hooks/load-bundle.cjs'), '--make-cache', name], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'dist/load-bundle.cjs'), '--make-cache', name], { stdio: 'inherit' });
 }

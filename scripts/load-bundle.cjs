@@ -1,6 +1,7 @@
-// Loads a hook's CommonJS bundle from dist/ with V8 cached data, so that a push does not pay to
-// compile the hook's code again (DESIGN §13); `node load-bundle.cjs --make-cache NAME` (the
-// build) writes that data. Stale or foreign data is rejected by V8 and the code compiles as usual.
+// Loads a hook's CommonJS bundle with V8 cached data, so that a push does not pay to compile the
+// hook's code again (DESIGN §13). The build copies this file into dist/, next to the bundles, and
+// runs `node dist/load-bundle.cjs --make-cache NAME` to write that data. Stale or foreign data is
+// rejected by V8, and the code then compiles as usual.
 'use strict';
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
@@ -9,7 +10,7 @@ const vm = require('node:vm');
 
 /** The path of a bundle in dist/. */
 function bundlePath(name) {
-  return join(__dirname, '..', 'dist', `${name}.cjs`);
+  return join(__dirname, `${name}.cjs`);
 }
 
 /** Runs the bundle `name` as a CommonJS module; returns its exports and its compiled script. */
@@ -30,11 +31,6 @@ function loadBundle(name) {
   return { exports: mod.exports, script };
 }
 
-/** The error text a hook prints when the build is missing. */
-function notBuilt(name, error, prefix, hint) {
-  return `${prefix}error[ERR_NOT_BUILT]: ${bundlePath(name)} cannot be loaded (${error.code ?? error.message})\ntaskgate:   hint: ${hint}\n`;
-}
-
 if (require.main === module && process.argv[2] === '--make-cache') {
   const name = process.argv[3];
   const { script } = loadBundle(name);
@@ -43,4 +39,4 @@ if (require.main === module && process.argv[2] === '--make-cache') {
   renameSync(`${out}.tmp`, out);
 }
 
-module.exports = { loadBundle, notBuilt };
+module.exports = { loadBundle };
