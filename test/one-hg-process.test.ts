@@ -43,6 +43,9 @@ describe('a push is read once (DESIGN §13)', () => {
     '        shutil.copy(p, stash)',
     "    elif mode == 'replay':",
     '        shutil.copy(stash, p)',
+    "if mode == 'repath':",
+    "    config = os.path.join(os.getcwd(), '.hg', 'taskgate.json')",
+    "    open(config, 'w').write(open(config).read().replace('\"tasks.json\"', '\"ci/tasks.json\"'))",
     "sys.exit(1 if mode == 'save-refuse' else 0)",
     '',
   ].join('\n');
@@ -111,6 +114,15 @@ describe('a push is read once (DESIGN §13)', () => {
     await expectAccepted(s, env('replay'));
     expect(calls()).toBe(6);
     expect(await jobsAt(s.central, third)).toEqual(['build']);
+  });
+
+  it('a plan for another manifest path (the configuration changed after the gate) is ignored', async () => {
+    const { s, env, calls } = await setup({ manifest: { path: 'tasks.json' } });
+    const other = JSON.stringify({ version: 1, tasks: { other: { inputs: ['src/**'], run: 'make' } } });
+    const first = await commit(s.work, { 'tasks.json': MANIFEST, 'ci/tasks.json': other, 'src/a.ts': 'a' }, 'OPS-1: the first change');
+    await expectAccepted(s, env('repath'));
+    expect(calls()).toBe(2);
+    expect(await jobsAt(s.central, first)).toEqual(['other']);
   });
 
   it('without the gate (a source it does not judge) the trigger reads for itself', async () => {

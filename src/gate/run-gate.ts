@@ -48,7 +48,7 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     if (!config.gate.sources.includes(hook.source)) return EXIT.accept;
     setHgCommand(config.hg.command);
     const pusher = resolvePusher(hook.url, env, config.identity);
-    const planKey = planKeyOf(hook);
+    const planKey = planKeyOf(hook, config.manifest.path);
     const { push, verdict, planLines } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, {
       env,
       bypassReason: hook.bypassVar,

@@ -20,11 +20,13 @@ import { join } from 'node:path';
 import type { PushData, ReadOptions } from './hg-types.js';
 import { ReadParser } from './read-push.js';
 
-/** Which transaction and which changegroup of it a plan is for. */
+/** Which transaction and which changegroup of it a plan is for, and which manifest file it carries. */
 export interface PlanKey {
   txn: string;
   node: string;
   nodeLast: string;
+  /** The configuration's manifest.path when the gate read: a plan for another path carries the wrong file. */
+  manifestPath: string;
 }
 
 const NODE = /^[0-9a-f]{40}$/;
@@ -37,9 +39,9 @@ function plansDir(root: string): string {
 }
 
 /** A plan is keyed only when hg names the transaction and the whole range. */
-export function planKeyOf(hook: { txnId: string | null; node: string; nodeLast: string }): PlanKey | null {
+export function planKeyOf(hook: { txnId: string | null; node: string; nodeLast: string }, manifestPath: string): PlanKey | null {
   if (!hook.txnId || !NODE.test(hook.node) || !NODE.test(hook.nodeLast)) return null;
-  return { txn: hook.txnId, node: hook.node, nodeLast: hook.nodeLast };
+  return { txn: hook.txnId, node: hook.node, nodeLast: hook.nodeLast, manifestPath };
 }
 
 /** What the trigger (and pretxnclose) read: the gate adds it to its own read when it leaves a plan. */
@@ -98,7 +100,10 @@ function planPath(root: string, key: PlanKey): string {
 }
 
 function mac(secret: Buffer, key: PlanKey, body: string): Buffer {
-  return createHmac('sha256', secret).update(`${HEADER}\n${key.txn}\n${key.node}\n${key.nodeLast}\n`).update(body).digest();
+  return createHmac('sha256', secret)
+    .update(`${HEADER}\n${key.txn}\n${key.node}\n${key.nodeLast}\n${Buffer.from(key.manifestPath, 'utf8').toString('hex')}\n`)
+    .update(body)
+    .digest();
 }
 
 /**
@@ -193,7 +198,7 @@ function readPlanFile(path: string): string | null {
 /**
  * The push data the gate of this very transaction and range read, or null: no plan, or one
  * that is not this transaction's, not for this range, not keyed with the repository's
- * secret, or damaged. `consume` removes it (the last hook of the transaction does).
+ * secret, for another manifest path, or damaged. `consume` removes it (the last hook of the transaction does).
  */
 export function readPlan(root: string, key: PlanKey, options: { consume: boolean }): PushData | null {
   const path = planPath(root, key);
@@ -206,7 +211,8 @@ export function readPlan(root: string, key: PlanKey, options: { consume: boolean
   try {
     const header = JSON.parse(text.slice(0, at)) as Partial<PlanKey> & { v?: number; mac?: string };
     const body = text.slice(at + 1);
-    if (header.v !== 1 || header.txn !== key.txn || header.node !== key.node || header.nodeLast !== key.nodeLast) return null;
+    const same = header.txn === key.txn && header.node === key.node && header.nodeLast === key.nodeLast;
+    if (header.v !== 1 || !same || header.manifestPath !== key.manifestPath) return null;
     const expected = mac(secret, key, body);
     const given = Buffer.from(header.mac ?? '', 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;

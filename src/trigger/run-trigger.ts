@@ -53,7 +53,7 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
     const manifestPath = config.manifest.path;
     setHgCommand(config.hg.command);
     // the gate of this transaction read the push already: no hg process when it left its plan
-    const planKey = planKeyOf(hook);
+    const planKey = planKeyOf(hook, manifestPath);
     const push =
       (planKey && readPlan(root, planKey, { consume: true })) ??
       (await readChangesets(root, `${hook.node}:${hook.nodeLast}`, { headStatus: true, track: [manifestPath] }, env));
