@@ -492,9 +492,11 @@ function taskHistory(tasks) {
   );
   // PostgreSQL in a cluster of its own, started and dropped by pg_virtualenv around one child
   // process: when the bench is interrupted, that child goes and pg_virtualenv drops the cluster
+  // -t: a temporary cluster folder even as root, not the machine's shared 15/regress, which
+  // another pg_virtualenv on the machine may hold (or drop under this one)
   const pgRun = spawnSync(
     'pg_virtualenv',
-    [process.execPath, join(root, 'scripts/bench-pg.mjs'), bundle, join(work, 'tp-pg'), String(count), String(sqlite)],
+    ['-t', process.execPath, join(root, 'scripts/bench-pg.mjs'), bundle, join(work, 'tp-pg'), String(count), String(sqlite)],
     { env, stdio: ['ignore', 'pipe', 'inherit'], timeout: 120_000 },
   );
   const pgResults = (pgRun.stdout?.toString() ?? '')
