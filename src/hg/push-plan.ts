@@ -159,6 +159,7 @@ export function writePlan(root: string, key: PlanKey, lines: string[]): boolean 
     txn: key.txn,
     node: key.node,
     nodeLast: key.nodeLast,
+    manifestPath: key.manifestPath,
     mac: mac(secret, key, body).toString('hex'),
   });
   const tmp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
