@@ -103,3 +103,6 @@ export interface TaskgateConfig {
   /** `auto`: chg where installed, plain hg otherwise (DESIGN §13). */
   hg: { command: string };
 }
+
+/** A configuration whose repo.id was checked at load: what the trigger and the exchange's enqueue need (job ids and token subjects depend on it). */
+export type RepoConfig = TaskgateConfig & { repo: { id: string } };
