@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { chgSocketDir, hgCommand } from './hg-command.js';
 
-export interface HgCommandStatus {
+interface HgCommandStatus {
   /** The program the hooks run. */
   file: string;
   chg: boolean;

@@ -55,7 +55,7 @@ export interface HgCommand {
 const PLAIN: HgCommand = { file: 'hg', args: [], env: {}, chg: false };
 
 /** chg's server exits after this long without a command: one cold start after a quiet hour. */
-export const CHG_IDLE_SECONDS = 3600;
+const CHG_IDLE_SECONDS = 3600;
 
 function chgCommand(file: string, env: NodeJS.ProcessEnv): HgCommand | null {
   const dir = chgSocketDir(env);

@@ -21,7 +21,7 @@ import type { PushData, ReadOptions } from './hg-types.js';
 import { ReadParser } from './read-push.js';
 
 /** Which transaction and which changegroup of it a plan is for, and which manifest file it carries. */
-export interface PlanKey {
+interface PlanKey {
   txn: string;
   node: string;
   nodeLast: string;
@@ -44,12 +44,7 @@ export function planKeyOf(hook: { txnId: string | null; node: string; nodeLast: 
   return { txn: hook.txnId, node: hook.node, nodeLast: hook.nodeLast, manifestPath };
 }
 
-/** What the trigger (and pretxnclose) read: the gate adds it to its own read when it leaves a plan. */
-export function planNeeds(manifestPath: string): ReadOptions {
-  return { headStatus: true, track: [manifestPath] };
-}
-
-/** Both reads in one: the gate's needs and the plan's, merged. */
+/** The gate's needs and what the trigger (and pretxnclose) read, merged: both in one read. */
 export function withPlanNeeds(needs: ReadOptions, manifestPath: string): ReadOptions {
   const track = [...new Set([...(needs.track ?? []), manifestPath])];
   return { ...needs, headStatus: true, track };

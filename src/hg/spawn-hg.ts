@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 
 /** How a run ended, in the shape the error checks of run-hg.ts read. */
-export interface SpawnResult {
+interface SpawnResult {
   failed: boolean;
   exitCode?: number;
   /** `ENOENT` when the program is missing. */
