@@ -28,7 +28,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 # the build is stale when any source is newer than it
-if [ ! -f dist/cli.js ] || [ -n "$(find src scripts/build.mjs scripts/gen-validators.mjs package-lock.json -newer dist/cli.js -print -quit 2>/dev/null)" ]; then
+if [ ! -f dist/cli.js ] || [ -n "$(find src scripts/build.mjs scripts/gen-validators.mjs scripts/load-bundle.cjs package-lock.json -newer dist/cli.js -print -quit 2>/dev/null)" ]; then
   echo "bootstrap: building" >&2
   node scripts/build.mjs >&2
 fi

@@ -5,6 +5,8 @@ import { hasRepoId, loadConfig } from '../config/load-config.js';
 import { toTaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { hgHooks, hgVersion } from '../hg/hg-info.js';
+import { hgCommandStatus } from '../hg/chg-status.js';
+import { setHgCommand } from '../hg/hg-command.js';
 import { openStore } from '../store/open-store.js';
 import { safeUrl } from '../store/safe-url.js';
 import { readKeyFile } from '../tokens/key-store.js';
@@ -24,6 +26,26 @@ interface Check {
   status: 'ok' | 'warn' | 'fail';
   detail: string;
   hint?: string;
+}
+
+/** Which hg the hooks run (hg.command), and whether chg's server is warm (DESIGN §13). */
+async function hgCommandCheck(config: TaskgateConfig | null, env: NodeJS.ProcessEnv): Promise<Check> {
+  setHgCommand(config?.hg.command);
+  const st = await hgCommandStatus(env);
+  if (!st.chg) {
+    const wanted = config?.hg.command ?? 'auto';
+    return {
+      name: 'hg command',
+      status: wanted === 'auto' || wanted === 'hg' || !wanted.endsWith('chg') ? 'ok' : 'warn',
+      detail: `${st.file} (plain hg: each hook starts Python; hg.command is ${wanted})`,
+      hint: 'install chg (Debian: it ships with the mercurial package) and keep hg.command "auto" for faster hooks',
+    };
+  }
+  return {
+    name: 'hg command',
+    status: 'ok',
+    detail: `chg (${st.file}), sockets in ${st.socketDir}: server ${st.warm ? 'warm' : 'not running (the next push starts it)'}`,
+  };
 }
 
 /** `taskgate doctor`: everything that can silently break the hooks (DESIGN §12), one line each. */
@@ -91,6 +113,7 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
     const e = toTaskgateError(error);
     add({ name: 'configuration', status: 'fail', detail: [`${e.code}: ${e.message}`, ...e.details].join('; '), hint: e.hint });
   }
+  add(await hgCommandCheck(config, io.env));
 
   if (config) {
     const dir = join(root, '.hg', 'taskgate');

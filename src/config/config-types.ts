@@ -101,6 +101,8 @@ export interface TaskgateConfig {
   /** `checkpoints`: where signed checkpoints of the chain head go, a file on another mount or an HTTPS URL (DESIGN §15). */
   audit: { path: string; checkpoints?: string };
   log: { path: string; level: string };
+  /** `auto`: chg where installed, plain hg otherwise (DESIGN §13). */
+  hg: { command: string };
   /** `taskgate serve` (DESIGN §15): who may read, and the bounds on its work. */
   server?: ServerConfig;
 }

@@ -16,6 +16,7 @@ export const DEFAULT_CONFIG = {
   worker: { lease: '60s', heartbeat: '15s', logs: '.hg/taskgate/logs' },
   audit: { path: '.hg/taskgate/audit.jsonl' },
   log: { path: '.hg/taskgate/taskgate.log', level: 'info' },
+  hg: { command: 'auto' },
 } as const;
 
 /** Where a repository's own configuration lives, relative to its root. */

@@ -4,7 +4,9 @@ import { loadConfig } from '../config/load-config.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { formatError, toTaskgateError, TaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
+import { setHgCommand } from '../hg/hg-command.js';
 import { parseHookEnv, type HookEnv } from '../hg/hook-env.js';
+import { planKeyOf, writePlan } from '../hg/push-plan.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { formatReport } from '../policy/report.js';
 import { judge } from './judge.js';
@@ -44,8 +46,14 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     const root = findRepoRoot(io.cwd);
     config = loadConfig({ explicit: args.config, env, root });
     if (!config.gate.sources.includes(hook.source)) return EXIT.accept;
+    setHgCommand(config.hg.command);
     const pusher = resolvePusher(hook.url, env, config.identity);
-    const { push, verdict } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, { env, bypassReason: hook.bypassVar });
+    const planKey = planKeyOf(hook, config.manifest.path);
+    const { push, verdict, planLines } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, {
+      env,
+      bypassReason: hook.bypassVar,
+      recordPlan: planKey !== null,
+    });
     const heads = push.headRevs.map((r) => push.changesets.find((cs) => cs.rev === r)!.node);
     const base = {
       repo: config.repo.id ?? null,
@@ -71,6 +79,8 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     } else {
       await appendAudit(config.audit.path, 'push.accepted', base, now);
     }
+    // only an accepted push leaves a plan; the trigger reads for itself when there is none
+    if (planKey && planLines) writePlan(root, planKey, planLines);
     return EXIT.accept;
   } catch (error) {
     const te = toTaskgateError(error);

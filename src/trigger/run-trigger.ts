@@ -8,6 +8,8 @@ import { printable } from '../errors/printable.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { parseHookEnv } from '../hg/hook-env.js';
 import { readChangesets } from '../hg/read-push.js';
+import { setHgCommand } from '../hg/hg-command.js';
+import { planKeyOf, readPlan } from '../hg/push-plan.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import type { PushData } from '../hg/hg-types.js';
 import type { EnqueueBatch } from '../store/store-types.js';
@@ -75,7 +77,12 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
     // strip re-adds changesets that were already there
     if (hook.source === 'strip') return 0;
     const manifestPath = config.manifest.path;
-    const push = await readChangesets(root, `${hook.node}:${hook.nodeLast}`, { headStatus: true, track: [manifestPath] }, env);
+    setHgCommand(config.hg.command);
+    // the gate of this transaction read the push already: no hg process when it left its plan
+    const planKey = planKeyOf(hook, manifestPath);
+    const push =
+      (planKey && readPlan(root, planKey, { consume: true })) ??
+      (await readChangesets(root, `${hook.node}:${hook.nodeLast}`, { headStatus: true, track: [manifestPath] }, env));
     const plans = planPush(push, manifestPath);
     const pusher = resolvePusher(hook.url, env, config.identity);
     const actor = { sub: pusher.name, via: pusher.channel, groups: [...pusher.groups] };
