@@ -34,9 +34,11 @@ await build({
   entryPoints: {
     'gate-hook': join(root, 'src/gate/hook-main.ts'),
     'trigger-hook': join(root, 'src/trigger/hook-main.ts'),
+    'refs-hook': join(root, 'src/gate/refs-hook-main.ts'),
     cli: join(root, 'src/cli/bin-main.ts'),
   },
   outdir: join(root, 'dist'),
 });
 // the hg reader extension ships next to the bundles that load it
 copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_read.py'));
+copyFileSync(join(root, 'src/hg/taskgate_refs.py'), join(root, 'dist/taskgate_refs.py'));

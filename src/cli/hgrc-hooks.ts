@@ -1,7 +1,8 @@
-/** The two lines `taskgate install` writes (DESIGN §2), by hook name. */
+/** The lines `taskgate install` writes (DESIGN §2, §16), by hook name. */
 export function taskgateHookLines(root: string): Array<[string, string]> {
   return [
     ['pretxnchangegroup.taskgate', `${root}/hooks/pretxnchangegroup`],
+    ['pretxnclose.taskgate', `${root}/hooks/pretxnclose`],
     ['changegroup.taskgate', `${root}/hooks/changegroup`],
   ];
 }
