@@ -27,7 +27,7 @@ export function formatReport(verdict: Verdict, options: ReportOptions): string {
   const lines: string[] = [];
   // bookmark and tag violations name no changeset (pretxnclose, DESIGN §16)
   const what =
-    nodes.size === 0
+    nodes.size === 0 || verdict.changesets === 0
       ? plural(violations.length, 'violation')
       : `${plural(violations.length, 'violation')} in ${nodes.size} of ${plural(verdict.changesets, 'changeset')}`;
   lines.push(mode === 'push' ? `taskgate: push rejected: ${what}` : `taskgate: ${what}`);
