@@ -35,6 +35,7 @@ await build({
     'gate-hook': join(root, 'src/gate/hook-main.ts'),
     'trigger-hook': join(root, 'src/trigger/hook-main.ts'),
     'refs-hook': join(root, 'src/gate/refs-hook-main.ts'),
+    'bookmark-hook': join(root, 'src/trigger/bookmark-hook-main.ts'),
     cli: join(root, 'src/cli/bin-main.ts'),
   },
   outdir: join(root, 'dist'),

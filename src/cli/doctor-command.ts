@@ -13,6 +13,7 @@ import { readKeyFile } from '../tokens/key-store.js';
 import { pendingOutbox } from '../trigger/outbox.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { taskgateHookLines } from './hgrc-hooks.js';
+import { localPushChecks } from './doctor-access.js';
 import { taskgateHome } from './install-command.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { paint } from './terminal.js';
@@ -82,6 +83,8 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
       }
     }
   }
+
+  for (const c of localPushChecks(root)) add(c);
 
   let config: TaskgateConfig | null = null;
   try {

@@ -4,6 +4,7 @@ export function taskgateHookLines(root: string): Array<[string, string]> {
     ['pretxnchangegroup.taskgate', `${root}/hooks/pretxnchangegroup`],
     ['pretxnclose.taskgate', `${root}/hooks/pretxnclose`],
     ['changegroup.taskgate', `${root}/hooks/changegroup`],
+    ['txnclose-bookmark.taskgate', `${root}/hooks/txnclose-bookmark`],
   ];
 }
 

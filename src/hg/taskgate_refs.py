@@ -178,3 +178,29 @@ def taskgate_refs(ui, repo, **opts):
     if opts['tags'] and (markers or heads_before is not None or _touches_tags(unfi, origlen)):
         _emit_tags(ui, repo, unfi, origlen, markers, heads_before)
     _emit(ui, {'t': 'end', 'changesets': len(unfi) - origlen if heads_before is None else len(pushed)})
+
+
+@command(
+    b'taskgate-bookmark-move',
+    [
+        (b'', b'old', b'', b'where the bookmark was (empty: it is new)'),
+        (b'', b'new', b'', b'where it is now'),
+        (b'', b'track', [], b'contents of this file at both nodes'),
+    ],
+    b'hg taskgate-bookmark-move --old NODE --new NODE [--track PATH]...',
+)
+def taskgate_bookmark_move(ui, repo, **opts):
+    """What a bookmark move changes, for the trigger: the files between its old and new
+    node (everything at the new node for a new bookmark), and the tracked files at both."""
+    unfi = repo.unfiltered()
+    new = unfi[bin(opts['new'])]
+    old = unfi[bin(opts['old'])] if opts['old'] else unfi[nullrev]
+    _emit(ui, {'t': 'move', 'rev': new.rev(), 'branch': new.branch().hex(), 'old': old.rev() if opts['old'] else None})
+    st = unfi.status(old, new)
+    _emit(ui, {'t': 'status', 'added': [f.hex() for f in st.added], 'modified': [f.hex() for f in st.modified],
+               'removed': [f.hex() for f in st.removed]})
+    for path in opts['track']:
+        for at, ctx in (('old', old), ('new', new)):
+            data = ctx[path].data().hex() if ctx.rev() != nullrev and path in ctx else None
+            _emit(ui, {'t': 'file', 'path': path.hex(), 'at': at, 'data': data})
+    _emit(ui, {'t': 'end'})

@@ -8,6 +8,7 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 export const GATE_HOOK = join(ROOT, 'hooks', 'pretxnchangegroup');
 export const TRIGGER_HOOK = join(ROOT, 'hooks', 'changegroup');
 export const REFS_HOOK = join(ROOT, 'hooks', 'pretxnclose');
+export const BOOKMARK_HOOK = join(ROOT, 'hooks', 'txnclose-bookmark');
 export const TASKGATE = join(ROOT, 'bin', 'taskgate');
 export const HELPERS = join(ROOT, 'test', 'helpers');
 
@@ -76,7 +77,7 @@ export interface CentralOptions {
 export async function makeCentral(dir: string, options: CentralOptions): Promise<string> {
   const central = join(dir, options.name ?? 'central');
   await hgOk(dir, ['init', central]);
-  const trigger = options.trigger ? `changegroup.taskgate = ${TRIGGER_HOOK}\n` : '';
+  const trigger = options.trigger ? `changegroup.taskgate = ${TRIGGER_HOOK}\ntxnclose-bookmark.taskgate = ${BOOKMARK_HOOK}\n` : '';
   const refs = options.refs === false ? '' : `pretxnclose.taskgate = ${REFS_HOOK}\n`;
   writeFileSync(join(central, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\n${refs}${trigger}${options.hgrc ?? ''}`);
   writeFileSync(join(central, '.hg', 'taskgate.json'), JSON.stringify(options.config, null, 2));
