@@ -64,7 +64,9 @@ async function record(
   const moved = refs.bookmarks.length + refs.markers.length + refs.tags.length + refs.published.filter((p) => p.old !== null).length > 0;
   const rejected = verdict.violations.length > 0;
   const gateBypassed = (gate?.data['bypassed'] as unknown[] | undefined) ?? [];
-  const bypassed = [...gateBypassed, ...verdict.bypassed];
+  // a push-wide bypass (--pushvars) reaches both hooks: recorded once
+  const seen = new Set(gateBypassed.map((b) => JSON.stringify(b)));
+  const bypassed = [...gateBypassed, ...verdict.bypassed.filter((b) => !seen.has(JSON.stringify(b)))];
   if (!rejected && gate === null && !moved && bypassed.length === 0) return;
   const base = gate?.data ?? {
     repo: config.repo.id ?? null,
