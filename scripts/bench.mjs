@@ -87,7 +87,9 @@ const CONFIGS = {
   'node + hg log': `[hooks]\npretxnchangegroup.bench = ${timer} ${join(root, 'scripts/bench-baseline-hook.mjs')}\n`,
   gate: `[hooks]\npretxnchangegroup.bench = ${timer} ${join(root, 'hooks/pretxnchangegroup')}\n`,
   python: `[hooks]\npretxnchangegroup.bench = python:${join(root, 'scripts/bench-python-hook.py')}:hook\n`,
-  taskgate: `[hooks]\npretxnchangegroup.taskgate = ${timer} ${memory} ${join(root, 'hooks/pretxnchangegroup')}\nchangegroup.taskgate = ${join(root, 'hooks/changegroup')}\n`,
+  taskgate: `[hooks]\npretxnchangegroup.taskgate = ${timer} ${memory} ${join(root, 'hooks/pretxnchangegroup')}\npretxnclose.taskgate = ${join(root, 'hooks/pretxnclose')}\nchangegroup.taskgate = ${join(root, 'hooks/changegroup')}\n`,
+  // the gate, and pretxnclose timed: on a push that moves no ref it answers from what the gate left
+  pretxnclose: `[hooks]\npretxnchangegroup.taskgate = ${join(root, 'hooks/pretxnchangegroup')}\npretxnclose.taskgate = ${timer} ${join(root, 'hooks/pretxnclose')}\n`,
 };
 
 /** A fresh central repository with one configuration, holding the source up to `baseRev` already. */
@@ -156,7 +158,7 @@ function report(name, value, budget, unit, detail) {
 // 1. the gate on a 1-changeset push, against node + one hg log
 {
   const src = history(201, 200);
-  const t = pushTimes(src, 199, 200, ['none', 'node + hg log', 'gate', 'python', 'taskgate']);
+  const t = pushTimes(src, 199, 200, ['none', 'node + hg log', 'gate', 'pretxnclose', 'python', 'taskgate']);
   const baseline = t['node + hg log'].hook;
   const gate = t.gate.hook;
   report(
@@ -167,7 +169,19 @@ function report(name, value, budget, unit, detail) {
     `push ${t.none.push.toFixed(0)} ms with no hook; node + hg log adds ${baseline.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms` +
       ` (as push differences: ${(t['node + hg log'].push - t.none.push).toFixed(0)} and ${(t.gate.push - t.none.push).toFixed(0)} ms)`,
   );
+  report(
+    'pretxnclose, 1-changeset push moving no ref: added time / (node + hg log) added time',
+    t.pretxnclose.hook / baseline,
+    1.3,
+    'x',
+    `pretxnclose adds ${t.pretxnclose.hook.toFixed(0)} ms, without an hg process of its own (the gate of the same transaction read the push)`,
+  );
   reportWholePush(1, t, null);
+}
+// `--first`: only the 1-changeset figures above (a minute, not the whole bench)
+if (process.argv.includes('--first')) {
+  finish();
+  process.exit();
 }
 
 // 1b. 1,000 changesets: the whole push with taskgate against the in-process Python hook (goal 1.5x)
@@ -406,19 +420,24 @@ function taskHistory(tasks) {
   }
 }
 
-rmSync(work, { recursive: true, force: true });
-const rows = results.map((r) => [
-  r.pass === null ? 'INFO' : r.pass ? 'PASS' : 'FAIL',
-  `${r.value}${r.unit}`,
-  r.budget === null ? '-' : `<= ${r.budget}${r.unit}`,
-  r.name,
-  r.detail,
-]);
-console.log(`taskgate bench (${RUNS} interleaved runs each, medians; node ${process.version})`);
-for (const [verdict, value, budget, name, detail] of rows)
-  console.log(`${verdict}  ${value.padStart(9)}  ${budget.padEnd(9)}  ${name}\n${' '.repeat(33)}${detail}`);
-writeFileSync(
-  join(root, 'bench-results.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, node: process.version, results }, null, 2)}\n`,
-);
-process.exitCode = results.some((r) => r.pass === false) ? 1 : 0;
+finish();
+
+/** Prints the figures, writes bench-results.json and sets the exit code. */
+function finish() {
+  rmSync(work, { recursive: true, force: true });
+  const rows = results.map((r) => [
+    r.pass === null ? 'INFO' : r.pass ? 'PASS' : 'FAIL',
+    `${r.value}${r.unit}`,
+    r.budget === null ? '-' : `<= ${r.budget}${r.unit}`,
+    r.name,
+    r.detail,
+  ]);
+  console.log(`taskgate bench (${RUNS} interleaved runs each, medians; node ${process.version})`);
+  for (const [verdict, value, budget, name, detail] of rows)
+    console.log(`${verdict}  ${value.padStart(9)}  ${budget.padEnd(9)}  ${name}\n${' '.repeat(33)}${detail}`);
+  writeFileSync(
+    join(root, 'bench-results.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, node: process.version, results }, null, 2)}\n`,
+  );
+  process.exitCode = results.some((r) => r.pass === false) ? 1 : 0;
+}

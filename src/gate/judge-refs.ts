@@ -1,3 +1,4 @@
+// The refs rules on a situation `taskgate check` describes (bookmark moves, a revset's tags).
 import type { TaskgateConfig } from '../config/config-types.js';
 import { readRefs } from '../hg/read-refs.js';
 import type { RefChanges } from '../hg/refs-types.js';

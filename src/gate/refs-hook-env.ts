@@ -1,3 +1,4 @@
+// The pretxnclose hook's environment, parsed.
 import { TaskgateError } from '../errors/taskgate-error.js';
 
 const NODE = /^[0-9a-f]{40}$/;

@@ -1,3 +1,4 @@
+// Entry point of the pretxnclose bundle (hooks/pretxnclose).
 import { runRefsGate } from './run-refs-gate.js';
 
 /** Entry for hooks/pretxnclose: returns the exit code; the caller sets process.exitCode. */

@@ -1,3 +1,4 @@
+// The pretxnclose hook (DESIGN §16): bookmarks, phases, markers and tags of a transaction against the policy.
 import { parseArgs } from 'node:util';
 import { appendAudit } from '../audit/audit-log.js';
 import type { TaskgateConfig } from '../config/config-types.js';

@@ -1,3 +1,4 @@
+// Reads what a bookmark move changes (hg taskgate-bookmark-move), for the bookmark trigger.
 import { fileURLToPath } from 'node:url';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { streamHgLines } from './run-hg.js';

@@ -1,3 +1,4 @@
+// Reads what a transaction changed besides changesets (hg taskgate-refs), with one hg process.
 import { fileURLToPath } from 'node:url';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { RefChanges, RefsReadOptions } from './refs-types.js';
@@ -11,7 +12,7 @@ const text = (hex: string): string => decoder.decode(Buffer.from(hex, 'hex'));
 const NODE = /^[0-9a-f]{40}$/;
 
 /** The hg arguments for one refs read. */
-export function refsArgs(options: RefsReadOptions): string[] {
+function refsArgs(options: RefsReadOptions): string[] {
   const args = ['--config', `extensions.taskgate_refs=${READER}`, 'taskgate-refs'];
   if (options.txn) args.push('--txn');
   if (options.newFrom) args.push('--new-from', options.newFrom);

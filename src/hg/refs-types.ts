@@ -1,4 +1,5 @@
-/** What a transaction changed besides changesets (DESIGN §16), as `hg taskgate-refs` reads it. */
+// What a transaction changed besides changesets (DESIGN §16), as `hg taskgate-refs` reads it.
+
 export interface BookmarkMove {
   name: string;
   /** Full node before (null: the bookmark is new). */

@@ -1,3 +1,4 @@
+// Runs the refs rules (bookmarks, phases, obsolescence, tags) on what a transaction changed.
 import type { RuleConfig } from '../config/config-types.js';
 import type { RefChanges } from '../hg/refs-types.js';
 import type { Bypass, Verdict } from './evaluate.js';

@@ -1,3 +1,4 @@
+// Entry point of the bookmark trigger bundle (hooks/txnclose-bookmark).
 import { runBookmarkTrigger } from './bookmark-trigger.js';
 
 /** Entry for hooks/txnclose-bookmark: returns the exit code; the caller sets process.exitCode. */

@@ -1,3 +1,4 @@
+// Rule `bookmarks`: who may create, move, force-move and delete protected bookmarks.
 import type { BookmarkProtection, BookmarksRuleConfig } from '../../config/config-types.js';
 import type { BookmarkMove } from '../../hg/refs-types.js';
 import { printable } from '../../errors/printable.js';
@@ -10,7 +11,7 @@ type Action = 'create' | 'move' | 'delete' | 'force';
 const short = (node: string | null) => (node === null ? 'nothing' : node.slice(0, 12));
 
 /** What a move is: a new bookmark, a forward move, a move elsewhere (needs force), or a deletion. */
-export function actionOf(move: BookmarkMove): Action {
+function actionOf(move: BookmarkMove): Action {
   if (move.old === null) return 'create';
   if (move.new === null) return 'delete';
   return move.descends === true ? 'move' : 'force';

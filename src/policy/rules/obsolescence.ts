@@ -1,3 +1,4 @@
+// Rule `obsolescence`: no marker on a public changeset; who may push markers.
 import type { ObsolescenceRuleConfig } from '../../config/config-types.js';
 import { who } from '../describe.js';
 import type { RuleDefinition, Violation } from '../policy-types.js';

@@ -1,3 +1,4 @@
+// Rule `phases`: who may publish, and draft-only repositories.
 import type { PhasesRuleConfig } from '../../config/config-types.js';
 import { who } from '../describe.js';
 import type { RuleDefinition, Violation } from '../policy-types.js';

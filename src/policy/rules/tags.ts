@@ -1,3 +1,4 @@
+// Rule `tags`: protected tags, judged as the repository resolves them.
 import type { TagsRuleConfig } from '../../config/config-types.js';
 import type { TagMove } from '../../hg/refs-types.js';
 import { printable } from '../../errors/printable.js';
