@@ -43,10 +43,8 @@ async function refsOf(
   const rules = config.policy.rules;
   if (!hasRefsRules(rules)) return { bookmarks: [], published: [], markers: [], tags: [], changesets: gate?.changesets ?? 0 };
   const known = refsWithoutHg(root, env, gate, rules);
-  if (known) {
-    await loadPatternEngine();
-    return known;
-  }
+  // nothing moved: no rule compiles a pattern, so RE2 is not even loaded
+  if (known) return known;
   // hg first (its process starts now), the pattern engine while it runs
   const [refs] = await Promise.all([readRefs(root, { txn: true, newFrom: hook.node, tags: needsTags(rules) }, env), loadPatternEngine()]);
   return refs;
@@ -132,7 +130,7 @@ export async function runRefsGate(argv: string[], env: NodeJS.ProcessEnv, io: Ga
     return EXIT.accept;
   } catch (error) {
     io.write(
-      `taskgate: push rejected: the policy could not be checked\n${formatError(toTaskgateError(error), 'taskgate: ')}\ntaskgate: nothing was changed\n`,
+      `taskgate: push rejected: the policy could not be checked\n${formatError(toTaskgateError(error), 'taskgate: ')}\ntaskgate: nothing was added or moved\n`,
     );
     return EXIT.reject;
   }

@@ -40,7 +40,7 @@ export const tagsRule: RuleDefinition<TagsRuleConfig> = {
   name: 'tags',
   needs: () => ({}),
   checkRefs(config, refs, ctx) {
-    if (config.protect === undefined) return [];
+    if (config.protect === undefined || refs.tags.length === 0) return [];
     const protect = regex(config.protect);
     return refs.tags.filter((t) => protect.test(t.name)).flatMap((t) => judgeTag(config, t, ctx) ?? []);
   },
