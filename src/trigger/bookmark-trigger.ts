@@ -2,7 +2,7 @@
 // is final, queues the tasks whose `bookmarks` globs match the moved bookmark, at its new node,
 // with changed files = the status between its old and new node.
 import { parseArgs } from 'node:util';
-import type { TaskgateConfig } from '../config/config-types.js';
+import type { RepoConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/load-config.js';
 import { printable } from '../errors/printable.js';
 import { TaskgateError, formatError, toTaskgateError } from '../errors/taskgate-error.js';
@@ -11,7 +11,8 @@ import { readBookmarkMove, type BookmarkMoveRead } from '../hg/read-bookmark-mov
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { affectedTasks, type AffectedTask } from '../manifest/affected.js';
 import { parseManifest } from '../manifest/parse-manifest.js';
-import { buildBatch, commitBatch, repoId } from './enqueue-push.js';
+import { landPush } from './land-push.js';
+import { buildBatch } from './push-batch.js';
 import type { TriggerIo } from './run-trigger.js';
 
 const NODE = /^[0-9a-f]{40}$/;
@@ -59,7 +60,7 @@ function tasksOf(move: Move & { new: string }, read: BookmarkMoveRead, manifestP
 
 async function queue(
   root: string,
-  config: TaskgateConfig,
+  config: RepoConfig,
   move: Move & { new: string },
   env: NodeJS.ProcessEnv,
   now: () => Date,
@@ -83,16 +84,9 @@ async function queue(
   // its own push id: the changegroup trigger of the same transaction records the pushed heads under the transaction id
   const ref = { id: `${move.txn ?? `bookmark:${move.new}`}:bookmark:${move.bookmark}`, node: move.new, nodeLast: move.new };
   const batch = buildBatch(config, [plan], ref, { sub: pusher.name, via: pusher.channel, groups: [...pusher.groups] }, 'hook', now());
-  const committed = await commitBatch(root, config, batch, now, (c) => ({
-    repo: batch.push.repo,
-    push: batch.push.id,
-    heads: batch.push.heads,
-    bookmark: { name: move.bookmark, from: move.old, to: move.new },
-    created: c.result!.created,
-    existing: c.result!.existing,
-    tokens: c.minted.map((m) => ({ job: m.job, jti: m.jti })),
-  }));
-  const where = committed.outbox ? ' (in the outbox until `taskgate reconcile`: the store is unavailable)' : '';
+  // the move's node is already on the server: nothing below it to catch up with
+  const landed = await landPush(root, config, env, batch, [], now);
+  const where = landed.outbox ? ' (in the outbox until `taskgate reconcile`: the store is unavailable)' : '';
   return `taskgate: bookmark ${name} moved to ${move.new.slice(0, 12)}: ${tasks.length} job${tasks.length === 1 ? '' : 's'} queued${where}: ${tasks.map((t) => t.task).join(', ')}`;
 }
 
@@ -102,8 +96,7 @@ export async function runBookmarkTrigger(argv: string[], env: NodeJS.ProcessEnv,
     const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
     const move = parseMove(env);
     const root = findRepoRoot(io.cwd);
-    const config = loadConfig({ explicit: values.config, env, root });
-    repoId(config);
+    const config = loadConfig({ explicit: values.config, env, root, requireRepoId: true });
     // only pushes: a bookmark an admin moves on the server itself queues nothing; a deleted one runs nothing
     if (move.source === null || !config.gate.sources.includes(move.source) || move.new === null) return 0;
     io.write(`${await queue(root, config, { ...move, new: move.new }, env, io.now ?? (() => new Date()))}\n`);
