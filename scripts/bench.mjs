@@ -106,7 +106,7 @@ function installedHooks() {
   run(process.execPath, [join(root, 'bin/taskgate'), 'install', dir]);
   const lines = readFileSync(join(dir, '.hg', 'hgrc'), 'utf8')
     .split('\n')
-    .map((l) => /^\s*([a-z]+\.taskgate)\s*=\s*(.+)$/.exec(l))
+    .map((l) => /^\s*([a-z-]+\.taskgate)\s*=\s*(.+)$/.exec(l))
     .filter(Boolean);
   if (lines.length === 0) throw new Error('taskgate install wrote no hooks');
   return lines.map(([, key, cmd]) => `${key} = ${timer} ${key.startsWith('pretxnchangegroup.') ? memory : ''} ${cmd}`).join('\n');
@@ -121,6 +121,8 @@ const CONFIGS = {
   gate: `[hooks]\npretxnchangegroup.bench = ${timer} ${join(root, 'hooks/pretxnchangegroup')}\n`,
   python: `[hooks]\npretxnchangegroup.bench = python:${join(root, 'scripts/bench-python-hook.py')}:hook\n`,
   taskgate: `[hooks]\n${installedHooks()}\n`,
+  // the gate, and pretxnclose timed: on a push that moves no ref it answers from what the gate left
+  pretxnclose: `[hooks]\npretxnchangegroup.taskgate = ${join(root, 'hooks/pretxnchangegroup')}\npretxnclose.taskgate = ${timer} ${join(root, 'hooks/pretxnclose')}\n`,
 };
 
 /** The hook log's lines ("HG_HOOKNAME nanoseconds"), as milliseconds per hook. */
@@ -220,7 +222,7 @@ function report(name, value, budget, unit, detail) {
     src,
     199,
     200,
-    quick ? ['none', 'node + hg log', 'gate'] : ['none', 'node + hg log', 'gate', 'python', 'taskgate'],
+    quick ? ['none', 'node + hg log', 'gate', 'pretxnclose'] : ['none', 'node + hg log', 'gate', 'pretxnclose', 'python', 'taskgate'],
     RUNS,
     {
       warm: true,
@@ -235,6 +237,13 @@ function report(name, value, budget, unit, detail) {
     'x',
     `push ${t.none.push.toFixed(0)} ms with no hook; node + hg log adds ${baseline.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms` +
       ` (as push differences: ${(t['node + hg log'].push - t.none.push).toFixed(0)} and ${(t.gate.push - t.none.push).toFixed(0)} ms)`,
+  );
+  report(
+    'pretxnclose, 1-changeset push moving no ref: added time / (node + hg log) added time',
+    t.pretxnclose.hook / baseline,
+    1.3,
+    'x',
+    `pretxnclose adds ${t.pretxnclose.hook.toFixed(0)} ms, without an hg process of its own (the gate of the same transaction read the push)`,
   );
   if (t.python) reportWholePush(1, t, null);
 }
@@ -279,6 +288,11 @@ function fiveOfTen() {
       ` as push differences: taskgate ${(t.taskgate.push - t.none.push).toFixed(0)}, pair ${(t['node -e 0 pair'].push - t.none.push).toFixed(0)},` +
       ` in-process Python hook ${(t.python.push - t.none.push).toFixed(0)} ms; push ${t.none.push.toFixed(0)} ms with no hook`,
   );
+}
+// `--first`: only the 1-changeset figures above (a minute, not the whole bench)
+if (process.argv.includes('--first')) {
+  finish(false);
+  process.exit();
 }
 
 // 1b. 1,000 changesets: the whole push with taskgate against the in-process Python hook (goal 1.5x)

@@ -42,6 +42,8 @@ await build({
   entryPoints: {
     'gate-hook': join(root, 'src/gate/hook-main.ts'),
     'trigger-hook': join(root, 'src/trigger/hook-main.ts'),
+    'refs-hook': join(root, 'src/gate/refs-hook-main.ts'),
+    'bookmark-hook': join(root, 'src/trigger/bookmark-hook-main.ts'),
   },
   outdir: join(root, 'dist'),
   outExtension: { '.js': '.cjs' },
@@ -52,9 +54,10 @@ await build({
 });
 // the hg reader extension ships next to the bundles that load it
 copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_read.py'));
+copyFileSync(join(root, 'src/hg/taskgate_refs.py'), join(root, 'dist/taskgate_refs.py'));
 // the hooks' loader, and V8 cached data for each hook bundle, made by that very loader
 copyFileSync(join(root, 'scripts/load-bundle.cjs'), join(root, 'dist/load-bundle.cjs'));
-for (const name of ['gate-hook', 'trigger-hook']) {
+for (const name of ['gate-hook', 'trigger-hook', 'refs-hook', 'bookmark-hook']) {
   execFileSync(process.execPath, [join(root, 'dist/load-bundle.cjs'), '--make-cache', name], { stdio: 'inherit' });
 }
 // the web UI's templates and assets, found next to the bundle (dist/ui/)

@@ -15,6 +15,7 @@ import { readUnprocessed } from '../trigger/unprocessed.js';
 import { readChangesets } from '../hg/read-push.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { taskgateHookLines } from './hgrc-hooks.js';
+import { localPushChecks } from './doctor-access.js';
 import { taskgateHome } from './install-command.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { paint } from './terminal.js';
@@ -104,6 +105,8 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
       }
     }
   }
+
+  for (const c of localPushChecks(root)) add(c);
 
   let config: TaskgateConfig | null = null;
   try {

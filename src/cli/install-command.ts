@@ -46,7 +46,7 @@ function defaultConfig(repoId: string): string {
   )}\n`;
 }
 
-/** `taskgate install REPO`: the two hook lines (idempotent), a default config and a signing key when absent, the current heads marked processed. */
+/** `taskgate install REPO`: the hook lines (idempotent), a default config and a signing key when absent, the current heads marked processed. */
 export async function installCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCliArgs('install', args, { json: { type: 'boolean' } }, INSTALL_USAGE);
   if (!positionals[0]) throw new TaskgateError('ERR_USAGE', 'taskgate install: give the repository', `usage: ${INSTALL_USAGE}`);
@@ -83,7 +83,7 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
   return CLI_EXIT.ok;
 }
 
-/** `taskgate uninstall REPO`: removes exactly the two hook lines. */
+/** `taskgate uninstall REPO`: removes exactly the hook lines install writes. */
 export async function uninstallCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCliArgs('uninstall', args, { json: { type: 'boolean' } }, UNINSTALL_USAGE);
   if (!positionals[0]) throw new TaskgateError('ERR_USAGE', 'taskgate uninstall: give the repository', `usage: ${UNINSTALL_USAGE}`);

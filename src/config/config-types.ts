@@ -56,6 +56,28 @@ export interface MergesRuleConfig extends RuleBase {
 export interface TagsRuleConfig extends RuleBase {
   rule: 'tags';
   protect?: string;
+  /** Who may add a new tag matching `protect` (default: everyone); nobody but `except` moves or removes one. */
+  create?: WhoList;
+}
+export interface BookmarkProtection {
+  pattern: string;
+  create?: WhoList;
+  move?: WhoList;
+  delete?: WhoList;
+  force?: WhoList;
+}
+export interface BookmarksRuleConfig extends RuleBase {
+  rule: 'bookmarks';
+  protect?: BookmarkProtection[];
+}
+export interface PhasesRuleConfig extends RuleBase {
+  rule: 'phases';
+  publish?: WhoList;
+  draftOnly?: boolean;
+}
+export interface ObsolescenceRuleConfig extends RuleBase {
+  rule: 'obsolescence';
+  prune?: WhoList;
 }
 export interface OwnershipRuleConfig extends RuleBase {
   rule: 'ownership';
@@ -74,6 +96,9 @@ export type RuleConfig =
   | HeadsRuleConfig
   | MergesRuleConfig
   | TagsRuleConfig
+  | BookmarksRuleConfig
+  | PhasesRuleConfig
+  | ObsolescenceRuleConfig
   | OwnershipRuleConfig
   | ManifestRuleConfig;
 

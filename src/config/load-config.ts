@@ -7,6 +7,7 @@ import type { RepoConfig, RuleConfig, TaskgateConfig } from './config-types.js';
 import { DEFAULT_CONFIG, REPO_CONFIG_PATH } from './defaults.js';
 import { globError } from './globs.js';
 import { mergeConfig } from './merge-config.js';
+import { checkRefsRules } from './check-refs-rules.js';
 
 export interface ConfigLocation {
   /** `--config PATH` from the hook's command line or the CLI. */
@@ -72,7 +73,7 @@ function describeSchemaError(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'additionalProperties') return `${at}: unknown key "${String(params['additionalProperty'])}"`;
   if (error.keyword === 'discriminator')
-    return `${at}/rule: is not a rule taskgate knows (message, author, branch, paths, files, secrets, heads, merges, tags, ownership, manifest)`;
+    return `${at}/rule: is not a rule taskgate knows (message, author, branch, paths, files, secrets, heads, merges, tags, bookmarks, phases, obsolescence, ownership, manifest)`;
   if (error.keyword === 'enum') return `${at}: must be one of ${JSON.stringify(params['allowedValues'])}`;
   return `${at}: ${error.message ?? error.keyword}`;
 }
@@ -202,6 +203,7 @@ function readConfig(location: ConfigLocation): TaskgateConfig {
   const full = mergeConfig(DEFAULT_CONFIG, withoutExtends) as Omit<TaskgateConfig, 'source'>;
   const rules = (full.policy.rules ?? []).map((rule) => ({ ...rule, id: rule.id ?? rule.rule })) as RuleConfig[];
   checkPatterns(rules, path);
+  checkRefsRules(rules, full.identity?.groups ?? {}, path);
   const root = location.root;
   const inRoot = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   return {

@@ -10,6 +10,7 @@ import { planKeyOf, writePlan } from '../hg/push-plan.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { formatReport } from '../policy/report.js';
 import { judge } from './judge.js';
+import { recordGateVerdict } from './txn-verdict.js';
 
 export interface GateIo {
   /** Where the pusher's text goes (Mercurial relays it with "remote: "). */
@@ -73,11 +74,22 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
       io.write(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), max: config.gate.maxViolations, mode: 'push' }));
       return EXIT.reject;
     }
+    // accepted: the pretxnclose hook of this transaction writes the push's one record, with its own verdict
+    const left = {
+      txn: hook.txnId,
+      touchesTags: push.changesets.some((cs) => cs.parents.length > 1 || cs.files.some((f) => f.path === '.hgtags')),
+      changesets: push.changesets.length,
+    };
     if (verdict.bypassed.length > 0) {
-      await appendAudit(config.audit.path, 'push.bypassed', { ...base, verdict: 'accepted', bypassed: verdict.bypassed }, now);
+      await recordGateVerdict(
+        root,
+        config,
+        { ...left, event: 'push.bypassed', data: { ...base, verdict: 'accepted', bypassed: verdict.bypassed } },
+        now,
+      );
       io.write(`taskgate: policy bypassed by ${pusher.name}: ${verdict.bypassed.map((b) => b.reason).join('; ')}\n`);
     } else {
-      await appendAudit(config.audit.path, 'push.accepted', base, now);
+      await recordGateVerdict(root, config, { ...left, event: 'push.accepted', data: base }, now);
     }
     // only an accepted push leaves a plan; the trigger reads for itself when there is none
     if (planKey && planLines) writePlan(root, planKey, planLines);

@@ -4,6 +4,8 @@ export interface TaskDefinition {
   run: string;
   owners?: string[];
   branches?: string[];
+  /** Bookmark globs: the task runs when a matching bookmark moves (DESIGN §16), and not for pushed heads. */
+  bookmarks?: string[];
   timeout?: string;
   retries?: number;
   env?: Record<string, string>;
@@ -34,6 +36,8 @@ export interface CompiledTask {
   matchesInput(path: string): string | null;
   /** Whether the task runs for a branch (all branches when `branches` is absent). */
   runsOn(branch: string): boolean;
+  /** Whether the task runs when this bookmark moves; with no bookmark (a pushed head), whether it has no `bookmarks` filter. */
+  runsOnBookmark(bookmark: string | null): boolean;
 }
 
 export interface ParsedManifest {

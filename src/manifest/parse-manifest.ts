@@ -26,6 +26,7 @@ function compileTask(name: string, definition: TaskDefinition, index: number): C
     .map((g) => ({ base: globBase(g.slice(1)), match: compileGlob(g.slice(1)) }));
   const excludes = (path: string) => excludeList.some((e) => underBase(path, e.base) && e.match(path));
   const branches = definition.branches ? compileAnyGlob(definition.branches) : null;
+  const bookmarks = definition.bookmarks ? compileAnyGlob(definition.bookmarks) : null;
   return {
     name,
     index,
@@ -40,6 +41,7 @@ function compileTask(name: string, definition: TaskDefinition, index: number): C
       return includes.find((i) => i.match(path))?.glob ?? null;
     },
     runsOn: (branch) => (branches ? branches(branch) : true),
+    runsOnBookmark: (bookmark) => (bookmark === null ? bookmarks === null : bookmarks !== null && bookmarks(bookmark)),
   };
 }
 
@@ -77,7 +79,11 @@ function parseUncached(text: string, path: string): ManifestResult {
       name,
       (def.requires ?? []).filter((r) => r in manifest.tasks),
     );
-    for (const glob of [...(def.inputs ?? []).map((g) => (g.startsWith('!') ? g.slice(1) : g)), ...(def.branches ?? [])]) {
+    for (const glob of [
+      ...(def.inputs ?? []).map((g) => (g.startsWith('!') ? g.slice(1) : g)),
+      ...(def.branches ?? []),
+      ...(def.bookmarks ?? []),
+    ]) {
       const problem = globError(glob);
       if (problem) errors.push(`${path}: task "${name}" has an invalid glob ${JSON.stringify(glob)}: ${problem}`);
     }

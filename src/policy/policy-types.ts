@@ -1,5 +1,6 @@
 import type { RuleConfig } from '../config/config-types.js';
 import type { Changeset, HgFile, PushData, ReadOptions } from '../hg/hg-types.js';
+import type { RefChanges } from '../hg/refs-types.js';
 import type { IdentityConfig, Pusher } from '../identity/pusher.js';
 import type { ManifestResult } from '../manifest/manifest-types.js';
 
@@ -43,6 +44,14 @@ export interface RuleDefinition<C extends RuleConfig = RuleConfig> {
   check?(config: C, cs: Changeset, ctx: RuleContext): Violation[];
   /** Violations of the push as a whole, over the changesets the rule applies to. */
   checkPush?(config: C, changesets: Changeset[], ctx: RuleContext): Violation[];
+  /** Violations of what the transaction changed besides changesets: judged by pretxnclose (DESIGN §16). */
+  checkRefs?(config: C, refs: RefChanges, ctx: RefsContext): Violation[];
+}
+
+/** What a refs rule may know: the pusher, and whether a who-list grants them something. */
+export interface RefsContext {
+  pusher: Pusher;
+  grants(who: readonly string[] | undefined): boolean;
 }
 
 /** What a rule needs hg to read beyond the changesets: a part of what the reader offers. */

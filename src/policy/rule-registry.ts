@@ -11,6 +11,9 @@ import { ownershipRule } from './rules/ownership.js';
 import { pathsRule } from './rules/paths.js';
 import { secretsRule } from './rules/secrets.js';
 import { tagsRule } from './rules/tags.js';
+import { bookmarksRule } from './rules/bookmarks.js';
+import { phasesRule } from './rules/phases.js';
+import { obsolescenceRule } from './rules/obsolescence.js';
 
 /** Every rule taskgate knows, by name. */
 export const RULES: { [N in RuleConfig['rule']]: RuleDefinition<Extract<RuleConfig, { rule: N }>> } = {
@@ -23,6 +26,9 @@ export const RULES: { [N in RuleConfig['rule']]: RuleDefinition<Extract<RuleConf
   heads: headsRule,
   merges: mergesRule,
   tags: tagsRule,
+  bookmarks: bookmarksRule,
+  phases: phasesRule,
+  obsolescence: obsolescenceRule,
   ownership: ownershipRule,
   manifest: manifestRule,
 };

@@ -7,6 +7,8 @@ import { afterAll } from 'vitest';
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const GATE_HOOK = join(ROOT, 'hooks', 'pretxnchangegroup');
 export const TRIGGER_HOOK = join(ROOT, 'hooks', 'changegroup');
+export const REFS_HOOK = join(ROOT, 'hooks', 'pretxnclose');
+export const BOOKMARK_HOOK = join(ROOT, 'hooks', 'txnclose-bookmark');
 export const TASKGATE = join(ROOT, 'bin', 'taskgate');
 export const HELPERS = join(ROOT, 'test', 'helpers');
 
@@ -65,6 +67,8 @@ export interface CentralOptions {
   keys?: boolean;
   /** The folder's name under `dir` (default: central). */
   name?: string;
+  /** Install the pretxnclose hook (default: yes, as `taskgate install` does). */
+  refs?: boolean;
   /** Extra files to place under .hg/ (e.g. a base config for `extends`). */
   files?: Record<string, string>;
 }
@@ -73,8 +77,9 @@ export interface CentralOptions {
 export async function makeCentral(dir: string, options: CentralOptions): Promise<string> {
   const central = join(dir, options.name ?? 'central');
   await hgOk(dir, ['init', central]);
-  const trigger = options.trigger ? `changegroup.taskgate = ${TRIGGER_HOOK}\n` : '';
-  writeFileSync(join(central, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\n${trigger}${options.hgrc ?? ''}`);
+  const trigger = options.trigger ? `changegroup.taskgate = ${TRIGGER_HOOK}\ntxnclose-bookmark.taskgate = ${BOOKMARK_HOOK}\n` : '';
+  const refs = options.refs === false ? '' : `pretxnclose.taskgate = ${REFS_HOOK}\n`;
+  writeFileSync(join(central, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\n${refs}${trigger}${options.hgrc ?? ''}`);
   writeFileSync(join(central, '.hg', 'taskgate.json'), JSON.stringify(options.config, null, 2));
   if (options.keys ?? options.trigger) {
     const r = await execa(TASKGATE, ['keys', 'init', '-R', central], { env: baseEnv(), extendEnv: false, reject: false });
@@ -135,9 +140,7 @@ export async function taskgate(cwd: string, args: string[], env: Record<string, 
 }
 
 /** The jobs of a repository, through `taskgate jobs list --json`. */
-export async function jobsOf(
-  central: string,
-): Promise<
+export async function jobsOf(central: string): Promise<
   Array<{
     id: string;
     repo: string;
