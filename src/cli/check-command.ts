@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load-config.js';
 import { judge } from '../gate/judge.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { namedPusher, resolvePusherName } from '../identity/resolve-pusher.js';
+import { policyChecks } from '../policy/config-check.js';
 import { formatReport } from '../policy/report.js';
 import { resolve } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';
@@ -26,7 +27,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     CHECK_USAGE,
   );
   const root = findRepoRoot(values.repository ? resolve(io.cwd, values.repository) : io.cwd);
-  const config = loadConfig({ explicit: values.config ? resolve(io.cwd, values.config) : undefined, env: io.env, root });
+  const config = loadConfig({ explicit: values.config ? resolve(io.cwd, values.config) : undefined, env: io.env, root }, policyChecks());
   const revs = values.rev ?? ['draft()'];
   const revset = revs.map((r) => `(${r})`).join(' or ');
   const pusher = namedPusher(values.user ?? resolvePusherName('', io.env).name, config.identity);

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load-config.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { readChangesets } from '../hg/read-push.js';
+import { policyChecks } from '../policy/config-check.js';
 import { openStore } from '../store/open-store.js';
 import { initKeys } from '../tokens/key-store.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
@@ -64,7 +65,7 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
     writeFileSync(configPath, defaultConfig(basename(root).replace(/[^A-Za-z0-9._/-]/g, '-')));
     done.push(`created ${configPath}`);
   }
-  const config = loadConfig({ root, env: io.env });
+  const config = loadConfig({ root, env: io.env }, policyChecks());
   if (!existsSync(config.tokens.keys)) {
     const key = await initKeys(config.tokens.keys, config.tokens.alg, io.now());
     done.push(`created signing key ${key.kid} in ${config.tokens.keys} (mode 0600)`);

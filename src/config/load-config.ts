@@ -5,7 +5,6 @@ import { TaskgateError } from '../errors/taskgate-error.js';
 import validateConfig from '../generated/validate-config.js';
 import type { RuleConfig, TaskgateConfig } from './config-types.js';
 import { DEFAULT_CONFIG, REPO_CONFIG_PATH } from './defaults.js';
-import { globError } from './globs.js';
 import { mergeConfig } from './merge-config.js';
 
 export interface ConfigLocation {
@@ -17,6 +16,16 @@ export interface ConfigLocation {
   root: string;
   /** The defaults when the repository has no configuration (a remote worker's clone); never for the gate. */
   defaultsIfMissing?: boolean;
+}
+
+/**
+ * What the policy adds to loading (given by `policy/`, which knows its rules): the rule names
+ * for the schema's error text, and a check of every pattern and who-list, by JSON path.
+ */
+export interface ConfigChecks {
+  ruleNames: readonly string[];
+  /** Throws a TaskgateError naming every problem. */
+  check(config: TaskgateConfig): void;
 }
 
 /** Which file holds the configuration: `--config`, then TASKGATE_CONFIG, then `.hg/taskgate.json`. */
@@ -65,71 +74,21 @@ function readJson(path: string, via: string | null): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function describeSchemaError(error: ErrorObject): string {
+function describeSchemaError(error: ErrorObject, ruleNames: readonly string[] | undefined): string {
   const at = error.instancePath === '' ? '/' : error.instancePath;
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'additionalProperties') return `${at}: unknown key "${String(params['additionalProperty'])}"`;
   if (error.keyword === 'discriminator')
-    return `${at}/rule: is not a rule taskgate knows (message, author, branch, paths, files, secrets, heads, merges, tags, ownership, manifest)`;
+    return `${at}/rule: is not a rule taskgate knows${ruleNames ? ` (${ruleNames.join(', ')})` : ''}`;
   if (error.keyword === 'enum') return `${at}: must be one of ${JSON.stringify(params['allowedValues'])}`;
   return `${at}: ${error.message ?? error.keyword}`;
 }
 
-/** Every regular expression and glob in the rules must compile; all failures are reported at once. */
-/** Lookahead, lookbehind and backreferences: JavaScript has them, RE2 does not. */
-const RE2_MISSING = /(?<!\\)\(\?<?[=!]|(?<!\\)\\(?:[1-9]|k<)/;
-
-function checkPatterns(rules: RuleConfig[], path: string): void {
-  const problems: string[] = [];
-  let regexProblem = false;
-  const regex = (value: unknown, at: string) => {
-    if (typeof value !== 'string') return;
-    // the rules match with RE2 (linear time), loaded only when a push is judged: here, the
-    // syntax, and the constructs RE2 does not have
-    let problem: string | null = null;
-    try {
-      new RegExp(value, 'u');
-      if (RE2_MISSING.test(value)) problem = 'lookaround and backreferences are not available';
-    } catch (error) {
-      problem = (error as Error).message;
-    }
-    if (problem) {
-      regexProblem = true;
-      problems.push(`${at}: invalid regular expression ${JSON.stringify(value)} (RE2 syntax): ${problem}`);
-    }
-  };
-  const glob = (value: unknown, at: string) => {
-    if (typeof value !== 'string') return;
-    const problem = globError(value);
-    if (problem) problems.push(`${at}: invalid glob ${JSON.stringify(value)}: ${problem}`);
-  };
-  rules.forEach((rule, i) => {
-    const at = `/policy/rules/${i}`;
-    const r = rule as unknown as Record<string, unknown>;
-    for (const key of ['pattern', 'names', 'protect']) regex(r[key], `${at}/${key}`);
-    if (rule.rule === 'message') (rule.forbid ?? []).forEach((p, j) => regex(p, `${at}/forbid/${j}`));
-    for (const key of ['deny', 'allow', 'push']) {
-      const map = r[key];
-      if (map && typeof map === 'object') for (const g of Object.keys(map)) glob(g, `${at}/${key}/${g}`);
-    }
-    for (const key of ['forbid', 'allowPaths', 'branches']) {
-      if (rule.rule === 'message' && key === 'forbid') continue;
-      const list = r[key];
-      if (Array.isArray(list)) list.forEach((g, j) => glob(g, `${at}/${key}/${j}`));
-    }
-  });
-  if (problems.length > 0) {
-    throw new TaskgateError(
-      regexProblem ? 'ERR_CONFIG_REGEX' : 'ERR_CONFIG_GLOB',
-      `configuration ${path} has ${problems.length} invalid pattern${problems.length === 1 ? '' : 's'}`,
-      'fix each pattern named above; regular expressions are JavaScript syntax, globs are picomatch syntax',
-      { details: problems },
-    );
-  }
-}
-
-/** Loads, merges (`extends`), validates and completes the configuration. Throws a TaskgateError with every problem. */
-export function loadConfig(location: ConfigLocation): TaskgateConfig {
+/**
+ * Loads, merges (`extends`), validates and completes the configuration, then runs `checks`
+ * (the policy's patterns and who-lists). Throws a TaskgateError with every problem.
+ */
+export function loadConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateConfig {
   const path = findConfigPath(location);
   const useDefaults =
     location.defaultsIfMissing === true && location.explicit === undefined && !location.env?.['TASKGATE_CONFIG'] && !existsSync(path);
@@ -163,7 +122,7 @@ export function loadConfig(location: ConfigLocation): TaskgateConfig {
   const withoutExtends = { ...(merged as Record<string, unknown>) };
   delete withoutExtends['extends'];
   if (!validateConfig(withoutExtends)) {
-    const details = (validateConfig.errors ?? []).map(describeSchemaError);
+    const details = (validateConfig.errors ?? []).map((e) => describeSchemaError(e, checks?.ruleNames));
     const chain = files.length > 1 ? ` (merged with ${files.slice(1).join(', ')})` : '';
     throw new TaskgateError(
       'ERR_CONFIG_INVALID',
@@ -174,10 +133,9 @@ export function loadConfig(location: ConfigLocation): TaskgateConfig {
   }
   const full = mergeConfig(DEFAULT_CONFIG, withoutExtends) as Omit<TaskgateConfig, 'source'>;
   const rules = (full.policy.rules ?? []).map((rule) => ({ ...rule, id: rule.id ?? rule.rule })) as RuleConfig[];
-  checkPatterns(rules, path);
   const root = location.root;
   const inRoot = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
-  return {
+  const config: TaskgateConfig = {
     ...full,
     source: { path, files, root },
     policy: { rules },
@@ -188,4 +146,6 @@ export function loadConfig(location: ConfigLocation): TaskgateConfig {
     log: { ...full.log, path: inRoot(full.log.path) },
     store: full.store.path ? { ...full.store, path: inRoot(full.store.path) } : full.store,
   };
+  checks?.check(config);
+  return config;
 }

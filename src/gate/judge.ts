@@ -3,6 +3,7 @@ import type { PushData } from '../hg/hg-types.js';
 import { ReadParser, readChangesets } from '../hg/read-push.js';
 import type { Pusher } from '../identity/pusher.js';
 import { PolicyEvaluator, type Verdict } from '../policy/evaluate.js';
+import { assertPolicy } from '../policy/config-check.js';
 import { needsOf } from '../policy/needs.js';
 import { loadPatternEngine } from '../policy/patterns.js';
 import type { Changeset } from '../hg/hg-types.js';
@@ -32,7 +33,13 @@ export async function judge(
     evaluator!.add(cs);
     options.onChangeset?.(++count);
   };
-  const parser = new ReadParser((cs) => (ready ? add(cs) : early.push(cs)));
+  // a configuration RE2 refuses stops hg at its next line instead of letting it read on
+  let failed: { error: unknown } | null = null;
+  const parser = new ReadParser((cs) => {
+    if (failed) throw failed.error;
+    if (ready) add(cs);
+    else early.push(cs);
+  });
   const ctx = buildRuleContext(parser.data, pusher, config);
   evaluator = new PolicyEvaluator(rules, ctx, {
     marker: config.gate.bypass?.marker,
@@ -42,8 +49,13 @@ export async function judge(
   // hg first (its process is spawned before this returns), then the engine, while hg starts
   const reading = readChangesets(root, revset, needsOf(rules, config.manifest.path), options.env, parser);
   const loading = loadPatternEngine().then(() => {
+    // every pattern of the configuration, by JSON path, before any rule runs
+    assertPolicy(config, { regexes: true, only: 'regexes' });
     for (const cs of early.splice(0)) add(cs);
     ready = true;
+  });
+  loading.catch((error: unknown) => {
+    failed = { error };
   });
   const [push] = await Promise.all([reading, loading]);
   return { push, verdict: evaluator.finish() };

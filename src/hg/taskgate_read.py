@@ -155,6 +155,29 @@ def _manifest_node(text, path):
 _HUNK = struct.Struct('>lll')
 
 
+def _flag(mf, path):
+    """A file's manifest flag as text ('', 'x' or 'l'), or None when absent from `mf`."""
+    if mf is None or path not in mf:
+        return None
+    return mf.flags(path).decode('ascii')
+
+
+def _file_flags(repo, rev, parents, judged, cache):
+    """[flag here, flag in the first parent] of each judged file; `cache` keeps the last
+    manifests read, as a changeset's first parent is most often the one read before it."""
+    def manifest(r):
+        mf = cache.get(r)
+        if mf is None:
+            mf = repo[r].manifest()
+            if len(cache) > 4:
+                cache.clear()
+            cache[r] = mf
+        return mf
+    now = manifest(rev)
+    before = manifest(parents[0]) if parents else None
+    return [[_flag(now, f), _flag(before, f)] for f in judged]
+
+
 def _added_lines(old, new):
     """(1-based line number, bytes) for each line of `new` that `old` lacks."""
     out = []
@@ -183,6 +206,8 @@ def _added_lines(old, new):
         (b'', b'branch-bases', False, b'which branches existed before, and their base revisions'),
         (b'', b'exclude-ancestors-of', b'', b'a file of hex nodes: leave out them and their ancestors (unknown nodes are ignored)'),
         (b'', b'head-status', False, b'for each new head, its status against where its first-parent chain leaves the changesets'),
+        (b'', b'flags', False, b'manifest flags (symlink, executable) of each judged file, here and in the first parent'),
+        (b'', b'parent-branches', False, b'the branches of the parents of each merge'),
     ],
     b'hg taskgate-read -r REVSET [OPTION]...',
 )
@@ -205,6 +230,7 @@ def taskgate_read(ui, repo, **opts):
     tracked = list(opts['track'] or [])
     maxdiff = int(opts['added_lines'] or 0)
     mfcache = {}
+    flagcache = {}
     filelogs = {}
     children = set()
     branches = {}
@@ -261,6 +287,10 @@ def taskgate_read(ui, repo, **opts):
             rec['mergeModified'] = [_hex(f) for f in m_modified]
             rec['mergeRemoved'] = [_hex(f) for f in m_removed]
             judged = m_added + m_modified + m_removed
+        if opts['flags']:
+            rec['flags'] = _file_flags(repo, rev, parents, judged, flagcache)
+        if merge and opts['parent_branches']:
+            rec['parentBranches'] = [_hex(encoding.tolocal(cl.branchinfo(p)[0])) for p in parents]
         if limit >= 0:
             sizes = []
             for f in judged:

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { mergeConfig } from '../../src/config/merge-config.js';
 import { TaskgateError } from '../../src/errors/taskgate-error.js';
+import { policyChecks } from '../../src/policy/config-check.js';
 
 describe('configuration', () => {
   it('merges objects deeply, replaces arrays, and merges policy.rules by id', () => {
@@ -76,7 +77,7 @@ describe('configuration', () => {
       }),
     );
     try {
-      loadConfig({ root, explicit: join(root, 'c.json') });
+      loadConfig({ root, explicit: join(root, 'c.json') }, policyChecks());
       expect.unreachable();
     } catch (e) {
       const err = e as TaskgateError;

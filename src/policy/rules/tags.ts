@@ -20,6 +20,7 @@ export function parseHgtags(content: Buffer | null | undefined): Map<string, str
 /** `tags`: a tag matching `protect` may not be moved or removed once published (in `.hgtags` before the push). */
 export const tagsRule: RuleDefinition<TagsRuleConfig> = {
   name: 'tags',
+  fields: { protect: 'regex' },
   needs: (config) => (config.protect === undefined ? {} : { track: [HGTAGS], branchBases: true }),
   check(config, cs, ctx) {
     if (config.protect === undefined || !cs.judged.some((f) => f.path === HGTAGS)) return [];
