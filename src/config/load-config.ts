@@ -74,12 +74,39 @@ function readJson(path: string, via: string | null): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/**
+ * Two rules of one file with one id: merging by id would silently keep only the last, so
+ * this is refused (DESIGN §18: two instances of one rule are told apart by `id`).
+ */
+function refuseDuplicateIds(json: Record<string, unknown>, path: string): void {
+  const policy = json['policy'];
+  const rules = policy && typeof policy === 'object' ? (policy as Record<string, unknown>)['rules'] : undefined;
+  if (!Array.isArray(rules)) return;
+  const seen = new Map<string, number>();
+  const problems: string[] = [];
+  rules.forEach((rule: unknown, i) => {
+    if (!rule || typeof rule !== 'object') return;
+    const r = rule as Record<string, unknown>;
+    const id = r['id'] ?? r['rule'];
+    if (typeof id !== 'string') return;
+    const first = seen.get(id);
+    if (first === undefined) seen.set(id, i);
+    else problems.push(`/policy/rules/${i}/id: ${JSON.stringify(id)} is already the id of /policy/rules/${first}`);
+  });
+  if (problems.length > 0)
+    throw new TaskgateError(
+      'ERR_CONFIG_INVALID',
+      `configuration ${path} has two rules with one id`,
+      'give each instance of a rule its own "id" (a rule\'s id defaults to its name)',
+      { details: problems },
+    );
+}
+
 function describeSchemaError(error: ErrorObject, ruleNames: readonly string[] | undefined): string {
   const at = error.instancePath === '' ? '/' : error.instancePath;
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'additionalProperties') return `${at}: unknown key "${String(params['additionalProperty'])}"`;
-  if (error.keyword === 'discriminator')
-    return `${at}/rule: is not a rule taskgate knows${ruleNames ? ` (${ruleNames.join(', ')})` : ''}`;
+  if (error.keyword === 'discriminator') return `${at}/rule: is not a rule taskgate knows${ruleNames ? ` (${ruleNames.join(', ')})` : ''}`;
   if (error.keyword === 'enum') return `${at}: must be one of ${JSON.stringify(params['allowedValues'])}`;
   return `${at}: ${error.message ?? error.keyword}`;
 }
@@ -93,6 +120,7 @@ export function loadConfig(location: ConfigLocation, checks?: ConfigChecks): Tas
   const useDefaults =
     location.defaultsIfMissing === true && location.explicit === undefined && !location.env?.['TASKGATE_CONFIG'] && !existsSync(path);
   const own = useDefaults ? {} : readJson(path, null);
+  refuseDuplicateIds(own, path);
   const files = [path];
   let merged: unknown = own;
   let current = own;
@@ -107,6 +135,7 @@ export function loadConfig(location: ConfigLocation, checks?: ConfigChecks): Tas
       );
     }
     const base = readJson(basePath, currentPath);
+    refuseDuplicateIds(base, basePath);
     if (base['repo'] && typeof base['repo'] === 'object' && 'id' in (base['repo'] as object)) {
       throw new TaskgateError(
         'ERR_CONFIG_EXTENDS',

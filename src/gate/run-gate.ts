@@ -78,7 +78,9 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     if (verdict.bypassed.length > 0) {
       await appendAudit(config.audit.path, 'push.bypassed', { ...base, verdict: 'accepted', bypassed: verdict.bypassed }, now);
       // the reason is the pusher's own text: escaped like every other line they see
-      io.write(`taskgate: policy bypassed by ${printable(pusher.name ?? '')}: ${printable(verdict.bypassed.map((b) => b.reason).join('; '))}\n`);
+      io.write(
+        `taskgate: policy bypassed by ${printable(pusher.name ?? '')}: ${printable(verdict.bypassed.map((b) => b.reason).join('; '))}\n`,
+      );
     } else {
       await appendAudit(config.audit.path, 'push.accepted', base, now);
     }

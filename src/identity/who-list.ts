@@ -41,4 +41,3 @@ export function reaches(who: readonly string[] | undefined, pusher: Pusher): boo
   if (!who) return false;
   return describes(who, pusher, true);
 }
-

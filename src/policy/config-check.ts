@@ -54,7 +54,10 @@ class Collector {
       if (typeof entry !== 'string') return;
       const bare = entry.startsWith('!') ? entry.slice(1) : entry;
       if (!bare.startsWith('@') || Object.hasOwn(this.groups, bare.slice(1))) return;
-      this.problems.push({ kind: 'invalid', text: `${at}/${i}: the group ${JSON.stringify(bare.slice(1))} is not defined in identity.groups` });
+      this.problems.push({
+        kind: 'invalid',
+        text: `${at}/${i}: the group ${JSON.stringify(bare.slice(1))} is not defined in identity.groups`,
+      });
     });
   }
 
@@ -80,7 +83,8 @@ class Collector {
 
 function valueAt(rule: RuleConfig, key: string): unknown {
   let value: unknown = rule;
-  for (const part of key.split('/')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  for (const part of key.split('/'))
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
   return value;
 }
 
@@ -89,13 +93,8 @@ export function policyProblems(config: TaskgateConfig, scope: CheckScope): Probl
   if (scope.regexes) loadPatternEngineNow();
   const c = new Collector(config.identity.groups, scope);
   c.who(config.gate.bypass?.who, '/gate/bypass/who');
-  const ids = new Map<string, number>();
   config.policy.rules.forEach((rule, i) => {
     const at = `/policy/rules/${i}`;
-    const first = ids.get(rule.id);
-    if (first === undefined) ids.set(rule.id, i);
-    else if (!scope.only)
-      c.problems.push({ kind: 'invalid', text: `${at}/id: ${JSON.stringify(rule.id)} is already the id of /policy/rules/${first}` });
     const fields = { ...COMMON, ...ruleFor(rule).fields };
     for (const [key, kind] of Object.entries(fields)) c.field(kind, valueAt(rule, key), `${at}/${key}`);
   });
@@ -111,7 +110,7 @@ export function assertPolicy(config: TaskgateConfig, scope: CheckScope): void {
   throw new TaskgateError(
     code,
     `configuration ${config.source.path} has ${problems.length} invalid entr${problems.length === 1 ? 'y' : 'ies'}`,
-    'fix each entry named above: regular expressions are RE2 syntax (no lookaround or backreferences), globs are picomatch globs, groups are defined in identity.groups, rule ids are unique',
+    'fix each entry named above: regular expressions are RE2 syntax (no lookaround or backreferences), globs are picomatch globs, groups are defined in identity.groups',
     { details: problems.map((p) => p.text) },
   );
 }

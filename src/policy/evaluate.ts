@@ -177,7 +177,8 @@ export class PolicyEvaluator {
       if (this.pushExempt(scope)) continue;
       // per-changeset rules recorded their exemptions as the changesets arrived
       const applies = this.judged(scope, this.changesets, !scope.perChangeset);
-      if (rule.check && !scope.perChangeset) applies.forEach((cs) => this.report(scope, rule.check!(config, cs, this.ctx), index.get(cs.node)!));
+      if (rule.check && !scope.perChangeset)
+        applies.forEach((cs) => this.report(scope, rule.check!(config, cs, this.ctx), index.get(cs.node)!));
       if (rule.checkPush && applies.length > 0) this.report(scope, rule.checkPush(config, applies, this.ctx), PUSH_WIDE);
     }
     // push order, then the order of the rules in the configuration

@@ -59,6 +59,9 @@ export interface RuleDefinition<C extends RuleConfig = RuleConfig> {
 }
 
 /** What a rule needs hg to read beyond the changesets: a part of what the reader offers. */
-export type Needs = Pick<ReadOptions, 'sizes' | 'addedLines' | 'track' | 'headFiles' | 'heads' | 'branchBases' | 'flags' | 'parentBranches'>;
+export type Needs = Pick<
+  ReadOptions,
+  'sizes' | 'addedLines' | 'track' | 'headFiles' | 'heads' | 'branchBases' | 'flags' | 'parentBranches'
+>;
 
 export type { HgFile };

@@ -63,7 +63,7 @@ export class RuleScope {
   hint(hint: string | undefined): string | undefined {
     const exempt = this.config.exemptWhen;
     if (!exempt) return hint;
-    const how = `a description matching ${exempt.message}${exempt.scope === 'push' ? ' (on the push\'s last changeset)' : ''} exempts it from this rule`;
+    const how = `a description matching ${exempt.message}${exempt.scope === 'push' ? " (on the push's last changeset)" : ''} exempts it from this rule`;
     return hint ? `${hint}; or ${how}` : how;
   }
 }

@@ -25,7 +25,10 @@ function fileProblems(config: FilesRuleConfig, file: HgFile, size: number | null
   }
   const forbidden = (config.forbid ?? []).find((g) => glob(g)(file.path));
   if (forbidden)
-    out.push([`${showPath(file)} matches the forbidden ${forbidden}`, 'remove the file from the changeset (hg forget, then hg commit --amend)']);
+    out.push([
+      `${showPath(file)} matches the forbidden ${forbidden}`,
+      'remove the file from the changeset (hg forget, then hg commit --amend)',
+    ]);
   const problem = config.portableNames ? portabilityProblem(file.hex, file.path) : null;
   if (problem) out.push([`${showPath(file)} ${problem}`, 'rename the file (hg rename) to a portable name']);
   return out;
@@ -42,7 +45,8 @@ function modeProblems(config: FilesRuleConfig, cs: Changeset, ctx: RuleContext):
     if (config.symlinks === false && flags.now === 'l')
       out.push([`${showPath(file)} is a symlink, and symlinks are not allowed here`, 'commit the file itself, not a link to it']);
     if (!mayExec && flags.now === 'x' && flags.before !== 'x') {
-      const why = exec === false ? 'executable files are not allowed here' : `${who(ctx.pusher)} may not add it (allowed: ${whoText(exec!)})`;
+      const why =
+        exec === false ? 'executable files are not allowed here' : `${who(ctx.pusher)} may not add it (allowed: ${whoText(exec!)})`;
       out.push([`${showPath(file)} gets the executable bit: ${why}`, 'clear the bit (chmod -x FILE, then hg commit --amend)']);
     }
   });
@@ -77,7 +81,11 @@ function contentProblems(config: FilesRuleConfig, cs: Changeset): Array<[string,
       if (!glob(g)(added.file.path)) continue;
       for (const [line, text] of added.lines) {
         const hit = patterns.find((p) => regex(p).test(text));
-        if (hit) out.push([`${showPath(added.file)}:${line} matches the forbidden content ${hit}`, `remove it from the file (${g} may not contain it)`]);
+        if (hit)
+          out.push([
+            `${showPath(added.file)}:${line} matches the forbidden content ${hit}`,
+            `remove it from the file (${g} may not contain it)`,
+          ]);
       }
     }
   }
