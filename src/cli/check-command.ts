@@ -57,7 +57,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const ok = verdict.violations.length === 0;
   if (values.json) {
     io.out(
-      `${JSON.stringify({ ok, changesets: verdict.changesets, pusher: pusher.name, violations: verdict.violations, bypassed: verdict.bypassed })}\n`,
+      `${JSON.stringify({ ok, changesets: verdict.changesets, pusher: pusher.name, violations: verdict.violations, bypassed: verdict.bypassed, exempted: verdict.exempted })}\n`,
     );
   } else if (push.changesets.length === 0) {
     io.out(`taskgate: no changesets in ${revset}\n`);

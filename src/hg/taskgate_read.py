@@ -162,20 +162,37 @@ def _flag(mf, path):
     return mf.flags(path).decode('ascii')
 
 
-def _file_flags(repo, rev, parents, judged, cache):
-    """[flag here, flag in the first parent] of each judged file; `cache` keeps the last
-    manifests read, as a changeset's first parent is most often the one read before it."""
-    def manifest(r):
-        mf = cache.get(r)
-        if mf is None:
-            mf = repo[r].manifest()
-            if len(cache) > 4:
-                cache.clear()
-            cache[r] = mf
-        return mf
-    now = manifest(rev)
-    before = manifest(parents[0]) if parents else None
-    return [[_flag(now, f), _flag(before, f)] for f in judged]
+def _file_flags(repo, rev, parents, judged, merge):
+    """[flag here, flag in the first parent] of each judged file. Here: from the changeset's
+    manifest delta against its first parent (a full manifest read per changeset costs several
+    times the whole read); a merge, whose delta may be against its second parent, reads both
+    manifests (merges are few). The first parent's flag is read, from its whole manifest, only
+    where it decides something: for a file that is now executable, and for a removed and a
+    present file whose names differ only in case; elsewhere it repeats the flag here ('' for
+    a removed file)."""
+    if merge:
+        now = repo[rev].manifest()
+        before = repo[parents[0]].manifest()
+        return [[_flag(now, f), _flag(before, f)] for f in judged]
+    delta = repo[rev].manifestctx().readfast()
+    here = [_flag(delta, f) for f in judged]
+    fold = [f.decode('utf-8', 'replace').lower() for f in judged]
+    gone = set(k for k, h in zip(fold, here) if h is None)
+    kept = set(k for k, h in zip(fold, here) if h is not None)
+    p1 = []
+
+    def before(f):
+        if not p1:
+            p1.append(repo[parents[0]].manifest() if parents else None)
+        return _flag(p1[0], f)
+
+    out = []
+    for f, k, h in zip(judged, fold, here):
+        if h == 'x' or (h is None and k in kept) or (h is not None and k in gone):
+            out.append([h, before(f)])
+        else:
+            out.append([h, '' if h is None else h])
+    return out
 
 
 def _added_lines(old, new):
@@ -230,7 +247,6 @@ def taskgate_read(ui, repo, **opts):
     tracked = list(opts['track'] or [])
     maxdiff = int(opts['added_lines'] or 0)
     mfcache = {}
-    flagcache = {}
     filelogs = {}
     children = set()
     branches = {}
@@ -288,7 +304,7 @@ def taskgate_read(ui, repo, **opts):
             rec['mergeRemoved'] = [_hex(f) for f in m_removed]
             judged = m_added + m_modified + m_removed
         if opts['flags']:
-            rec['flags'] = _file_flags(repo, rev, parents, judged, flagcache)
+            rec['flags'] = _file_flags(repo, rev, parents, judged, merge)
         if merge and opts['parent_branches']:
             rec['parentBranches'] = [_hex(encoding.tolocal(cl.branchinfo(p)[0])) for p in parents]
         if limit >= 0:
