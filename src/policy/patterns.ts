@@ -21,9 +21,12 @@ let loading: Promise<void> | null = null;
  * never waits for it; `regex` needs it loaded.
  */
 export function loadPatternEngine(): Promise<void> {
-  loading ??= import('re2js').then((m) => {
-    engine ??= m.RE2JS;
-  });
+  // already loaded at once (a command that checked its configuration first): one copy is enough
+  loading ??= engine
+    ? Promise.resolve()
+    : import('re2js').then((m) => {
+        engine ??= m.RE2JS;
+      });
   return loading;
 }
 
