@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { durationSeconds } from '../config/duration.js';
 import { archiveRevision } from '../hg/archive.js';
-import type { Claimed } from '../server/job-service.js';
+import type { Claimed } from '../exchange/exchange-types.js';
 import type { JobBackend } from './job-backend.js';
-import { runTask } from './run-task.js';
+import { runTask, type TaskRun } from './run-task.js';
 
 export interface WorkerOptions {
   /** A repository holding the revisions (the central one in process; a local clone for a remote worker). */
@@ -40,62 +40,29 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
 
   async function run(worker: string, claimed: Claimed): Promise<void> {
     const { job } = claimed;
-    let token = claimed.token;
-    let lost = false;
     log(`taskgate worker: ${worker} runs ${job.task} (${job.id}) at ${job.rev.slice(0, 12)}, attempt ${job.attempts}`);
-    const heartbeat = setInterval(() => {
-      backend.heartbeat(worker, token).then(
-        (next) => {
-          token = next;
-        },
-        () => {
-          lost = true;
-        },
-      );
-    }, claimed.heartbeatSeconds * 1000);
+    const lease = keepLease(backend, worker, claimed);
     const dir = mkdtempSync(join(config.worker.workdir ?? tmpdir(), `taskgate-${job.id.slice(0, 8)}-`));
-    const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
     try {
-      const archive = join(dir, 'src');
-      await archiveRevision(root, job.rev, archive);
-      const timeout = durationSeconds(job.definition.timeout ?? '1h', `task ${job.task} timeout`);
-      const result = await runTask({
-        command: job.definition.run,
-        cwd: archive,
-        timeoutSeconds: timeout,
-        logPath,
-        env: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-          HOME: dir,
-          LANG: 'C.UTF-8',
-          ...(job.definition.env ?? {}),
-          TASKGATE_TOKEN: claimed.taskToken,
-          TASKGATE_JOB: job.id,
-          TASKGATE_REV: job.rev,
-        },
-      });
-      clearInterval(heartbeat);
-      if (lost) {
+      const { result, timeout, logPath } = await runJob(root, config, claimed, dir);
+      await lease.settle();
+      if (lease.lost()) {
         log(`taskgate worker: ${job.task} (${job.id}): the lease was lost; the result is dropped`);
         return;
       }
       if (result.exitCode === 0) {
-        await backend.complete(worker, token, { exitCode: 0, log: logPath });
+        await backend.complete(worker, lease.token(), { exitCode: 0, log: logPath });
         log(`taskgate worker: ${job.task} (${job.id}) done`);
       } else {
-        const reason = result.timedOut
-          ? `timed out after ${timeout} s`
-          : result.signal
-            ? `killed by ${result.signal}`
-            : `exit code ${result.exitCode}`;
-        const r = (await backend.fail(worker, token, { exitCode: result.exitCode, log: logPath, reason })) as { status?: string };
-        log(`taskgate worker: ${job.task} (${job.id}) failed: ${reason}; now ${r.status ?? 'failed'}`);
+        const reason = failureOf(result, timeout);
+        const r = await backend.fail(worker, lease.token(), { exitCode: result.exitCode, log: logPath, reason });
+        log(`taskgate worker: ${job.task} (${job.id}) failed: ${reason}; now ${r.status}`);
       }
       ran += 1;
     } catch (error) {
       log(`taskgate worker: ${job.task} (${job.id}): ${(error as Error).message}`);
     } finally {
-      clearInterval(heartbeat);
+      await lease.settle();
       rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -117,4 +84,69 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
 
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, (_, i) => slot(i)));
   return { ran };
+}
+
+/**
+ * Heartbeats while a job runs: each exchanges the running token for a new one and renews the
+ * lease. One at a time, and `settle` waits for the last one: a token is never presented twice.
+ */
+function keepLease(backend: JobBackend, worker: string, claimed: Claimed) {
+  let token = claimed.token;
+  let lost = false;
+  let beat: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    if (beat || lost) return;
+    beat = backend
+      .heartbeat(worker, token)
+      .then(
+        (next) => {
+          token = next;
+        },
+        () => {
+          lost = true;
+        },
+      )
+      .finally(() => {
+        beat = null;
+      });
+  }, claimed.heartbeatSeconds * 1000);
+  return {
+    token: () => token,
+    lost: () => lost,
+    /** No more heartbeats; resolves once the one in flight, if any, has its answer. */
+    settle: async () => {
+      clearInterval(timer);
+      await beat;
+    },
+  };
+}
+
+/** Runs the job's task in a fresh archive of its exact revision under `dir`, with the task identity token. */
+async function runJob(root: string, config: TaskgateConfig, claimed: Claimed, dir: string) {
+  const { job } = claimed;
+  const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
+  const archive = join(dir, 'src');
+  await archiveRevision(root, job.rev, archive);
+  const timeout = durationSeconds(job.definition.timeout ?? '1h', `task ${job.task} timeout`);
+  const result = await runTask({
+    command: job.definition.run,
+    cwd: archive,
+    timeoutSeconds: timeout,
+    logPath,
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: dir,
+      LANG: 'C.UTF-8',
+      ...(job.definition.env ?? {}),
+      TASKGATE_TOKEN: claimed.taskToken,
+      TASKGATE_JOB: job.id,
+      TASKGATE_REV: job.rev,
+    },
+  });
+  return { result, timeout, logPath };
+}
+
+function failureOf(result: TaskRun, timeout: number): string {
+  if (result.timedOut) return `timed out after ${timeout} s`;
+  return result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
 }
