@@ -24,7 +24,7 @@ import type {
   TokenRow,
 } from './store-types.js';
 
-interface JobRow {
+export interface JobRow {
   id: string;
   repo: string;
   rev: string;
@@ -71,7 +71,7 @@ function num(value: number | string | null): number | null {
   return value === null ? null : Number(value);
 }
 
-function toJob(row: JobRow): StoredJob {
+export function toJob(row: JobRow): StoredJob {
   return {
     id: row.id,
     repo: row.repo,
@@ -99,7 +99,7 @@ function toJob(row: JobRow): StoredJob {
   };
 }
 
-const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons, files_matched, status, attempts,
+export const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons, files_matched, status, attempts,
   created_at, updated_at, spec, token_jti, token, token_exp, worker, lease_expires, not_before, reason`;
 
 /**
@@ -151,6 +151,7 @@ export class SqlJobs {
         await tx.run('INSERT INTO processed_heads (repo, node, push_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.repo, head, p.id]);
       faultPoint('store:enqueue');
       if (created.length > 0) await tx.notifyReady();
+      if (created.length > 0) await tx.notifyChanged();
       return { created, existing };
     });
   }
@@ -302,6 +303,7 @@ export class SqlJobs {
         await this.setStatus(tx, job.id, 'failed', 'token_replay', at);
         await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'token_replay' WHERE job_id = ? AND ended_at IS NULL", [req.now, job.id]);
         await this.markUpstreamFailed(tx, { ...job, status: 'failed' }, at);
+        await tx.notifyChanged();
         return { ok: false, reason: 'replay', job: await this.getJob(job.id, tx) };
       }
       if (seen === 'dead') return { ok: false, reason: 'dead', job };
@@ -400,6 +402,7 @@ export class SqlJobs {
         JSON.stringify({ issued: req.issued, released, upstreamFailed }),
         req.jti,
       ]);
+      await tx.notifyChanged();
       return { ok: true, retry: false, job: (await this.getJob(job.id, tx))!, issued: req.issued, released, upstreamFailed };
     });
   }
@@ -423,6 +426,7 @@ export class SqlJobs {
         );
         if (!row) return false;
         await change(tx, row);
+        await tx.notifyChanged();
         return true;
       });
       if (done) changed.push(id);
@@ -508,6 +512,7 @@ export class SqlJobs {
           [next, at, jid],
         );
       }
+      if (again.length > 0) await tx.notifyChanged();
       return again;
     });
   }
@@ -521,6 +526,7 @@ export class SqlJobs {
       await this.killTokens(tx, id);
       await this.setStatus(tx, id, 'cancelled', 'cancelled by an admin', at);
       await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'cancelled' WHERE job_id = ? AND ended_at IS NULL", [now, id]);
+      await tx.notifyChanged();
       return [id, ...(await this.markUpstreamFailed(tx, { ...job, status: 'cancelled' }, at))];
     });
   }
