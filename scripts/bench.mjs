@@ -359,6 +359,19 @@ if (process.argv.includes('--first')) {
     'ms',
     `${files} changed files in ${count} changesets (scanning them in node is extra)`,
   );
+
+  // DESIGN §18's mode options (files.symlinks / executables / caseOnlyRenames, merges "cross-branch")
+  // are the only ones that read more: their extra reading, added to the gate measured above
+  const withModes = [];
+  for (let i = 0; i < (quick ? 1 : 3); i++) withModes.push(timed(() => run('hg', [...args, '--flags', '--parent-branches'], { cwd: src })));
+  const modes = median(withModes) - median(plain);
+  report(
+    `gate, ${count}-changeset push with the mode options of §18 on (estimate): added time / bare hg log extraction`,
+    (gate + modes) / log,
+    1.5,
+    'x',
+    `reading file flags and merge parents' branches adds ${modes.toFixed(0)} ms to the read (${((modes / count) * 1000).toFixed(0)} µs per changeset)`,
+  );
 }
 
 // 3. the trigger on a 1-changeset push affecting 10 and 1,000 tasks, against node + one hg log

@@ -22,6 +22,8 @@ describe('reading a push', () => {
     const calls = () => readFileSync(log, 'utf8').trim().split('\n');
     // the gate reads the push; pretxnclose resolves the tags (the push adds one)
     expect(calls().map((c) => c.split(' ')[0])).toEqual(['pretxnchangegroup', 'pretxnclose']);
+    // with none of DESIGN §18's mode and merge options on, the read asks for neither
+    expect(readFileSync(log, 'utf8')).not.toMatch(/--flags|--parent-branches/);
     await commit(s.work, { 'src/a.ts': 'c' }, 'OPS-4: the third change');
     await expectAccepted(s, { LOGNAME: 'alice', TASKGATE_HG: wrapper });
     // no ref moved and no .hgtags edit: pretxnclose answers from what the gate left, without hg
@@ -150,5 +152,35 @@ describe('a push is read once (DESIGN §13)', () => {
     await expectAccepted(s, env());
     expect(calls()).toBe(3);
     expect(await jobsAt(s.central, second)).toEqual(['build']);
+  });
+
+  it('the options of DESIGN §18 read what they need in that same one process', async () => {
+    const policy = examplePolicy() as { policy: { rules: unknown[] } };
+    policy.policy.rules.push(
+      {
+        rule: 'files',
+        id: 'modes',
+        symlinks: false,
+        executables: ['@release'],
+        caseOnlyRenames: false,
+        contains: { '**/.arcconfig': ['http:'] },
+      },
+      { rule: 'merges', id: 'cross', allow: 'cross-branch' },
+      { rule: 'heads', id: 'roots', singleHeadPerBranch: false, singleRoot: true, branchesPerPush: 2 },
+      { rule: 'message', id: 'magic', paths: ['nsprpub/**'], pattern: '^$', exemptWhen: { message: 'UPGRADE_NSPR_RELEASE' } },
+    );
+    const s = await scenario(policy);
+    const log = join(s.dir, 'hg-calls.log');
+    const wrapper = executable(join(s.dir, 'hg-counting'), `#!/bin/sh\necho "$*" >> ${log}\nexec hg "$@"\n`);
+    await commit(s.work, { 'src/a.ts': 'a', 'nsprpub/a.c': 'a' }, 'OPS-1: the first change UPGRADE_NSPR_RELEASE');
+    await commit(s.work, { 'src/b.ts': 'b' }, 'OPS-2: on a feature branch', { branch: 'feature/x' });
+    await hgOk(s.work, ['update', '-q', 'default']);
+    await hgOk(s.work, ['merge', '-q', 'feature/x']);
+    await hgOk(s.work, ['commit', '-q', '-m', 'OPS-3: merge feature/x', '-u', 'Alice <alice@acme.test>']);
+    await expectAccepted(s, { LOGNAME: 'alice', TASKGATE_HG: wrapper });
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toContain('--flags');
+    expect(calls[0]).toContain('--parent-branches');
   });
 });

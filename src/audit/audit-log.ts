@@ -20,6 +20,7 @@ export type AuditEvent =
   | 'push.accepted'
   | 'push.rejected'
   | 'push.bypassed'
+  | 'push.exempted'
   | 'push.landed'
   | 'jobs.enqueued'
   | 'job.claimed'

@@ -8,6 +8,7 @@ import { needsTags } from '../policy/evaluate-refs.js';
 import type { Violation } from '../policy/policy-types.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { namedPusher, resolvePusherName } from '../identity/resolve-pusher.js';
+import { policyChecks } from '../policy/config-check.js';
 import { formatReport } from '../policy/report.js';
 import { resolve } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';
@@ -33,7 +34,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     CHECK_USAGE,
   );
   const root = findRepoRoot(values.repository ? resolve(io.cwd, values.repository) : io.cwd);
-  const config = loadConfig({ explicit: values.config ? resolve(io.cwd, values.config) : undefined, env: io.env, root });
+  const config = loadConfig({ explicit: values.config ? resolve(io.cwd, values.config) : undefined, env: io.env, root }, policyChecks());
   for (const b of values.bookmark ?? []) {
     if (!/^[^=]+=/.test(b))
       throw new TaskgateError(
@@ -52,7 +53,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const as = `(as ${pusher.name ?? 'the unknown pusher'})`;
   if (values.json) {
     io.out(
-      `${JSON.stringify({ ok, changesets: verdict.changesets, pusher: pusher.name, violations: verdict.violations, bypassed: verdict.bypassed })}\n`,
+      `${JSON.stringify({ ok, changesets: verdict.changesets, pusher: pusher.name, violations: verdict.violations, bypassed: verdict.bypassed, exempted: verdict.exempted })}\n`,
     );
   } else if (!ok) {
     io.out(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), mode: 'check' }));

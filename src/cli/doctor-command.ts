@@ -7,6 +7,7 @@ import { findRepoRoot } from '../hg/find-root.js';
 import { hgHooks, hgVersion } from '../hg/hg-info.js';
 import { hgCommandStatus } from '../hg/chg-status.js';
 import { setHgCommand } from '../hg/hg-command.js';
+import { policyChecks } from '../policy/config-check.js';
 import { openStore } from '../store/open-store.js';
 import { safeUrl } from '../store/safe-url.js';
 import { readKeyFile } from '../tokens/key-store.js';
@@ -110,7 +111,7 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
 
   let config: TaskgateConfig | null = null;
   try {
-    config = loadConfig({ root, env: io.env });
+    config = loadConfig({ root, env: io.env }, policyChecks());
     add({ name: 'configuration', status: 'ok', detail: config.source.files.join(' <- ') });
   } catch (error) {
     const e = toTaskgateError(error);

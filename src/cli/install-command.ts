@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { hasRepoId, loadConfig } from '../config/load-config.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
+import { policyChecks } from '../policy/config-check.js';
 import { withStore } from '../store/with-store.js';
 import { initKeys } from '../tokens/key-store.js';
 import { markHistoryProcessed } from '../trigger/unprocessed.js';
@@ -64,7 +65,7 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
     writeFileSync(configPath, defaultConfig(basename(root).replace(/[^A-Za-z0-9._/-]/g, '-')));
     done.push(`created ${configPath}`);
   }
-  const config = loadConfig({ root, env: io.env });
+  const config = loadConfig({ root, env: io.env }, policyChecks());
   if (!existsSync(config.tokens.keys)) {
     const key = await initKeys(config.tokens.keys, config.tokens.alg, io.now());
     done.push(`created signing key ${key.kid} in ${config.tokens.keys} (mode 0600)`);

@@ -7,6 +7,12 @@ export interface RuleBase {
   enabled?: boolean;
   except?: WhoList;
   branches?: string[];
+  /** Globs: the rule looks only at changesets touching them (and `paths`/`files`/`secrets` only at those files). */
+  paths?: string[];
+  /** A changeset whose description matches is exempt from this rule alone; `scope: "push"` reads the push's last changeset and exempts them all. */
+  exemptWhen?: { message: string; scope?: 'changeset' | 'push' };
+  /** Regexes on the changeset's author: exempt from this rule (build bots). */
+  exceptAuthors?: string[];
 }
 
 export interface MessageRuleConfig extends RuleBase {
@@ -25,6 +31,7 @@ export interface BranchRuleConfig extends RuleBase {
   rule: 'branch';
   names?: string;
   push?: Record<string, WhoList>;
+  deny?: Record<string, WhoList>;
   create?: WhoList;
   close?: WhoList;
 }
@@ -39,6 +46,12 @@ export interface FilesRuleConfig extends RuleBase {
   forbid?: string[];
   caseCollisions?: boolean;
   portableNames?: boolean;
+  symlinks?: boolean;
+  /** false: nobody may add the executable bit; a who-list: who may. */
+  executables?: false | WhoList;
+  caseOnlyRenames?: boolean;
+  /** Glob -> regexes that added lines of matching files may not match. */
+  contains?: Record<string, string[]>;
 }
 export interface SecretsRuleConfig extends RuleBase {
   rule: 'secrets';
@@ -48,10 +61,12 @@ export interface SecretsRuleConfig extends RuleBase {
 export interface HeadsRuleConfig extends RuleBase {
   rule: 'heads';
   singleHeadPerBranch?: boolean;
+  singleRoot?: boolean;
+  branchesPerPush?: number;
 }
 export interface MergesRuleConfig extends RuleBase {
   rule: 'merges';
-  allow?: boolean;
+  allow?: boolean | 'cross-branch';
 }
 export interface TagsRuleConfig extends RuleBase {
   rule: 'tags';

@@ -4,6 +4,7 @@ import { ReadParser, readChangesets } from '../hg/read-push.js';
 import { PlanRecorder, withPlanNeeds } from '../hg/push-plan.js';
 import type { Pusher } from '../identity/pusher.js';
 import { PolicyEvaluator, type Verdict } from '../policy/evaluate.js';
+import { assertPolicy } from '../policy/config-check.js';
 import { needsOf } from '../policy/needs.js';
 import { loadPatternEngine } from '../policy/patterns.js';
 import type { Changeset } from '../hg/hg-types.js';
@@ -35,7 +36,13 @@ export async function judge(
     evaluator!.add(cs);
     options.onChangeset?.(++count);
   };
-  const onChangeset = (cs: Changeset) => (ready ? add(cs) : early.push(cs));
+  // a configuration RE2 refuses stops hg at its next line instead of letting it read on
+  let failed: { error: unknown } | null = null;
+  const onChangeset = (cs: Changeset) => {
+    if (failed) throw failed.error;
+    if (ready) add(cs);
+    else early.push(cs);
+  };
   // the same read also gathers what the trigger needs (DESIGN §13: a push is read once)
   const recorder = options.recordPlan ? new PlanRecorder(config.manifest.path, onChangeset) : null;
   const parser = recorder ?? new ReadParser(onChangeset);
@@ -49,8 +56,13 @@ export async function judge(
   // hg first (its process is spawned before this returns), then the engine, while hg starts
   const reading = readChangesets(root, revset, recorder ? withPlanNeeds(needs, config.manifest.path) : needs, options.env, parser);
   const loading = loadPatternEngine().then(() => {
+    // every pattern of the configuration, by JSON path, before any rule runs
+    assertPolicy(config, { regexes: true, only: 'regexes' });
     for (const cs of early.splice(0)) add(cs);
     ready = true;
+  });
+  loading.catch((error: unknown) => {
+    failed = { error };
   });
   const [push] = await Promise.all([reading, loading]);
   return { push, verdict: evaluator.finish(), ...(recorder ? { planLines: recorder.lines } : {}) };

@@ -2,12 +2,14 @@ import { parseArgs } from 'node:util';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/load-config.js';
 import { appendAudit } from '../audit/audit-log.js';
+import { printable } from '../errors/printable.js';
 import { formatError, toTaskgateError, TaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { setHgCommand } from '../hg/hg-command.js';
 import { parseHookEnv, type HookEnv } from '../hg/hook-env.js';
 import { planKeyOf, writePlan } from '../hg/push-plan.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
+import { policyChecks } from '../policy/config-check.js';
 import { formatReport } from '../policy/report.js';
 import { judge } from './judge.js';
 import { recordGateVerdict } from './txn-verdict.js';
@@ -45,7 +47,8 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
   let config: TaskgateConfig | null = null;
   try {
     const root = findRepoRoot(io.cwd);
-    config = loadConfig({ explicit: args.config, env, root });
+    // patterns are checked by RE2 once it is loaded, while hg starts (judge)
+    config = loadConfig({ explicit: args.config, env, root }, policyChecks({ regexes: false }));
     if (!config.gate.sources.includes(hook.source)) return EXIT.accept;
     setHgCommand(config.hg.command);
     const pusher = resolvePusher(hook.url, env, config.identity);
@@ -70,7 +73,12 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     };
     const now = io.now ?? (() => new Date());
     if (verdict.violations.length > 0) {
-      await appendAudit(config.audit.path, 'push.rejected', { ...base, violations: verdict.violations, bypassed: verdict.bypassed }, now);
+      await appendAudit(
+        config.audit.path,
+        'push.rejected',
+        { ...base, violations: verdict.violations, bypassed: verdict.bypassed, exempted: verdict.exempted },
+        now,
+      );
       io.write(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), max: config.gate.maxViolations, mode: 'push' }));
       return EXIT.reject;
     }
@@ -80,6 +88,8 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
       touchesTags: push.changesets.some((cs) => cs.parents.length > 1 || cs.files.some((f) => f.path === '.hgtags')),
       changesets: push.changesets.length,
     };
+    // each exemption by a rule's exemptWhen is a record of its own (DESIGN §18)
+    for (const e of verdict.exempted) await appendAudit(config.audit.path, 'push.exempted', { ...base, ...e }, now);
     if (verdict.bypassed.length > 0) {
       await recordGateVerdict(
         root,
@@ -87,7 +97,10 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
         { ...left, event: 'push.bypassed', data: { ...base, verdict: 'accepted', bypassed: verdict.bypassed } },
         now,
       );
-      io.write(`taskgate: policy bypassed by ${pusher.name}: ${verdict.bypassed.map((b) => b.reason).join('; ')}\n`);
+      // the reason is the pusher's own text: escaped like every other line they see
+      io.write(
+        `taskgate: policy bypassed by ${printable(pusher.name ?? '')}: ${printable(verdict.bypassed.map((b) => b.reason).join('; '))}\n`,
+      );
     } else {
       await recordGateVerdict(root, config, { ...left, event: 'push.accepted', data: base }, now);
     }

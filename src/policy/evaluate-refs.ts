@@ -33,7 +33,7 @@ export function evaluateRefs(
   if (reason !== null) {
     if (ctx.grants(bypass.who ?? []) && reason !== '') {
       bypassed.push({ node: null, reason });
-      return { violations, bypassed, changesets: refs.changesets };
+      return { violations, bypassed, exempted: [], changesets: refs.changesets };
     }
     violations.push({
       rule: 'bypass',
@@ -47,5 +47,6 @@ export function evaluateRefs(
     const rule = ruleFor(config);
     if (rule.checkRefs) violations.push(...rule.checkRefs(config, refs, ctx));
   }
-  return { violations, bypassed, changesets: refs.changesets };
+  // exemptWhen, exceptAuthors and paths judge changesets; refs rules take except alone
+  return { violations, bypassed, exempted: [], changesets: refs.changesets };
 }

@@ -34,8 +34,21 @@ export interface RuleContext {
   fileAt(path: string, rev: number | null): Buffer | null | undefined;
 }
 
+/**
+ * What a configuration value holds, for the load-time check (every one named by its JSON path):
+ * `regex` one RE2 pattern, `regexes` a list of them, `globs` a list of globs, `who` a who-list,
+ * `globToWho` globs mapped to who-lists, `globToRegexes` globs mapped to lists of patterns.
+ */
+export type FieldKind = 'regex' | 'regexes' | 'globs' | 'who' | 'globToWho' | 'globToRegexes';
+
 export interface RuleDefinition<C extends RuleConfig = RuleConfig> {
   name: C['rule'];
+  /** The rule's own keys that hold patterns or who-lists (`a/b` for a nested key); every rule's common keys are known already. */
+  fields: Record<string, FieldKind>;
+  /** True when the rule judges files, so its `paths` option narrows the files it sees, not only the changesets. */
+  filesScoped?: boolean;
+  /** True when no bypass skips the rule (DESIGN §4: secrets, manifest). */
+  unbypassable?: boolean;
   /** What the rule needs hg to read beyond the changesets. */
   needs(config: C, manifestPath: string): Needs;
   /** True when `check` needs nothing but the changeset and the pusher, so it may run while the push is still being read. */
@@ -55,6 +68,9 @@ export interface RefsContext {
 }
 
 /** What a rule needs hg to read beyond the changesets: a part of what the reader offers. */
-export type Needs = Pick<ReadOptions, 'sizes' | 'addedLines' | 'track' | 'headFiles' | 'heads' | 'branchBases'>;
+export type Needs = Pick<
+  ReadOptions,
+  'sizes' | 'addedLines' | 'track' | 'headFiles' | 'heads' | 'branchBases' | 'flags' | 'parentBranches'
+>;
 
 export type { HgFile };

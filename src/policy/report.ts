@@ -20,7 +20,7 @@ export function sortViolations(violations: readonly Violation[], order: readonly
 }
 
 /** The text a pusher sees (DESIGN §4): one aligned line per violation, short node, rule id, what, and a hint. */
-export function formatReport(verdict: Verdict, options: ReportOptions): string {
+export function formatReport(verdict: Omit<Verdict, 'exempted'>, options: ReportOptions): string {
   const mode = options.mode ?? 'push';
   const { violations } = verdict;
   const nodes = new Set(violations.map((v) => v.node).filter((n): n is string => n !== null));

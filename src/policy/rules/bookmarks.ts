@@ -63,6 +63,8 @@ function judgeMove(config: BookmarksRuleConfig, move: BookmarkMove, ctx: RefsCon
 /** `bookmarks`: protected bookmarks (by RE2 pattern) and who may create, move, delete or force-move them. */
 export const bookmarksRule: RuleDefinition<BookmarksRuleConfig> = {
   name: 'bookmarks',
+  // protect[] holds objects: its patterns and who-lists are checked by config/check-refs-rules.ts
+  fields: {},
   needs: () => ({}),
   checkRefs(config, refs, ctx) {
     return refs.bookmarks.flatMap((move) => judgeMove(config, move, ctx));

@@ -5,6 +5,8 @@ import type { RuleDefinition, Violation } from '../policy-types.js';
 /** `manifest`: the task manifest at each new head parses, matches the schema, names real tasks, has no cycle, compiles. */
 export const manifestRule: RuleDefinition<ManifestRuleConfig> = {
   name: 'manifest',
+  unbypassable: true,
+  fields: {},
   needs: (_config, manifestPath) => ({ track: [manifestPath] }),
   checkPush(config, changesets, ctx) {
     const out: Violation[] = [];

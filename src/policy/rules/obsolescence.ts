@@ -6,6 +6,7 @@ import type { RuleDefinition, Violation } from '../policy-types.js';
 /** `obsolescence`: no marker may obsolete a public changeset; `prune` says who may push markers at all. */
 export const obsolescenceRule: RuleDefinition<ObsolescenceRuleConfig> = {
   name: 'obsolescence',
+  fields: { prune: 'who' },
   needs: () => ({}),
   checkRefs(config, refs, ctx) {
     const out: Violation[] = [];

@@ -6,6 +6,7 @@ import type { RuleDefinition, Violation } from '../policy-types.js';
 /** `phases`: who may make changesets public (`publish`), and repositories that take drafts only (`draftOnly`). */
 export const phasesRule: RuleDefinition<PhasesRuleConfig> = {
   name: 'phases',
+  fields: { publish: 'who' },
   needs: () => ({}),
   checkRefs(config, refs, ctx) {
     const out: Violation[] = [];

@@ -38,6 +38,7 @@ function judgeTag(config: TagsRuleConfig, tag: TagMove, ctx: RefsContext): Viola
  */
 export const tagsRule: RuleDefinition<TagsRuleConfig> = {
   name: 'tags',
+  fields: { protect: 'regex', create: 'who' },
   needs: () => ({}),
   checkRefs(config, refs, ctx) {
     if (config.protect === undefined || refs.tags.length === 0) return [];
