@@ -5,7 +5,7 @@ import { ROOT } from './helpers/hg-fixture.js';
 
 const SRC = join(ROOT, 'src');
 const BASE = new Set(['errors', 'config', 'log']);
-const DOMAINS = new Set(['hg', 'identity', 'policy', 'manifest', 'tokens', 'jobs', 'store', 'audit']);
+const DOMAINS = new Set(['hg', 'identity', 'policy', 'manifest', 'tokens', 'jobs', 'store', 'audit', 'sandbox']);
 const COMPOSITIONS = new Set(['gate', 'trigger', 'worker', 'server']);
 
 function files(dir: string): string[] {

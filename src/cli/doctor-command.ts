@@ -12,6 +12,7 @@ import { safeUrl } from '../store/safe-url.js';
 import { readKeyFile } from '../tokens/key-store.js';
 import { pendingOutbox } from '../trigger/outbox.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { sandboxCheck } from './doctor-sandbox.js';
 import { taskgateHookLines } from './hgrc-hooks.js';
 import { taskgateHome } from './install-command.js';
 import { parseCliArgs } from './parse-cli-args.js';
@@ -93,6 +94,7 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
   }
 
   if (config) {
+    add(sandboxCheck(config, root));
     const dir = join(root, '.hg', 'taskgate');
     try {
       const probe = mkdtempSync(join(existsSync(dir) ? dir : join(root, '.hg'), '.doctor-'));

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { TaskgateConfig } from '../config/config-types.js';
-import { durationSeconds } from '../config/duration.js';
-import { archiveRevision } from '../hg/archive.js';
+import { openSandbox } from '../sandbox/open-sandbox.js';
 import type { Claimed } from '../server/job-service.js';
 import type { JobBackend } from './job-backend.js';
 import { runTask } from './run-task.js';
@@ -32,11 +31,14 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
   const base = options.name ?? `${hostname()}:${process.pid}`;
   let ran = 0;
 
-  if (!config.worker.runAs || userInfo().username !== config.worker.runAs) {
-    log(
-      `taskgate worker: WARNING: tasks run as ${userInfo().username}, not as an unprivileged worker.runAs account: pushed code can read what this account can (the repository's .hg/, keys)`,
-    );
-  }
+  // the account, bubblewrap and the work folder are checked before any job is claimed
+  const sandbox = openSandbox({
+    mode: config.worker.sandbox,
+    ...(config.worker.runAs ? { runAs: config.worker.runAs } : {}),
+    ...(config.worker.workdir ? { workdir: config.worker.workdir } : {}),
+    repoRoot: root,
+  });
+  if (sandbox.warning) log(sandbox.warning);
 
   async function run(worker: string, claimed: Claimed): Promise<void> {
     const { job } = claimed;
@@ -53,27 +55,11 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
         },
       );
     }, claimed.heartbeatSeconds * 1000);
-    const dir = mkdtempSync(join(config.worker.workdir ?? tmpdir(), `taskgate-${job.id.slice(0, 8)}-`));
+    const dir = mkdtempSync(join(sandbox.workdir, `taskgate-${job.id.slice(0, 8)}-`));
     const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
     try {
-      const archive = join(dir, 'src');
-      await archiveRevision(root, job.rev, archive);
-      const timeout = durationSeconds(job.definition.timeout ?? '1h', `task ${job.task} timeout`);
-      const result = await runTask({
-        command: job.definition.run,
-        cwd: archive,
-        timeoutSeconds: timeout,
-        logPath,
-        env: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-          HOME: dir,
-          LANG: 'C.UTF-8',
-          ...(job.definition.env ?? {}),
-          TASKGATE_TOKEN: claimed.taskToken,
-          TASKGATE_JOB: job.id,
-          TASKGATE_REV: job.rev,
-        },
-      });
+      const result = await runTask({ sandbox, root, job, taskToken: claimed.taskToken, dir, logPath, manifestPath: config.manifest.path });
+      const timeout = result.timeoutSeconds;
       clearInterval(heartbeat);
       if (lost) {
         log(`taskgate worker: ${job.task} (${job.id}): the lease was lost; the result is dropped`);

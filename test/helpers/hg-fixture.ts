@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa, type Result } from 'execa';
@@ -135,9 +135,7 @@ export async function taskgate(cwd: string, args: string[], env: Record<string, 
 }
 
 /** The jobs of a repository, through `taskgate jobs list --json`. */
-export async function jobsOf(
-  central: string,
-): Promise<
+export async function jobsOf(central: string): Promise<
   Array<{
     id: string;
     repo: string;
@@ -155,4 +153,10 @@ export async function jobsOf(
   const r = await taskgate(central, ['jobs', 'list', '--json']);
   if (r.exitCode !== 0) throw new Error(`jobs list failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
+}
+
+/** What a job's task printed in one attempt (its log under the central repository's .hg/taskgate/logs). */
+export function taskLog(central: string, jobId: string, attempt = 1): string {
+  const path = join(central, '.hg', 'taskgate', 'logs', jobId, `${attempt}.log`);
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }
