@@ -70,7 +70,8 @@ export class TokenMinter {
 
   /** The task identity token (TASKGATE_TOKEN): no exchange accepts it; it proves what runs, for an artifact store or a cloud. */
   async task(job: JobRecord, worker: string, now: Date): Promise<string> {
-    const timeout = durationSeconds(job.definition.timeout ?? '1h', `task ${job.task} timeout`);
+    // at most a day, whatever a stored definition says (DESIGN §14)
+    const timeout = Math.min(durationSeconds(job.definition.timeout ?? '1h', `task ${job.task} timeout`), 86_400 - 300);
     const s = await signJobToken('task', this.claims(job, TOKEN_SCOPE.task, { act: { sub: worker } }), this.key, {
       issuer: this.config.tokens.issuer,
       audience: job.definition.audience ?? this.config.tokens.taskAudience,
