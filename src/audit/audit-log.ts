@@ -25,6 +25,7 @@ export type AuditEvent =
   | 'job.claimed'
   | 'job.completed'
   | 'job.failed'
+  | 'job.superseded'
   | 'token.replay'
   | 'keys.rotated';
 

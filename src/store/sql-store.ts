@@ -21,6 +21,7 @@ import type {
   JobFilter,
   PushRecord,
   StoredJob,
+  SupersededJob,
   TokenRow,
 } from './store-types.js';
 
@@ -147,12 +148,45 @@ export class SqlJobs {
         );
         (changed > 0 ? created : existing).push(j.id);
       }
+      const superseded: SupersededJob[] = [];
+      for (const j of batch.jobs)
+        if (j.definition.supersede === true && created.includes(j.id)) superseded.push(...(await this.supersede(tx, j)));
       for (const head of p.heads)
         await tx.run('INSERT INTO processed_heads (repo, node, push_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.repo, head, p.id]);
       faultPoint('store:enqueue');
       if (created.length > 0) await tx.notifyReady();
-      return { created, existing };
+      return { created, existing, superseded };
     });
+  }
+
+  /**
+   * `"supersede": true` (DESIGN §14): the older jobs of the same (repository, branch, task) that are not yet
+   * running are cancelled, with their tokens and their dependents, naming the newer job.
+   */
+  private async supersede(tx: SqlDriver, newer: JobRecord): Promise<SupersededJob[]> {
+    const older = (
+      await tx.all<JobRow>(
+        `SELECT ${JOB_COLUMNS} FROM jobs WHERE repo = ? AND branch = ? AND task = ? AND status IN ('pending', 'ready')
+        AND push_id != ? AND created_at <= ? ORDER BY created_at, ${tx.seq}`,
+        [newer.repo, newer.branch, newer.task, newer.push.id, newer.createdAt],
+      )
+    ).map(toJob);
+    const out: SupersededJob[] = [];
+    const reason = `superseded by ${newer.id}`;
+    for (const job of older) {
+      await tx.lock(`head:${job.repo}:${job.rev}`);
+      const head = await this.jobsOfHead(job.repo, job.rev, tx);
+      const current = head.find((h) => h.id === job.id);
+      if (!current || (current.status !== 'pending' && current.status !== 'ready')) continue;
+      const down = dependentsOf(job.id, head).filter((id) => ['pending', 'ready'].includes(head.find((h) => h.id === id)!.status));
+      for (const id of [job.id, ...down]) {
+        await this.killTokens(tx, id);
+        await this.setStatus(tx, id, 'cancelled', reason, newer.createdAt);
+        const j = head.find((h) => h.id === id)!;
+        out.push({ job: id, task: j.task, rev: j.rev, by: newer.id });
+      }
+    }
+    return out;
   }
 
   async jobsNeedingToken(repo?: string): Promise<StoredJob[]> {

@@ -23,6 +23,16 @@ export interface EnqueueBatch {
 export interface EnqueueResult {
   created: string[];
   existing: string[];
+  /** Older jobs a `"supersede": true` task of this batch cancelled, with their dependents, and the job that superseded each. */
+  superseded: SupersededJob[];
+}
+
+export interface SupersededJob {
+  job: string;
+  task: string;
+  rev: string;
+  /** The newer job. */
+  by: string;
 }
 
 export interface StoredJob extends JobRecord {

@@ -4,7 +4,8 @@ import { TaskgateError, isTaskgateError, toTaskgateError } from '../errors/taskg
 import { buildHeadJobs } from '../jobs/build-jobs.js';
 import type { JobActor, PushRef } from '../jobs/job-types.js';
 import { openStore } from '../store/open-store.js';
-import type { EnqueueBatch, EnqueueResult, JobStore, PushRecord } from '../store/store-types.js';
+import type { EnqueueBatch, EnqueueResult, JobStore, PushRecord, SupersededJob } from '../store/store-types.js';
+import { auditSuperseded } from './audit-superseded.js';
 import { jobAuditTrail } from './audit-trail.js';
 import { mintQueuedTokens, type Minted } from './mint-queued-tokens.js';
 import { drainOutbox, writeOutbox } from './outbox.js';
@@ -85,10 +86,11 @@ export async function commitBatch(
   catchUp?: (store: JobStore) => Promise<void>,
 ): Promise<CommitResult> {
   let store: JobStore | null = null;
+  const superseded: SupersededJob[] = [];
   const out: CommitResult = { result: null, outbox: null, storeError: null, minted: [], tokenError: null, drained: 0 };
   try {
     store = await openStore(config);
-    out.drained = (await drainOutbox(root, store)).length;
+    out.drained = (await drainOutbox(root, store, undefined, (r) => superseded.push(...r.superseded))).length;
     if (catchUp) {
       try {
         await catchUp(store);
@@ -115,6 +117,7 @@ export async function commitBatch(
       out.tokenError = error;
     }
     if (enqueued) await jobAuditTrail(config, store).append('jobs.enqueued', enqueued(out), now);
+    await auditSuperseded(config, store, [...superseded, ...(out.result?.superseded ?? [])], now);
   } finally {
     await store.close();
   }

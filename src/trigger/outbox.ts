@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import type { EnqueueBatch, JobStore } from '../store/store-types.js';
+import type { EnqueueBatch, EnqueueResult, JobStore } from '../store/store-types.js';
 
 /** The outbox of a repository: prepared jobs that could not reach the store (DESIGN §9). */
 export function outboxDir(root: string): string {
@@ -56,7 +56,12 @@ export function pendingOutbox(root: string): string[] {
 }
 
 /** Moves every outbox batch into the store (idempotent: job ids are deterministic); returns the batches drained. */
-export async function drainOutbox(root: string, store: JobStore, onBatch?: (done: number, total: number) => void): Promise<EnqueueBatch[]> {
+export async function drainOutbox(
+  root: string,
+  store: JobStore,
+  onBatch?: (done: number, total: number) => void,
+  onEnqueued?: (result: EnqueueResult) => void,
+): Promise<EnqueueBatch[]> {
   const drained: EnqueueBatch[] = [];
   const files = pendingOutbox(root);
   for (const [i, file] of files.entries()) {
@@ -70,7 +75,7 @@ export async function drainOutbox(root: string, store: JobStore, onBatch?: (done
       renameSync(file, join(outboxDir(root), 'bad', file.split('/').pop()!));
       continue;
     }
-    await store.enqueue({ ...batch, push: { ...batch.push, source: 'outbox' } });
+    onEnqueued?.(await store.enqueue({ ...batch, push: { ...batch.push, source: 'outbox' } }));
     rmSync(file, { force: true });
     drained.push(batch);
   }

@@ -3,12 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '../audit/audit-log.js';
+import { auditSuperseded } from './audit-superseded.js';
 import { jobAuditTrail } from './audit-trail.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { ReadParser, readChangesets } from '../hg/read-push.js';
 import type { JobActor } from '../jobs/job-types.js';
 import { openStore } from '../store/open-store.js';
-import type { JobStore } from '../store/store-types.js';
+import type { JobStore, SupersededJob } from '../store/store-types.js';
 import { mintQueuedTokens, type Minted } from './mint-queued-tokens.js';
 import { buildBatch, repoId } from './enqueue-push.js';
 import { drainOutbox } from './outbox.js';
@@ -91,12 +92,13 @@ export async function enqueueUncovered(
   const id = gate?.txn ?? `reconcile:${createHash('sha256').update(heads.join('\n')).digest('hex').slice(0, 16)}`;
   const batch = buildBatch(config, plans, { id, node: first, nodeLast: last }, actor, 'reconcile', now());
   onProgress(`enqueueing ${batch.jobs.length} jobs for ${heads.length} head${heads.length === 1 ? '' : 's'}`);
-  const { created, existing } = await store.enqueue(batch);
+  const { created, existing, superseded } = await store.enqueue(batch);
   await jobAuditTrail(config, store).append(
     'jobs.enqueued',
     { repo, push: id, heads, created, existing, reconciled: true, pusher: actor.sub, channel: actor.via },
     now,
   );
+  await auditSuperseded(config, store, superseded, now);
   return { plans, created, existing, actor };
 }
 
@@ -115,7 +117,16 @@ export async function reconcile(
   repoId(config);
   const store = await openStore(config);
   try {
-    const drained = (await drainOutbox(root, store, (done, total) => onProgress(`draining the outbox: ${done}/${total} batches`))).length;
+    const superseded: SupersededJob[] = [];
+    const drained = (
+      await drainOutbox(
+        root,
+        store,
+        (done, total) => onProgress(`draining the outbox: ${done}/${total} batches`),
+        (r) => superseded.push(...r.superseded),
+      )
+    ).length;
+    await auditSuperseded(config, store, superseded, now);
     let read = 0;
     const parser = new ReadParser(() => onProgress(`reading unprocessed changesets: ${++read}`));
     const { plans, created, existing, actor } = await enqueueUncovered(store, root, config, env, now, 'all()', parser, onProgress);
