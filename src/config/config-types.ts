@@ -97,7 +97,7 @@ export interface TaskgateConfig {
     ttl: { queued: string; running: string; done: string };
   };
   store: { backend: 'sqlite' | 'postgres'; path?: string; url?: string };
-  worker: { runAs?: string; sandbox: 'bwrap' | 'none'; keys?: Record<string, string>; lease: string; heartbeat: string; workdir?: string; logs: string };
+  worker: { runAs?: string; sandbox: 'bwrap' | 'none'; repos?: string[]; keys?: Record<string, string>; lease: string; heartbeat: string; workdir?: string; logs: string };
   audit: { path: string };
   log: { path: string; level: string };
 }

@@ -100,6 +100,14 @@ function toJob(row: JobRow): StoredJob {
   };
 }
 
+/** `AND repo IN (...)` for a worker that serves only some repositories of a shared store; nothing when unrestricted. */
+function inRepos(repos: readonly string[] | undefined): { sql: string; args: string[] } {
+  if (!repos) return { sql: '', args: [] };
+  // an empty list matches nothing, never everything
+  if (repos.length === 0) return { sql: ' AND 1 = 0', args: [] };
+  return { sql: ` AND repo IN (${repos.map(() => '?').join(', ')})`, args: [...repos] };
+}
+
 const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons, files_matched, status, attempts,
   created_at, updated_at, spec, token_jti, token, token_exp, worker, lease_expires, not_before, reason`;
 
@@ -445,10 +453,12 @@ export class SqlJobs {
   private async eachUnderHeadLock(
     sql: string,
     now: number,
+    repos: readonly string[] | undefined,
     change: (tx: SqlDriver, row: { id: string; attempts: number | string }) => Promise<void>,
   ): Promise<string[]> {
     const changed: string[] = [];
-    for (const { id } of await this.db.all<{ id: string }>(`SELECT id FROM jobs WHERE ${sql}`, [now])) {
+    const only = inRepos(repos);
+    for (const { id } of await this.db.all<{ id: string }>(`SELECT id FROM jobs WHERE ${sql}${only.sql}`, [now, ...only.args])) {
       const done = await this.db.transaction(async (tx) => {
         await this.lockHeadOf(tx, id);
         const row = await tx.get<{ id: string; attempts: number | string }>(
@@ -464,9 +474,9 @@ export class SqlJobs {
     return changed;
   }
 
-  async expireLeases(now: number): Promise<string[]> {
+  async expireLeases(now: number, repos?: readonly string[]): Promise<string[]> {
     const at = new Date(now * 1000).toISOString();
-    return this.eachUnderHeadLock("status = 'running' AND lease_expires < ?", now, async (tx, r) => {
+    return this.eachUnderHeadLock("status = 'running' AND lease_expires < ?", now, repos, async (tx, r) => {
       await this.killTokens(tx, r.id);
       await tx.run(
         "UPDATE jobs SET status = 'ready', worker = NULL, lease_expires = NULL, token_jti = NULL, reason = 'lease expired', updated_at = ? WHERE id = ?",
@@ -480,9 +490,9 @@ export class SqlJobs {
     });
   }
 
-  async expireQueuedTokens(now: number): Promise<string[]> {
+  async expireQueuedTokens(now: number, repos?: readonly string[]): Promise<string[]> {
     const at = new Date(now * 1000).toISOString();
-    return this.eachUnderHeadLock("status = 'ready' AND token IS NOT NULL AND token_exp < ?", now, async (tx, r) => {
+    return this.eachUnderHeadLock("status = 'ready' AND token IS NOT NULL AND token_exp < ?", now, repos, async (tx, r) => {
       await this.killTokens(tx, r.id);
       await this.setStatus(tx, r.id, 'expired', 'the queued token expired before any worker claimed the job', at);
     });
@@ -498,12 +508,13 @@ export class SqlJobs {
     ).map(toJob);
   }
 
-  async reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null> {
+  async reserveNext(worker: string, now: number, seconds: number, repos?: readonly string[]): Promise<StoredJob | null> {
+    const only = inRepos(repos);
     return this.db.transaction(async (tx) => {
       const row = await tx.get<JobRow>(
         `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?)
-        AND (reserved_by IS NULL OR reserved_by = ? OR reserved_until < ?) ORDER BY created_at, ${tx.seq} LIMIT 1${tx.skipLocked}`,
-        [now, worker, now],
+        AND (reserved_by IS NULL OR reserved_by = ? OR reserved_until < ?)${only.sql} ORDER BY created_at, ${tx.seq} LIMIT 1${tx.skipLocked}`,
+        [now, worker, now, ...only.args],
       );
       if (!row) return null;
       await tx.run('UPDATE jobs SET reserved_by = ?, reserved_until = ? WHERE id = ?', [worker, now + seconds, row.id]);
