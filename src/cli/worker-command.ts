@@ -6,6 +6,7 @@ import { openStore } from '../store/open-store.js';
 import { HttpBackend } from '../worker/http-backend.js';
 import { LocalBackend } from '../worker/local-backend.js';
 import { runWorker } from '../worker/run-worker.js';
+import { claimVerifier } from '../worker/verify-claim.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
@@ -51,7 +52,13 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
       // a plain clone has no taskgate.json, and then the worker settings are the defaults
       const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
       const backend = new HttpBackend(values.server, JSON.parse(readFileSync(resolve(io.cwd, values.key), 'utf8')));
+      const trust = config.worker.trust;
+      if (!trust)
+        log(
+          'taskgate worker: WARNING: no worker.trust: the jobs this service hands out are run without checking their tokens against a pinned JWKS (taskgate keys worker NAME --out KEY --trust FILE)',
+        );
       const { ran } = await runWorker({
+        ...(trust ? { verify: claimVerifier(trust, config.tokens.audience) } : {}),
         root,
         config,
         backend,

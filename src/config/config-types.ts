@@ -97,7 +97,18 @@ export interface TaskgateConfig {
     ttl: { queued: string; running: string; done: string };
   };
   store: { backend: 'sqlite' | 'postgres'; path?: string; url?: string };
-  worker: { runAs?: string; sandbox: 'bwrap' | 'none'; repos?: string[]; keys?: Record<string, string>; lease: string; heartbeat: string; workdir?: string; logs: string };
+  worker: {
+    runAs?: string;
+    sandbox: 'bwrap' | 'none';
+    repos?: string[];
+    /** A remote worker's pinned issuer and JWKS file (absolute once loaded). */
+    trust?: { issuer: string; audience?: string; jwks: string };
+    keys?: Record<string, string>;
+    lease: string;
+    heartbeat: string;
+    workdir?: string;
+    logs: string;
+  };
   audit: { path: string };
   log: { path: string; level: string };
 }

@@ -182,7 +182,11 @@ export function loadConfig(location: ConfigLocation): TaskgateConfig {
     source: { path, files, root },
     policy: { rules },
     audit: { path: inRoot(full.audit.path) },
-    worker: { ...full.worker, logs: inRoot(full.worker.logs) },
+    worker: {
+      ...full.worker,
+      logs: inRoot(full.worker.logs),
+      ...(full.worker.trust ? { trust: { ...full.worker.trust, jwks: inRoot(full.worker.trust.jwks) } } : {}),
+    },
     // the issuer defaults to a name derived from the repository id; production sets an https URL
     tokens: { ...full.tokens, issuer: full.tokens.issuer ?? `urn:taskgate:${full.repo?.id ?? 'unnamed'}`, keys: inRoot(full.tokens.keys) },
     log: { ...full.log, path: inRoot(full.log.path) },

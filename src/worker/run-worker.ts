@@ -6,6 +6,7 @@ import { openSandbox } from '../sandbox/open-sandbox.js';
 import type { Claimed } from '../server/job-service.js';
 import type { JobBackend } from './job-backend.js';
 import { runTask } from './run-task.js';
+import type { ClaimVerifier } from './verify-claim.js';
 
 export interface WorkerOptions {
   /** A repository holding the revisions (the central one in process; a local clone for a remote worker). */
@@ -18,6 +19,8 @@ export interface WorkerOptions {
   once?: boolean;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** A remote worker's check of each claimed job against its pinned JWKS; a refused job runs nothing. */
+  verify?: ClaimVerifier;
 }
 
 /**
@@ -96,6 +99,18 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
         // woken by the store when work arrives (postgres), else this is a poll interval
         await backend.idle(options.once ? 200 : 10_000, options.signal);
         continue;
+      }
+      if (options.verify) {
+        const refused = await options.verify(worker, claimed).then(
+          () => null,
+          (error: Error) => error,
+        );
+        if (refused) {
+          log(`taskgate worker: ${refused.message}`);
+          // an honest service learns at once; a forged token is of no use to anyone
+          await backend.fail(worker, claimed.token, { reason: 'claim not verified by the worker' }).catch(() => undefined);
+          continue;
+        }
       }
       await run(worker, claimed);
     }
