@@ -48,13 +48,18 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     let token = claimed.token;
     let lost = false;
     log(`taskgate worker: ${worker} runs ${job.task} (${job.id}) at ${job.rev.slice(0, 12)}, attempt ${job.attempts}`);
+    // one heartbeat at a time, and none in flight at completion: presenting a token being exchanged is a replay
+    let beating: Promise<void> | null = null;
     const heartbeat = setInterval(() => {
-      backend.heartbeat(worker, token).then(
+      if (beating) return;
+      beating = backend.heartbeat(worker, token).then(
         (next) => {
           token = next;
+          beating = null;
         },
         () => {
           lost = true;
+          beating = null;
         },
       );
     }, claimed.heartbeatSeconds * 1000);
@@ -64,6 +69,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
       const result = await runTask({ sandbox, root, job, taskToken: claimed.taskToken, dir, logPath, manifestPath: config.manifest.path });
       const timeout = result.timeoutSeconds;
       clearInterval(heartbeat);
+      await beating;
       if (lost) {
         log(`taskgate worker: ${job.task} (${job.id}): the lease was lost; the result is dropped`);
         return;
