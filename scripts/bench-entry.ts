@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { buildHeadJobs } from '../src/jobs/build-jobs.js';
 import { taskLimits } from '../src/sandbox/limits.js';
 import { openSandbox, type Sandbox } from '../src/sandbox/open-sandbox.js';
-import { JobService } from '../src/server/job-service.js';
+import { JobService } from '../src/exchange/job-service.js';
 import { openStore } from '../src/store/open-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { initKeys } from '../src/tokens/key-store.js';

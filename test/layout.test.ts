@@ -6,7 +6,10 @@ import { ROOT } from './helpers/hg-fixture.js';
 const SRC = join(ROOT, 'src');
 const BASE = new Set(['errors', 'config', 'log']);
 const DOMAINS = new Set(['hg', 'identity', 'policy', 'manifest', 'tokens', 'jobs', 'store', 'audit', 'sandbox']);
-const COMPOSITIONS = new Set(['gate', 'trigger', 'worker', 'server']);
+/** The composition the others share: it calls the domains; trigger, worker, server, ui and cli call it. */
+const EXCHANGE = 'exchange';
+const COMPOSITIONS = new Set(['gate', 'trigger', 'worker', 'server', 'ui']);
+const KNOWN = new Set([...BASE, ...DOMAINS, EXCHANGE, ...COMPOSITIONS, 'cli', 'generated']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -18,26 +21,101 @@ function files(dir: string): string[] {
 
 /** Which folder may import which (DESIGN §1). Type-only imports between domains are allowed. */
 function allowed(from: string, to: string, typeOnly: boolean): boolean {
-  if (from === to || to === 'generated' || BASE.has(to)) return from !== 'errors' || to === 'errors';
+  if (from === to || to === 'generated') return true;
+  if (from === 'errors') return false;
+  if (BASE.has(to)) return true;
   if (BASE.has(from)) return false;
   if (DOMAINS.has(from)) return DOMAINS.has(to) && (typeOnly || (from === 'store' && to === 'jobs'));
-  if (COMPOSITIONS.has(from)) return DOMAINS.has(to) || COMPOSITIONS.has(to);
-  if (from === 'cli') return !['cli'].includes(to);
+  if (from === EXCHANGE) return DOMAINS.has(to);
+  if (COMPOSITIONS.has(from)) return DOMAINS.has(to) || to === EXCHANGE;
+  // cli calls the compositions and the exchange; thin admin commands call a domain directly
+  if (from === 'cli') return DOMAINS.has(to) || to === EXCHANGE || COMPOSITIONS.has(to);
   return false;
+}
+
+interface Edge {
+  file: string;
+  target: string;
+  spec: string;
+  typeOnly: boolean;
+}
+
+/** Every relative import and re-export of every file under src/, resolved to the file it names. */
+function imports(): Edge[] {
+  return files(SRC).flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/^(import|export)( type)?[^'"]*from '(\.\.?\/[^']+)'/gm)].map((m) => ({
+      file,
+      target: join(file, '..', m[3]!).replace(/\.js$/, '.ts'),
+      spec: m[3]!,
+      typeOnly: m[2] === ' type',
+    })),
+  );
+}
+
+const folderOf = (file: string) => relative(SRC, file).split('/')[0]!;
+
+/** The import cycles among src/ files (each reported once, as the files on it). */
+function cycles(edges: Edge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.file, [...(next.get(e.file) ?? []), e.target]);
+  const state = new Map<string, 'open' | 'done'>();
+  const found: string[][] = [];
+  const path: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    path.push(file);
+    for (const target of next.get(file) ?? []) {
+      if (state.get(target) === 'open') found.push(path.slice(path.indexOf(target)).map((f) => relative(SRC, f)));
+      else if (!state.has(target)) visit(target);
+    }
+    path.pop();
+    state.set(file, 'done');
+  };
+  for (const file of [...next.keys()].sort()) if (!state.has(file)) visit(file);
+  return found;
 }
 
 describe('layout (DESIGN §1)', () => {
   it('folders import downwards only', () => {
-    const problems: string[] = [];
-    for (const file of files(SRC)) {
-      const from = relative(SRC, file).split('/')[0]!;
-      const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/^(import|export)( type)?[^'"]*from '(\.\.?\/[^']+)'/gm)) {
-        const target = relative(SRC, join(file, '..', m[3]!)).split('/')[0]!;
-        if (!allowed(from, target, m[2] === ' type')) problems.push(`${relative(ROOT, file)} imports ${m[3]}`);
-      }
-    }
+    const problems = imports()
+      .filter((e) => !allowed(folderOf(e.file), folderOf(e.target), e.typeOnly))
+      .map((e) => `${relative(ROOT, e.file)} imports ${e.spec}`);
     expect(problems).toEqual([]);
+  });
+
+  it('every folder of src/ has a place in the rules', () => {
+    expect(readdirSync(SRC).filter((name) => !KNOWN.has(name))).toEqual([]);
+  });
+
+  it('the rules refuse what DESIGN §1 forbids', () => {
+    // compositions never import each other: server -> worker was the one import that ran back up a floor
+    expect(allowed('server', 'worker', false)).toBe(false);
+    expect(allowed('trigger', 'gate', true)).toBe(false);
+    expect(allowed('worker', 'ui', false)).toBe(false);
+    // the exchange calls domains, never a composition or the cli
+    expect(allowed('exchange', 'trigger', false)).toBe(false);
+    expect(allowed('exchange', 'cli', false)).toBe(false);
+    // domains share types only (store may run jobs' state machine); nothing below cli imports it
+    expect(allowed('policy', 'hg', false)).toBe(false);
+    expect(allowed('policy', 'hg', true)).toBe(true);
+    expect(allowed('store', 'jobs', false)).toBe(true);
+    expect(allowed('tokens', 'exchange', false)).toBe(false);
+    expect(allowed('server', 'cli', false)).toBe(false);
+    expect(allowed('errors', 'config', true)).toBe(false);
+    expect(allowed('config', 'hg', true)).toBe(false);
+    // the ones that must stay possible
+    expect(allowed('server', 'exchange', false)).toBe(true);
+    expect(allowed('cli', 'trigger', false)).toBe(true);
+    expect(allowed('cli', 'tokens', false)).toBe(true);
+  });
+
+  it('no import cycles', () => {
+    expect(cycles(imports())).toEqual([]);
+    // the check finds one when there is one
+    const edge = (a: string, b: string): Edge => ({ file: join(SRC, a), target: join(SRC, b), spec: b, typeOnly: false });
+    expect(cycles([edge('x/a.ts', 'x/b.ts'), edge('x/b.ts', 'y/c.ts'), edge('y/c.ts', 'x/a.ts')])).toEqual([
+      ['x/a.ts', 'x/b.ts', 'y/c.ts'],
+    ]);
   });
 
   it('only hg/ runs hg, only tokens/ imports jose, and relative imports carry .js', () => {

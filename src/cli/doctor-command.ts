@@ -1,16 +1,16 @@
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TaskgateConfig } from '../config/config-types.js';
-import { loadConfig } from '../config/load-config.js';
+import { hasRepoId, loadConfig } from '../config/load-config.js';
 import { toTaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { hgHooks, hgVersion } from '../hg/hg-info.js';
-import { readChangesets } from '../hg/read-push.js';
 import { openStore } from '../store/open-store.js';
 import { safeUrl } from '../store/safe-url.js';
 import { readKeyFile } from '../tokens/key-store.js';
 import { pendingOutbox } from '../trigger/outbox.js';
+import { readUnprocessed } from '../trigger/unprocessed.js';
+import { readChangesets } from '../hg/read-push.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { sandboxCheck } from './doctor-sandbox.js';
 import { taskgateHookLines } from './hgrc-hooks.js';
@@ -186,25 +186,21 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
             hint: 'run `taskgate reconcile` once the store is reachable',
           },
     );
-    if (store && config.repo.id) {
-      const tmp = mkdtempSync(join(tmpdir(), 'taskgate-doctor-'));
+    if (store && hasRepoId(config)) {
       try {
-        writeFileSync(join(tmp, 'processed'), (await store.processedHeads(config.repo.id)).join('\n'));
-        const missed = await readChangesets(root, 'all()', { excludeAncestorsOf: join(tmp, 'processed') }, io.env);
+        const missed = (await readUnprocessed(store, root, config, io.env, 'all()')).changesets.length;
         add(
-          missed.changesets.length === 0
+          missed === 0
             ? { name: 'unprocessed pushes', status: 'ok', detail: 'none' }
             : {
                 name: 'unprocessed pushes',
                 status: 'warn',
-                detail: `${missed.changesets.length} changesets no processed push covers`,
+                detail: `${missed} changesets no processed push covers`,
                 hint: 'run `taskgate reconcile`',
               },
         );
       } catch (error) {
         add({ name: 'unprocessed pushes', status: 'warn', detail: toTaskgateError(error).message });
-      } finally {
-        rmSync(tmp, { recursive: true, force: true });
       }
     }
     await store?.close();

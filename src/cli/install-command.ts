@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/load-config.js';
+import { hasRepoId, loadConfig } from '../config/load-config.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
-import { readChangesets } from '../hg/read-push.js';
-import { openStore } from '../store/open-store.js';
+import { withStore } from '../store/with-store.js';
 import { initKeys } from '../tokens/key-store.js';
+import { markHistoryProcessed } from '../trigger/unprocessed.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { taskgateHookLines, withHooks, withoutHooks } from './hgrc-hooks.js';
 import { parseCliArgs } from './parse-cli-args.js';
@@ -70,32 +70,10 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
     done.push(`created signing key ${key.kid} in ${config.tokens.keys} (mode 0600)`);
   }
   // the history before taskgate is not a push to run: mark today's heads processed
-  const store = await openStore(config);
-  try {
-    if (config.repo.id && (await store.processedHeads(config.repo.id)).length === 0) {
-      const heads = (await readChangesets(root, 'head()', {}, io.env)).changesets.map((c) => c.node);
-      if (heads.length > 0) {
-        const at = io.now().toISOString();
-        await store.enqueue({
-          push: {
-            id: `install:${at}`,
-            repo: config.repo.id,
-            node: heads[0]!,
-            nodeLast: heads.at(-1)!,
-            heads,
-            actor: { sub: null, via: 'local', groups: [] },
-            source: 'install',
-            createdAt: at,
-          },
-          jobs: [],
-        });
-        done.push(
-          `marked ${heads.length} existing head${heads.length === 1 ? '' : 's'} as processed (history before taskgate queues nothing)`,
-        );
-      }
-    }
-  } finally {
-    await store.close();
+  if (hasRepoId(config)) {
+    const marked = await withStore(config, (store) => markHistoryProcessed(store, root, config, io.env, io.now));
+    if (marked > 0)
+      done.push(`marked ${marked} existing head${marked === 1 ? '' : 's'} as processed (history before taskgate queues nothing)`);
   }
   if (values.json) io.out(`${JSON.stringify({ root, done })}\n`);
   else {

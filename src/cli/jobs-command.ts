@@ -1,9 +1,10 @@
 import { printable } from '../errors/printable.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { JobStatus } from '../jobs/job-types.js';
-import { openStore } from '../store/open-store.js';
-import { mintQueuedTokens } from '../trigger/mint-queued-tokens.js';
-import type { StoredJob } from '../store/store-types.js';
+import { withStore } from '../store/with-store.js';
+import { mintQueuedTokens } from '../exchange/mint-queued-tokens.js';
+import type { JobStore, StoredJob } from '../store/store-types.js';
+import type { TaskgateConfig } from '../config/config-types.js';
 import { describeReason } from './affected-command.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
@@ -25,76 +26,83 @@ function publicJob(job: StoredJob, withToken: boolean): Record<string, unknown> 
   return withToken ? { ...rest, token } : rest;
 }
 
-/** `taskgate jobs list|show`. `show --json` includes the current token, for admins on the server. */
+const JOBS_OPTIONS = { ...REPO_OPTIONS, status: { type: 'string' }, rev: { type: 'string' }, limit: { type: 'string' } } as const;
+type JobsValues = ReturnType<typeof parseCliArgs<typeof JOBS_OPTIONS>>['values'];
+
+/** `taskgate jobs list|show|retry|cancel`. `show --json` includes the current token, for admins on the server. */
 export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCliArgs(
-    'jobs',
-    args,
-    { ...REPO_OPTIONS, status: { type: 'string' }, rev: { type: 'string' }, limit: { type: 'string' } },
-    JOBS_USAGE,
-  );
+  const { values, positionals } = parseCliArgs('jobs', args, JOBS_OPTIONS, JOBS_USAGE);
   const { config } = repoConfig(values, io);
-  const store = await openStore(config);
-  try {
-    const sub = positionals[0] ?? 'list';
-    if (sub === 'list') {
-      const jobs = await store.listJobs({
-        ...(config.repo.id ? { repo: config.repo.id } : {}),
-        ...(values.status ? { status: values.status as JobStatus } : {}),
-        ...(values.rev ? { rev: values.rev } : {}),
-        limit: Number(values.limit ?? 1000),
-      });
-      if (values.json) io.out(`${JSON.stringify(jobs.map((j) => publicJob(j, false)))}\n`);
-      else
-        for (const j of jobs)
-          io.out(
-            `${j.id}  ${paint(io)(STATUS_TONE[j.status] ?? 'dim', j.status.padEnd(9))}  ${j.rev.slice(0, 12)}  ${printable(j.branch)}  ${j.task}\n`,
-          );
-      return CLI_EXIT.ok;
-    }
-    if (sub === 'show') {
-      const id = positionals[1];
-      if (!id) throw new TaskgateError('ERR_USAGE', 'taskgate jobs show: give a job id', `usage: ${JOBS_USAGE}`);
-      const job = (await store.getJob(id)) ?? (await store.listJobs({ idPrefix: id, limit: 1 }))[0] ?? null;
-      if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${id}`, 'list the jobs with `taskgate jobs list`');
-      if (values.json) {
-        io.out(`${JSON.stringify(publicJob(job, true))}\n`);
-      } else {
-        io.out(`job ${job.id}: ${job.task} at ${job.rev} (${printable(job.branch)}), ${job.status}\n`);
-        io.out(`  push ${job.push.id} by ${job.actor.sub === null ? '(unknown)' : printable(job.actor.sub)} via ${job.actor.via}\n`);
-        io.out(`  requires ${job.requires.length ? job.requires.join(', ') : 'nothing'}\n`);
-        for (const r of job.reasons) io.out(`  because ${describeReason(r)}\n`);
-        if (job.reason) io.out(`  reason: ${printable(job.reason)}\n`);
-        io.out(`  current token ${job.tokenJti ?? '(none)'}\n`);
-      }
-      return CLI_EXIT.ok;
-    }
-    if (sub === 'retry' || sub === 'cancel') {
-      const id = positionals[1];
-      if (!id) throw new TaskgateError('ERR_USAGE', `taskgate jobs ${sub}: give a job id`, `usage: ${JOBS_USAGE}`);
-      const job = (await store.getJob(id)) ?? (await store.listJobs({ idPrefix: id, limit: 1 }))[0] ?? null;
-      if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${id}`, 'list the jobs with `taskgate jobs list`');
-      const at = Math.floor(io.now().getTime() / 1000);
-      const changed = sub === 'retry' ? await store.retryJob(job.id, at) : await store.cancelJob(job.id, at);
-      if (changed.length === 0) {
-        throw new TaskgateError(
-          'ERR_USAGE',
-          `job ${job.id} is ${job.status}: it cannot be ${sub === 'retry' ? 'retried' : 'cancelled'}`,
-          sub === 'retry' ? 'retry a failed, upstream_failed, cancelled or expired job' : 'only a job that has not ended can be cancelled',
-        );
-      }
-      // retried jobs that are ready get fresh queued tokens now
-      const minted = sub === 'retry' ? await mintQueuedTokens(store, config, io.now) : [];
-      if (values.json)
-        io.out(`${JSON.stringify({ [sub === 'retry' ? 'retried' : 'cancelled']: changed, minted: minted.map((m) => m.job) })}\n`);
-      else
-        io.out(
-          `${sub === 'retry' ? 'retried' : 'cancelled'} ${changed.length} job${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`,
-        );
-      return CLI_EXIT.ok;
-    }
+  const sub = positionals[0] ?? 'list';
+  if (sub !== 'list' && sub !== 'show' && sub !== 'retry' && sub !== 'cancel')
     throw new TaskgateError('ERR_USAGE', `taskgate jobs: unknown subcommand ${sub}`, `usage: ${JOBS_USAGE}`);
-  } finally {
-    await store.close();
+  const id = positionals[1];
+  if (sub !== 'list' && !id) throw new TaskgateError('ERR_USAGE', `taskgate jobs ${sub}: give a job id`, `usage: ${JOBS_USAGE}`);
+  return withStore(config, async (store) => {
+    if (sub === 'list' || !id) return listJobs(store, config, values, io);
+    if (sub === 'show') return showJob(await findJob(store, id), values, io);
+    return retryOrCancel(store, config, sub, await findJob(store, id), values, io);
+  });
+}
+
+/** A job by its id or a prefix of it. */
+async function findJob(store: JobStore, id: string): Promise<StoredJob> {
+  const job = (await store.getJob(id)) ?? (await store.listJobs({ idPrefix: id, limit: 1 }))[0] ?? null;
+  if (!job) throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job ${id}`, 'list the jobs with `taskgate jobs list`');
+  return job;
+}
+
+async function listJobs(store: JobStore, config: TaskgateConfig, values: JobsValues, io: CliIo): Promise<number> {
+  const jobs = await store.listJobs({
+    ...(config.repo.id ? { repo: config.repo.id } : {}),
+    ...(values.status ? { status: values.status as JobStatus } : {}),
+    ...(values.rev ? { rev: values.rev } : {}),
+    limit: Number(values.limit ?? 1000),
+  });
+  if (values.json) io.out(`${JSON.stringify(jobs.map((j) => publicJob(j, false)))}\n`);
+  else
+    for (const j of jobs)
+      io.out(
+        `${j.id}  ${paint(io)(STATUS_TONE[j.status] ?? 'dim', j.status.padEnd(9))}  ${j.rev.slice(0, 12)}  ${printable(j.branch)}  ${j.task}\n`,
+      );
+  return CLI_EXIT.ok;
+}
+
+function showJob(job: StoredJob, values: JobsValues, io: CliIo): number {
+  if (values.json) {
+    io.out(`${JSON.stringify(publicJob(job, true))}\n`);
+    return CLI_EXIT.ok;
   }
+  io.out(`job ${job.id}: ${job.task} at ${job.rev} (${printable(job.branch)}), ${job.status}\n`);
+  io.out(`  push ${job.push.id} by ${job.actor.sub === null ? '(unknown)' : printable(job.actor.sub)} via ${job.actor.via}\n`);
+  io.out(`  requires ${job.requires.length ? job.requires.join(', ') : 'nothing'}\n`);
+  for (const r of job.reasons) io.out(`  because ${describeReason(r)}\n`);
+  if (job.reason) io.out(`  reason: ${printable(job.reason)}\n`);
+  io.out(`  current token ${job.tokenJti ?? '(none)'}\n`);
+  return CLI_EXIT.ok;
+}
+
+async function retryOrCancel(
+  store: JobStore,
+  config: TaskgateConfig,
+  sub: 'retry' | 'cancel',
+  job: StoredJob,
+  values: JobsValues,
+  io: CliIo,
+): Promise<number> {
+  const at = Math.floor(io.now().getTime() / 1000);
+  const changed = sub === 'retry' ? await store.retryJob(job.id, at) : await store.cancelJob(job.id, at);
+  const done = sub === 'retry' ? 'retried' : 'cancelled';
+  if (changed.length === 0) {
+    throw new TaskgateError(
+      'ERR_USAGE',
+      `job ${job.id} is ${job.status}: it cannot be ${done}`,
+      sub === 'retry' ? 'retry a failed, upstream_failed, cancelled or expired job' : 'only a job that has not ended can be cancelled',
+    );
+  }
+  // retried jobs that are ready get fresh queued tokens now
+  const minted = sub === 'retry' ? await mintQueuedTokens(store, config, io.now) : [];
+  if (values.json) io.out(`${JSON.stringify({ [done]: changed, minted: minted.map((m) => m.job) })}\n`);
+  else io.out(`${done} ${changed.length} job${changed.length === 1 ? '' : 's'}: ${changed.join(', ')}\n`);
+  return CLI_EXIT.ok;
 }

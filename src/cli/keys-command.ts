@@ -1,4 +1,3 @@
-import { durationSeconds } from '../config/duration.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { appendAudit } from '../audit/audit-log.js';
@@ -6,22 +5,13 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { newWorkerKey } from '../tokens/client-assertion.js';
 import { initKeys, publicJwks, readKeyFile, rotateKeys } from '../tokens/key-store.js';
+import { tokenLifetimes } from '../tokens/token-lifetimes.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
 export const KEYS_USAGE =
   'taskgate keys init|rotate|jwks [-R REPO] [--force] | taskgate keys worker NAME --out WORKER.jwk [--trust WORKER-CONFIG.json [-R REPO]]';
-
-/** The longest a token signed now may live: old public keys stay published that long after rotation. */
-export function maxTokenLifetime(config: TaskgateConfig): number {
-  const t = config.tokens.ttl;
-  return Math.max(
-    durationSeconds(t.queued, 'tokens.ttl.queued'),
-    durationSeconds(t.running, 'tokens.ttl.running'),
-    durationSeconds(t.done, 'tokens.ttl.done'),
-  );
-}
 
 /** `taskgate keys`: init (Ed25519, private file 0600), rotate (old public keys kept while their tokens live), jwks (public). */
 export async function keysCommand(args: string[], io: CliIo): Promise<number> {
@@ -49,7 +39,7 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
       return CLI_EXIT.ok;
     }
     case 'rotate': {
-      const r = await rotateKeys(path, config.tokens.alg, maxTokenLifetime(config), io.now());
+      const r = await rotateKeys(path, config.tokens.alg, tokenLifetimes(config).longest, io.now());
       await appendAudit(config.audit.path, 'keys.rotated', { kid: r.key.kid, retired: r.retired, dropped: r.dropped }, io.now);
       io.out(
         values.json
@@ -59,7 +49,7 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
       return CLI_EXIT.ok;
     }
     case 'jwks':
-      io.out(`${JSON.stringify(publicJwks(readKeyFile(path), maxTokenLifetime(config), io.now()), null, 2)}\n`);
+      io.out(`${JSON.stringify(publicJwks(readKeyFile(path), tokenLifetimes(config).longest, io.now()), null, 2)}\n`);
       return CLI_EXIT.ok;
     default:
       throw new TaskgateError('ERR_USAGE', `taskgate keys: unknown subcommand ${positionals[0] ?? '(none)'}`, `usage: ${KEYS_USAGE}`);
@@ -81,7 +71,10 @@ async function workerKey(name: string | undefined, out: string | undefined, io: 
  */
 function writeWorkerTrust(config: TaskgateConfig, file: string, io: CliIo): void {
   const jwks = file.replace(/(\.json)?$/, '.jwks.json');
-  writeFileSync(jwks, `${JSON.stringify(publicJwks(readKeyFile(config.tokens.keys), maxTokenLifetime(config), io.now()), null, 2)}\n`);
+  writeFileSync(
+    jwks,
+    `${JSON.stringify(publicJwks(readKeyFile(config.tokens.keys), tokenLifetimes(config).longest, io.now()), null, 2)}\n`,
+  );
   const trust = { issuer: config.tokens.issuer, audience: config.tokens.audience, jwks };
   writeFileSync(file, `${JSON.stringify({ worker: { trust } }, null, 2)}\n`);
   io.err(`taskgate keys worker: ${file} pins issuer ${trust.issuer} and the JWKS in ${jwks}\n`);

@@ -1,7 +1,7 @@
 import { printable } from '../errors/printable.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import { lineageOf, resolveJobs } from '../server/lineage.js';
-import { openStore } from '../store/open-store.js';
+import { lineageOf, resolveJobs } from '../exchange/lineage.js';
+import { withStore } from '../store/with-store.js';
 import { describeReason } from './affected-command.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
@@ -15,8 +15,7 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
   const ref = positionals[0];
   if (!ref) throw new TaskgateError('ERR_USAGE', 'taskgate lineage: give a job id, a node or a push id', `usage: ${LINEAGE_USAGE}`);
   const { root, config } = repoConfig(values, io);
-  const store = await openStore(config);
-  try {
+  return withStore(config, async (store) => {
     const jobs = await resolveJobs(store, ref, config.repo.id);
     if (jobs.length === 0)
       throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list the jobs with `taskgate jobs list`');
@@ -50,7 +49,5 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
         );
     }
     return CLI_EXIT.ok;
-  } finally {
-    await store.close();
-  }
+  });
 }

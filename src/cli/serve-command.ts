@@ -1,5 +1,5 @@
 import { createServer } from '../server/create-server.js';
-import { openStore } from '../store/open-store.js';
+import { withStore } from '../store/with-store.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
@@ -10,17 +10,16 @@ export const SERVE_USAGE = 'taskgate serve [-R REPO] [--host 127.0.0.1] [--port 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCliArgs('serve', args, { ...REPO_OPTIONS, host: { type: 'string' }, port: { type: 'string' } }, SERVE_USAGE);
   const { root, config } = repoConfig(values, io);
-  const store = await openStore(config);
-  let base = '';
-  const app = await createServer({ config, store, root, baseUrl: () => base, now: io.now });
-  const address = await app.listen({ host: values.host ?? '127.0.0.1', port: Number(values.port ?? '8470') });
-  base = address;
-  io.out(`taskgate serve: listening on ${address}\n`);
-  await new Promise<void>((done) => {
-    process.once('SIGTERM', () => done());
-    process.once('SIGINT', () => done());
+  return withStore(config, async (store) => {
+    let base = '';
+    const app = await createServer({ config, store, root, baseUrl: () => base, now: io.now });
+    base = await app.listen({ host: values.host ?? '127.0.0.1', port: Number(values.port ?? '8470') });
+    io.out(`taskgate serve: listening on ${base}\n`);
+    await new Promise<void>((done) => {
+      process.once('SIGTERM', () => done());
+      process.once('SIGINT', () => done());
+    });
+    await app.close();
+    return CLI_EXIT.ok;
   });
-  await app.close();
-  await store.close();
-  return CLI_EXIT.ok;
 }

@@ -6,7 +6,7 @@ import type { Jwks } from '../tokens/token-types.js';
 import { verifyJobToken } from '../tokens/verify-token.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
-import { maxTokenLifetime } from './keys-command.js';
+import { tokenLifetimes } from '../tokens/token-lifetimes.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
@@ -31,7 +31,7 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
   const config = standalone ? null : repoConfig(values, io).config;
   const jwks = values.jwks
     ? readJwks(resolve(io.cwd, values.jwks))
-    : publicJwks(readKeyFile(config!.tokens.keys), maxTokenLifetime(config!), io.now());
+    : publicJwks(readKeyFile(config!.tokens.keys), tokenLifetimes(config!).longest, io.now());
   const issuer = values.issuer ?? config!.tokens.issuer;
   const audience = values.audience ?? config?.tokens.audience ?? DEFAULT_CONFIG.tokens.audience;
   try {

@@ -1,33 +1,33 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import { JobService } from '../server/job-service.js';
-import { openStore } from '../store/open-store.js';
+import { JobService } from '../exchange/job-service.js';
+import { withStore } from '../store/with-store.js';
 import { HttpBackend } from '../worker/http-backend.js';
+import type { JobBackend } from '../worker/job-backend.js';
 import { LocalBackend } from '../worker/local-backend.js';
 import { runWorker } from '../worker/run-worker.js';
-import { claimVerifier } from '../worker/verify-claim.js';
+import { claimVerifier, type ClaimVerifier } from '../worker/verify-claim.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
 export const WORKER_USAGE = 'taskgate worker [-R REPO] [--concurrency N] [--once] [--name NAME] [--server URL --key WORKER.jwk]';
 
+const WORKER_OPTIONS = {
+  ...REPO_OPTIONS,
+  concurrency: { type: 'string' },
+  once: { type: 'boolean' },
+  name: { type: 'string' },
+  server: { type: 'string' },
+  key: { type: 'string' },
+} as const;
+type WorkerValues = ReturnType<typeof parseCliArgs<typeof WORKER_OPTIONS>>['values'];
+
 /** `taskgate worker`: in process with the SQLite store, or against `taskgate serve` with --server. */
 export async function workerCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseCliArgs(
-    'worker',
-    args,
-    {
-      ...REPO_OPTIONS,
-      concurrency: { type: 'string' },
-      once: { type: 'boolean' },
-      name: { type: 'string' },
-      server: { type: 'string' },
-      key: { type: 'string' },
-    },
-    WORKER_USAGE,
-  );
+  const { values } = parseCliArgs('worker', args, WORKER_OPTIONS, WORKER_USAGE);
   const concurrency = Number(values.concurrency ?? '1');
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new TaskgateError(
@@ -35,63 +35,61 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
       `taskgate worker: --concurrency ${values.concurrency} is not a positive whole number`,
       `usage: ${WORKER_USAGE}`,
     );
+  if (values.server && (!values.key || !values.name))
+    throw new TaskgateError(
+      'ERR_USAGE',
+      "taskgate worker --server needs --name and --key (the worker's private JWK)",
+      `usage: ${WORKER_USAGE}`,
+    );
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   const log = (line: string) => io.err(`${line}\n`);
+  const run = (root: string, config: TaskgateConfig, backend: JobBackend, verify?: ClaimVerifier) =>
+    runWorker({
+      ...(verify ? { verify } : {}),
+      root,
+      config,
+      backend,
+      concurrency,
+      once: values.once ?? false,
+      ...(values.name ? { name: values.name } : {}),
+      log,
+      signal: stop.signal,
+    });
   try {
-    if (values.server) {
-      if (!values.key || !values.name)
-        throw new TaskgateError(
-          'ERR_USAGE',
-          "taskgate worker --server needs --name and --key (the worker's private JWK)",
-          `usage: ${WORKER_USAGE}`,
-        );
-      // a remote worker archives revisions from its own clone (-R), which it keeps up to date;
-      // a plain clone has no taskgate.json, and then the worker settings are the defaults
-      const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
-      const backend = new HttpBackend(values.server, JSON.parse(readFileSync(resolve(io.cwd, values.key), 'utf8')));
-      const trust = config.worker.trust;
-      if (!trust)
-        log(
-          'taskgate worker: WARNING: no worker.trust: the jobs this service hands out are run without checking their tokens against a pinned JWKS (taskgate keys worker NAME --out KEY --trust FILE)',
-        );
-      const { ran } = await runWorker({
-        ...(trust ? { verify: claimVerifier(trust, config.tokens.audience) } : {}),
-        root,
-        config,
-        backend,
-        concurrency,
-        once: values.once ?? false,
-        name: values.name,
-        log,
-        signal: stop.signal,
-      });
-      io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
-      return CLI_EXIT.ok;
-    }
-    const { root, config } = repoConfig(values, io);
-    const store = await openStore(config);
-    try {
-      const backend = new LocalBackend(await JobService.create(config, store, io.now));
-      const { ran } = await runWorker({
-        root,
-        config,
-        backend,
-        concurrency,
-        once: values.once ?? false,
-        ...(values.name ? { name: values.name } : {}),
-        log,
-        signal: stop.signal,
-      });
-      io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
-      return CLI_EXIT.ok;
-    } finally {
-      await store.close();
-    }
+    const { ran } = values.server ? await remote(values, io, log, stop.signal, run) : await local(values, io, run);
+    io.out(`taskgate worker: ${ran} job${ran === 1 ? '' : 's'} run\n`);
+    return CLI_EXIT.ok;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
+}
+
+type Run = (root: string, config: TaskgateConfig, backend: JobBackend, verify?: ClaimVerifier) => Promise<{ ran: number }>;
+
+/** In process: the store of the repository's configuration, and the exchange with the hg server's key. */
+function local(values: WorkerValues, io: CliIo, run: Run): Promise<{ ran: number }> {
+  const { root, config } = repoConfig(values, io);
+  return withStore(config, async (store) => run(root, config, new LocalBackend(await JobService.create(config, store, io.now))));
+}
+
+/**
+ * Against `taskgate serve`: revisions come from the worker's own clone (-R), which it keeps up
+ * to date; a plain clone has no taskgate.json, and then the worker settings are the defaults.
+ * While the service is away the worker waits and retries; it never gives up on its own.
+ */
+function remote(values: WorkerValues, io: CliIo, log: (line: string) => void, signal: AbortSignal, run: Run): Promise<{ ran: number }> {
+  const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
+  const jwk = JSON.parse(readFileSync(resolve(io.cwd, values.key ?? ''), 'utf8')) as ConstructorParameters<typeof HttpBackend>[1];
+  // workers trust nothing the service says: each claimed job is checked against the pinned JWKS (DESIGN §14)
+  const trust = config.worker.trust;
+  if (!trust)
+    log(
+      'taskgate worker: WARNING: no worker.trust: the jobs this service hands out are run without checking their tokens against a pinned JWKS (taskgate keys worker NAME --out KEY --trust FILE)',
+    );
+  const verify = trust ? claimVerifier(trust, config.tokens.audience) : undefined;
+  return run(root, config, new HttpBackend(values.server ?? '', jwk, { log, signal }), verify);
 }

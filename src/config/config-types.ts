@@ -112,3 +112,6 @@ export interface TaskgateConfig {
   audit: { path: string };
   log: { path: string; level: string };
 }
+
+/** A configuration whose repo.id was checked at load: what the trigger and the exchange's enqueue need (job ids and token subjects depend on it). */
+export type RepoConfig = TaskgateConfig & { repo: { id: string } };

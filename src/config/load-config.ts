@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import validateConfig from '../generated/validate-config.js';
-import type { RuleConfig, TaskgateConfig } from './config-types.js';
+import type { RepoConfig, RuleConfig, TaskgateConfig } from './config-types.js';
 import { DEFAULT_CONFIG, REPO_CONFIG_PATH } from './defaults.js';
 import { globError } from './globs.js';
 import { mergeConfig } from './merge-config.js';
@@ -17,6 +17,8 @@ export interface ConfigLocation {
   root: string;
   /** The defaults when the repository has no configuration (a remote worker's clone); never for the gate. */
   defaultsIfMissing?: boolean;
+  /** Refuse a configuration without repo.id (the trigger, reconcile): checked here, once. */
+  requireRepoId?: boolean;
 }
 
 /** Which file holds the configuration: `--config`, then TASKGATE_CONFIG, then `.hg/taskgate.json`. */
@@ -128,8 +130,33 @@ function checkPatterns(rules: RuleConfig[], path: string): void {
   }
 }
 
+/** Whether the configuration names its repository (install and doctor work without one). */
+export function hasRepoId(config: TaskgateConfig): config is RepoConfig {
+  return typeof config.repo.id === 'string' && config.repo.id !== '';
+}
+
+/** The configuration's repo.id, required where job ids and token subjects are made. */
+function withRepoId(config: TaskgateConfig): RepoConfig {
+  const id = config.repo.id;
+  if (!id) {
+    throw new TaskgateError(
+      'ERR_CONFIG_INVALID',
+      `configuration ${config.source.path} has no repo.id`,
+      'set "repo": { "id": "org/name" } in the repository\'s own .hg/taskgate.json (job ids and token subjects depend on it)',
+    );
+  }
+  return { ...config, repo: { ...config.repo, id } };
+}
+
 /** Loads, merges (`extends`), validates and completes the configuration. Throws a TaskgateError with every problem. */
+export function loadConfig(location: ConfigLocation & { requireRepoId: true }): RepoConfig;
+export function loadConfig(location: ConfigLocation): TaskgateConfig;
 export function loadConfig(location: ConfigLocation): TaskgateConfig {
+  const config = readConfig(location);
+  return location.requireRepoId ? withRepoId(config) : config;
+}
+
+function readConfig(location: ConfigLocation): TaskgateConfig {
   const path = findConfigPath(location);
   const useDefaults =
     location.defaultsIfMissing === true && location.explicit === undefined && !location.env?.['TASKGATE_CONFIG'] && !existsSync(path);

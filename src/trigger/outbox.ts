@@ -1,11 +1,15 @@
+// The trigger's outbox: prepared jobs that could not reach the store, kept durably until the next run drains them.
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import type { EnqueueBatch, EnqueueResult, JobStore } from '../store/store-types.js';
+import { enqueuePush } from '../exchange/enqueue-push.js';
+import type { Minted } from '../exchange/mint-queued-tokens.js';
+import type { EnqueueBatch, JobStore } from '../store/store-types.js';
 
 /** The outbox of a repository: prepared jobs that could not reach the store (DESIGN §9). */
-export function outboxDir(root: string): string {
+function outboxDir(root: string): string {
   return join(root, '.hg', 'taskgate', 'outbox');
 }
 
@@ -55,29 +59,40 @@ export function pendingOutbox(root: string): string[] {
   }
 }
 
-/** Moves every outbox batch into the store (idempotent: job ids are deterministic); returns the batches drained. */
+/**
+ * Step one of the trigger: every batch of the outbox goes through the enqueue step
+ * (idempotent: job ids are deterministic), oldest first; returns how many were drained and
+ * the queued tokens minted on the way.
+ */
 export async function drainOutbox(
   root: string,
   store: JobStore,
+  config: TaskgateConfig,
+  now: () => Date,
   onBatch?: (done: number, total: number) => void,
-  onEnqueued?: (result: EnqueueResult) => void,
-): Promise<EnqueueBatch[]> {
-  const drained: EnqueueBatch[] = [];
+): Promise<{ drained: number; minted: Minted[] }> {
   const files = pendingOutbox(root);
+  let drained = 0;
+  const minted: Minted[] = [];
   for (const [i, file] of files.entries()) {
     onBatch?.(i + 1, files.length);
-    let batch: EnqueueBatch;
-    try {
-      batch = JSON.parse(readFileSync(file, 'utf8')) as EnqueueBatch;
-    } catch {
-      // a torn or foreign file: keep it for a person to look at, out of the way
-      mkdirSync(join(outboxDir(root), 'bad'), { recursive: true });
-      renameSync(file, join(outboxDir(root), 'bad', file.split('/').pop()!));
-      continue;
-    }
-    onEnqueued?.(await store.enqueue({ ...batch, push: { ...batch.push, source: 'outbox' } }));
+    const batch = readBatch(root, file);
+    if (!batch) continue;
+    const enqueued = await enqueuePush(store, config, { ...batch, push: { ...batch.push, source: 'outbox' } }, now, { drained: true });
+    minted.push(...enqueued.minted);
     rmSync(file, { force: true });
-    drained.push(batch);
+    drained += 1;
   }
-  return drained;
+  return { drained, minted };
+}
+
+/** An outbox file's batch; a torn or foreign file is moved out of the way, for a person to look at. */
+function readBatch(root: string, file: string): EnqueueBatch | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as EnqueueBatch;
+  } catch {
+    mkdirSync(join(outboxDir(root), 'bad'), { recursive: true });
+    renameSync(file, join(outboxDir(root), 'bad', basename(file)));
+    return null;
+  }
 }

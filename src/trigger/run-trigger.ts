@@ -1,6 +1,6 @@
+// The changegroup hook: a landed push becomes jobs in the store (DESIGN §9).
 import { parseArgs } from 'node:util';
 import { appendAudit } from '../audit/audit-log.js';
-import type { TaskgateConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/load-config.js';
 import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
 import { printable } from '../errors/printable.js';
@@ -8,9 +8,11 @@ import { findRepoRoot } from '../hg/find-root.js';
 import { parseHookEnv } from '../hg/hook-env.js';
 import { readChangesets } from '../hg/read-push.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
-import { buildBatch, commitBatch, repoId } from './enqueue-push.js';
-import { enqueueUncovered } from './reconcile.js';
+import type { PushData } from '../hg/hg-types.js';
+import type { EnqueueBatch } from '../store/store-types.js';
+import { landPush, type Landed } from './land-push.js';
 import { planPush, type HeadPlan } from './plan-push.js';
+import { buildBatch } from './push-batch.js';
 import { faultPoint } from '../errors/fault-point.js';
 
 export interface TriggerIo {
@@ -20,7 +22,7 @@ export interface TriggerIo {
 }
 
 /** One line per head for the pusher: what was queued, or why nothing was. */
-export function describePlans(plans: HeadPlan[], manifestPath: string): string[] {
+function describePlans(plans: HeadPlan[], manifestPath: string): string[] {
   return plans.map((p) => {
     const head = `${p.node.slice(0, 12)} (${printable(p.branch)})`;
     if (p.manifest === 'invalid')
@@ -36,78 +38,64 @@ export function describePlans(plans: HeadPlan[], manifestPath: string): string[]
   });
 }
 
-/** The changegroup hook: changesets -> manifest -> affected -> jobs -> store -> tokens. The push is already final. */
+/** Where a push attaches to the history: its changesets' parents from before it. */
+function entriesOf(push: PushData): string[] {
+  const inPush = new Set(push.changesets.map((cs) => cs.node));
+  return [...new Set(push.changesets.flatMap((cs) => cs.parents).filter((p) => !inPush.has(p)))];
+}
+
+/** The pusher's lines after the push's jobs were handed on: what was queued, and any warning. */
+function report(plans: HeadPlan[], manifestPath: string, batch: EnqueueBatch, landed: Landed): string[] {
+  const lines = describePlans(plans, manifestPath);
+  if (landed.caughtUp > 0) lines.push(`taskgate: ${landed.caughtUp} jobs of an earlier push whose hook did not finish were queued too`);
+  if (landed.catchUpError)
+    lines.push(`taskgate: warning: an earlier push could not be queued (${landed.catchUpError.code}); run \`taskgate reconcile\``);
+  if (landed.outbox)
+    lines.push(
+      `taskgate: warning: the job store is unavailable (${landed.storeError?.code}); ${batch.jobs.length} jobs wait in the outbox until \`taskgate reconcile\``,
+    );
+  else if (landed.enqueued?.tokenError)
+    lines.push(`taskgate: warning: queued tokens not minted (${landed.enqueued.tokenError.code}: ${landed.enqueued.tokenError.hint})`);
+  return lines;
+}
+
+/**
+ * The changegroup hook, top to bottom: the push's changesets -> each head's affected tasks
+ * -> its batch -> drain the outbox, earlier unprocessed pushes, enqueue (jobs, tokens,
+ * audit) -> `push.landed`. The push is already final: a failure asks for `reconcile`.
+ */
 export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: TriggerIo): Promise<number> {
   const now = io.now ?? (() => new Date());
-  let config: TaskgateConfig;
   try {
     const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
     const hook = parseHookEnv(env);
     const root = findRepoRoot(io.cwd);
-    config = loadConfig({ explicit: values.config, env, root });
-    repoId(config);
+    const config = loadConfig({ explicit: values.config, env, root, requireRepoId: true });
     // strip re-adds changesets that were already there
     if (hook.source === 'strip') return 0;
     const manifestPath = config.manifest.path;
     const push = await readChangesets(root, `${hook.node}:${hook.nodeLast}`, { headStatus: true, track: [manifestPath] }, env);
     const plans = planPush(push, manifestPath);
     const pusher = resolvePusher(hook.url, env, config.identity);
-    const actor = { sub: pusher.name, via: pusher.channel, groups: pusher.groups } as const;
+    const actor = { sub: pusher.name, via: pusher.channel, groups: [...pusher.groups] };
     const last = push.changesets.at(-1)?.node ?? hook.nodeLast;
     const pushRef = { id: hook.txnId ?? `push:${hook.node}:${last}`, node: hook.node, nodeLast: last };
-    const batch = buildBatch(config, plans, pushRef, { ...actor, groups: [...actor.groups] }, 'hook', now());
+    const batch = buildBatch(config, plans, pushRef, actor, 'hook', now());
     faultPoint('trigger:planned');
-    // where this push attaches to the history: its changesets' parents from before it
-    const inPush = new Set(push.changesets.map((cs) => cs.node));
-    const entries = [...new Set(push.changesets.flatMap((cs) => cs.parents).filter((p) => !inPush.has(p)))];
-    let caughtUp = 0;
-    const committed = await commitBatch(
-      root,
-      config,
-      batch,
-      now,
-      (c) => ({
-        repo: batch.push.repo,
-        push: batch.push.id,
-        heads: batch.push.heads,
-        created: c.result!.created,
-        existing: c.result!.existing,
-        tokens: c.minted.map((m) => ({ job: m.job, jti: m.jti })),
-      }),
-      async (store) => {
-        // a push whose hook did not finish (crashed, or runs late) would be covered by this
-        // one's head from now on: queue its jobs first, as its own push (ids are deterministic,
-        // so its own hook, or reconcile, coming later find them there)
-        const processed = new Set(await store.processedHeads(batch.push.repo, entries));
-        const open = entries.filter((node) => !processed.has(node));
-        if (open.length === 0) return;
-        caughtUp = (await enqueueUncovered(store, root, config, env, now, `::(${open.join(' or ')})`)).created.length;
-      },
-    );
-    const lines = describePlans(plans, manifestPath);
-    if (caughtUp > 0) lines.push(`taskgate: ${caughtUp} jobs of an earlier push whose hook did not finish were queued too`);
-    if (committed.catchUpError)
-      lines.push(`taskgate: warning: an earlier push could not be queued (${committed.catchUpError.code}); run \`taskgate reconcile\``);
-    const landed = {
-      repo: batch.push.repo,
+    const landed = await landPush(root, config, env, batch, entriesOf(push), now);
+    const { repo, heads } = batch.push;
+    const record = {
+      repo,
       txn: hook.txnId,
       node: hook.node,
       nodeLast: last,
-      heads: batch.push.heads,
+      heads,
       pusher: pusher.name,
       channel: pusher.channel,
       groups: pusher.groups,
     };
-    await appendAudit(config.audit.path, 'push.landed', landed, now);
-    if (committed.outbox) {
-      lines.push(
-        `taskgate: warning: the job store is unavailable (${committed.storeError?.code}); ${batch.jobs.length} jobs wait in the outbox until \`taskgate reconcile\``,
-      );
-    } else {
-      if (committed.tokenError)
-        lines.push(`taskgate: warning: queued tokens not minted (${committed.tokenError.code}: ${committed.tokenError.hint})`);
-    }
-    io.write(`${lines.join('\n')}\n`);
+    await appendAudit(config.audit.path, 'push.landed', record, now);
+    io.write(`${report(plans, manifestPath, batch, landed).join('\n')}\n`);
     return 0;
   } catch (error) {
     io.write(

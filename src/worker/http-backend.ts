@@ -1,59 +1,144 @@
+// The remote worker's backend: the token exchange of `taskgate serve` over HTTP, waiting out the service's absences.
+import type { Claimed, Completed, Failed, Outcome } from '../exchange/exchange-types.js';
+import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import type { Claimed, Outcome } from '../server/job-service.js';
 import { CLIENT_ASSERTION_TYPE, signClientAssertion } from '../tokens/client-assertion.js';
 import type { JobBackend } from './job-backend.js';
 
 type Jwk = Parameters<typeof signClientAssertion>[1];
 
+/** Answers that mean the service is away (a proxy in front of it says so), not that it refused. */
+const AWAY_STATUSES = new Set([502, 503, 504]);
+/** A request that may have reached the service is retried only this long: it keeps a stored answer 30 s (DESIGN §8). */
+const UNSURE_RETRY_MS = 25_000;
+
+interface HttpBackendOptions {
+  /** One line when the service goes away and when it is back. */
+  log?: (line: string) => void;
+  /** Stops the waiting between retries (the worker was told to stop). */
+  signal?: AbortSignal;
+  /** The pause after the first failed attempt, doubled after each one up to `maxDelayMs`. */
+  firstDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** Whether the request certainly never reached the service (nothing listens), so repeating it is always safe. */
+function neverArrived(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } }).cause?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
+/** The service's own error, code and hint kept; an answer without one is named by its status. */
+function serviceError(path: string, status: number, body: unknown): TaskgateError {
+  const e = (body as { error?: { code?: string; message?: string; hint?: string } } | null)?.error;
+  const code: ErrorCode = e?.code && Object.hasOwn(ERROR_CODES, e.code) ? (e.code as ErrorCode) : 'ERR_INTERNAL';
+  return new TaskgateError(code, `${path}: ${e?.message ?? `the service answered ${status}`}`, e?.hint ?? 'see the service log');
+}
+
 /** A worker on another host: every request to `taskgate serve` carries a fresh RFC 7523 assertion signed with the worker's own key. */
 export class HttpBackend implements JobBackend {
   private audience: string | null = null;
+  private away = false;
 
   constructor(
     private readonly url: string,
     private readonly privateJwk: Jwk,
+    private readonly options: HttpBackendOptions = {},
   ) {}
+
+  /**
+   * One request, repeated with a bounded backoff while the service is away: forever when the
+   * request never arrived or repeating it is harmless (`repeatable`: a read, or a claim whose
+   * lost answer only costs a lease), else within the window in which the service answers a repeat.
+   */
+  private async send(path: string, request: () => Promise<RequestInit> = async () => ({}), repeatable = false): Promise<Response> {
+    const started = Date.now();
+    let delay = this.options.firstDelayMs ?? 500;
+    for (;;) {
+      let why: string;
+      let unsure = false;
+      try {
+        // built again for each attempt: the assertion in it is fresh, never one the service may have seen
+        const r = await fetch(new URL(path, this.url), await request());
+        if (!AWAY_STATUSES.has(r.status)) return this.back(r);
+        why = `it answered ${r.status}`;
+        // 503: the service (or its store) turned the request away; a proxy's 502 or 504 may come after the service got it
+        unsure = r.status !== 503;
+      } catch (error) {
+        why = String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
+        unsure = !neverArrived(error);
+      }
+      if (this.options.signal?.aborted || (unsure && !repeatable && Date.now() - started > UNSURE_RETRY_MS))
+        throw new TaskgateError(
+          'ERR_STORE_UNAVAILABLE',
+          `taskgate serve at ${this.url} cannot be reached (${why})`,
+          'start `taskgate serve`, or check the --server URL',
+        );
+      if (!this.away) this.options.log?.(`taskgate worker: taskgate serve at ${this.url} is away (${why}); retrying with backoff`);
+      this.away = true;
+      await pause(delay, this.options.signal);
+      delay = Math.min(delay * 2, this.options.maxDelayMs ?? 30_000);
+    }
+  }
+
+  private back(r: Response): Response {
+    if (this.away) this.options.log?.(`taskgate worker: taskgate serve at ${this.url} is back`);
+    this.away = false;
+    return r;
+  }
 
   private async issuer(): Promise<string> {
     if (this.audience) return this.audience;
-    const r = await fetch(new URL('/.well-known/openid-configuration', this.url));
-    if (!r.ok)
-      throw new TaskgateError('ERR_STORE_UNAVAILABLE', `taskgate serve at ${this.url} answered ${r.status}`, 'check the --server URL');
+    const r = await this.send('/.well-known/openid-configuration', undefined, true);
+    if (!r.ok) throw serviceError('/.well-known/openid-configuration', r.status, await r.json().catch(() => null));
     this.audience = ((await r.json()) as { issuer: string }).issuer;
     return this.audience;
   }
 
-  private async call<T>(path: string, worker: string, body: Record<string, unknown>): Promise<T> {
-    const assertion = await signClientAssertion(worker, this.privateJwk, await this.issuer());
-    const r = await fetch(new URL(path, this.url), {
+  private async call<T>(path: string, worker: string, body: Record<string, unknown>, repeatable = false): Promise<T> {
+    const audience = await this.issuer();
+    const request = async (): Promise<RequestInit> => ({
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...body, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }),
+      body: JSON.stringify({
+        ...body,
+        client_assertion_type: CLIENT_ASSERTION_TYPE,
+        client_assertion: await signClientAssertion(worker, this.privateJwk, audience),
+      }),
     });
-    const data = (await r.json()) as T & { error?: { code: string; message: string; hint: string } };
-    if (!r.ok)
-      throw new TaskgateError(
-        'ERR_TOKEN_INVALID',
-        `${path}: ${data.error?.message ?? r.status}`,
-        data.error?.hint ?? 'see the service log',
-      );
-    return data;
+    const r = await this.send(path, request, repeatable);
+    const data: unknown = await r.json().catch(() => null);
+    if (!r.ok) throw serviceError(path, r.status, data);
+    return data as T;
   }
 
   async claim(worker: string): Promise<Claimed | null> {
-    return (await this.call<{ claimed: Claimed | null }>('/v1/claim', worker, {})).claimed;
+    try {
+      return (await this.call<{ claimed: Claimed | null }>('/v1/claim', worker, {}, true)).claimed;
+    } catch (error) {
+      // told to stop while the service was away: nothing was claimed
+      if (this.options.signal?.aborted) return null;
+      throw error;
+    }
   }
 
   async heartbeat(worker: string, token: string): Promise<string> {
     return (await this.call<{ token: string }>('/v1/heartbeat', worker, { token })).token;
   }
 
-  complete(worker: string, token: string, outcome: Outcome): Promise<unknown> {
-    return this.call('/v1/complete', worker, { token, outcome });
+  complete(worker: string, token: string, outcome: Outcome): Promise<Completed> {
+    return this.call<Completed>('/v1/complete', worker, { token, outcome });
   }
 
-  fail(worker: string, token: string, outcome: Outcome): Promise<unknown> {
-    return this.call('/v1/fail', worker, { token, outcome });
+  fail(worker: string, token: string, outcome: Outcome): Promise<Failed> {
+    return this.call<Failed>('/v1/fail', worker, { token, outcome });
   }
 
   /** A long poll: the service answers when the store says work may be ready, or after `ms`. */
@@ -61,13 +146,15 @@ export class HttpBackend implements JobBackend {
     try {
       await fetch(new URL(`/v1/wait?ms=${Math.floor(ms)}`, this.url), { ...(signal ? { signal } : {}) });
     } catch {
-      // the service is away or we were stopped: a short pause, and the claim says more
-      await new Promise((r) => setTimeout(r, Math.min(ms, 1000)));
+      // the service is away or we were stopped: a short pause, and the claim waits out the rest
+      await pause(Math.min(ms, 1000), signal);
     }
   }
 
   async open(): Promise<boolean> {
-    const r = await fetch(new URL('/v1/jobs?open=1', this.url));
-    return ((await r.json()) as { open: boolean }).open;
+    const r = await this.send('/v1/jobs?open=1', undefined, true);
+    const data: unknown = await r.json().catch(() => null);
+    if (!r.ok) throw serviceError('/v1/jobs', r.status, data);
+    return (data as { open: boolean }).open;
   }
 }

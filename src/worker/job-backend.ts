@@ -1,12 +1,15 @@
-import type { Claimed, Outcome } from '../server/job-service.js';
+// The seam between a worker and the token exchange: in process, or over HTTP.
+import type { Claimed, Completed, Failed, Outcome } from '../exchange/exchange-types.js';
 
 /** Where a worker gets jobs and exchanges tokens: the store in process (SQLite), or `taskgate serve` over HTTP. */
 export interface JobBackend {
   claim(worker: string): Promise<Claimed | null>;
   /** The new running token; throws when the exchange is refused (the lease is lost). */
   heartbeat(worker: string, token: string): Promise<string>;
-  complete(worker: string, token: string, outcome: Outcome): Promise<unknown>;
-  fail(worker: string, token: string, outcome: Outcome): Promise<unknown>;
+  /** The done receipt; throws when the exchange is refused. */
+  complete(worker: string, token: string, outcome: Outcome): Promise<Completed>;
+  /** The job's status after the failure (ready again for a retry, or failed). */
+  fail(worker: string, token: string, outcome: Outcome): Promise<Failed>;
   /** Whether any job still waits or runs (`--once` stops when none does). */
   open(): Promise<boolean>;
   /** Waits, when no job was ready, until one may be (PostgreSQL NOTIFY through the store or the service), at most `ms`. */

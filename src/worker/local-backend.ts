@@ -1,4 +1,6 @@
-import type { Claimed, JobService, Outcome } from '../server/job-service.js';
+// The in-process backend: the worker calls the exchange directly (the SQLite store on the hg server).
+import type { Claimed, Completed, Failed, Outcome } from '../exchange/exchange-types.js';
+import type { JobService } from '../exchange/job-service.js';
 import type { JobBackend } from './job-backend.js';
 
 /** The in-process backend of the SQLite store: the worker and the exchange share the hg server. */
@@ -13,11 +15,11 @@ export class LocalBackend implements JobBackend {
     return this.service.heartbeat(worker, token);
   }
 
-  complete(worker: string, token: string, outcome: Outcome): Promise<unknown> {
+  complete(worker: string, token: string, outcome: Outcome): Promise<Completed> {
     return this.service.complete(worker, token, outcome);
   }
 
-  fail(worker: string, token: string, outcome: Outcome): Promise<unknown> {
+  fail(worker: string, token: string, outcome: Outcome): Promise<Failed> {
     return this.service.fail(worker, token, outcome);
   }
 

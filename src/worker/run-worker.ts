@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { Claimed } from '../exchange/exchange-types.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { openSandbox } from '../sandbox/open-sandbox.js';
-import type { Claimed } from '../server/job-service.js';
+import type { TaskRun } from '../sandbox/sandbox-types.js';
 import type { JobBackend } from './job-backend.js';
 import { runTask } from './run-task.js';
 import type { ClaimVerifier } from './verify-claim.js';
@@ -45,52 +46,31 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
 
   async function run(worker: string, claimed: Claimed): Promise<void> {
     const { job } = claimed;
-    let token = claimed.token;
-    let lost = false;
     log(`taskgate worker: ${worker} runs ${job.task} (${job.id}) at ${job.rev.slice(0, 12)}, attempt ${job.attempts}`);
-    // one heartbeat at a time, and none in flight at completion: presenting a token being exchanged is a replay
-    let beating: Promise<void> | null = null;
-    const heartbeat = setInterval(() => {
-      if (beating) return;
-      beating = backend.heartbeat(worker, token).then(
-        (next) => {
-          token = next;
-          beating = null;
-        },
-        () => {
-          lost = true;
-          beating = null;
-        },
-      );
-    }, claimed.heartbeatSeconds * 1000);
+    const lease = keepLease(backend, worker, claimed);
     const dir = mkdtempSync(join(sandbox.workdir, `taskgate-${job.id.slice(0, 8)}-`));
     const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
     try {
       const result = await runTask({ sandbox, root, job, taskToken: claimed.taskToken, dir, logPath, manifestPath: config.manifest.path });
       const timeout = result.timeoutSeconds;
-      clearInterval(heartbeat);
-      await beating;
-      if (lost) {
+      await lease.settle();
+      if (lease.lost()) {
         log(`taskgate worker: ${job.task} (${job.id}): the lease was lost; the result is dropped`);
         return;
       }
       if (result.exitCode === 0) {
-        await backend.complete(worker, token, { exitCode: 0, log: logPath });
+        await backend.complete(worker, lease.token(), { exitCode: 0, log: logPath });
         log(`taskgate worker: ${job.task} (${job.id}) done`);
       } else {
-        const reason = result.timedOut
-          ? `timed out after ${timeout} s`
-          : result.signal
-            ? `killed by ${result.signal}`
-            : `exit code ${result.exitCode}`;
-        const r = (await backend.fail(worker, token, { exitCode: result.exitCode, log: logPath, reason })) as { status?: string };
-        log(`taskgate worker: ${job.task} (${job.id}) failed: ${reason}; now ${r.status ?? 'failed'}`);
+        const reason = failureOf(result, timeout);
+        const r = await backend.fail(worker, lease.token(), { exitCode: result.exitCode, log: logPath, reason });
+        log(`taskgate worker: ${job.task} (${job.id}) failed: ${reason}; now ${r.status}`);
       }
       ran += 1;
     } catch (error) {
       log(`taskgate worker: ${job.task} (${job.id}): ${(error as Error).message}`);
     } finally {
-      clearInterval(heartbeat);
+      await lease.settle();
       rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -124,4 +104,44 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
 
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, (_, i) => slot(i)));
   return { ran };
+}
+
+/**
+ * Heartbeats while a job runs: each exchanges the running token for a new one and renews the
+ * lease. One at a time, and `settle` waits for the last one: a token is never presented twice.
+ */
+function keepLease(backend: JobBackend, worker: string, claimed: Claimed) {
+  let token = claimed.token;
+  let lost = false;
+  let beat: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    if (beat || lost) return;
+    beat = backend
+      .heartbeat(worker, token)
+      .then(
+        (next) => {
+          token = next;
+        },
+        () => {
+          lost = true;
+        },
+      )
+      .finally(() => {
+        beat = null;
+      });
+  }, claimed.heartbeatSeconds * 1000);
+  return {
+    token: () => token,
+    lost: () => lost,
+    /** No more heartbeats; resolves once the one in flight, if any, has its answer. */
+    settle: async () => {
+      clearInterval(timer);
+      await beat;
+    },
+  };
+}
+
+function failureOf(result: TaskRun, timeout: number): string {
+  if (result.timedOut) return `timed out after ${timeout} s`;
+  return result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
 }

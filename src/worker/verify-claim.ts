@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { specDigest } from '../jobs/job-spec.js';
-import type { Claimed } from '../server/job-service.js';
+import type { Claimed } from '../exchange/exchange-types.js';
 import type { Jwks } from '../tokens/token-types.js';
 import { verifyJobToken } from '../tokens/verify-token.js';
 

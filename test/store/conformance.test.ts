@@ -8,7 +8,7 @@ import type { JobRecord } from '../../src/jobs/job-types.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { EnqueueBatch, IssuedToken, JobStore } from '../../src/store/store-types.js';
-import { jobAuditTrail } from '../../src/trigger/audit-trail.js';
+import { jobAuditTrail } from '../../src/exchange/audit-trail.js';
 import { tempDir } from '../helpers/hg-fixture.js';
 import { freshDatabase, sql } from '../helpers/postgres.js';
 

@@ -5,7 +5,7 @@ import { SignJWT, importJWK, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { buildHeadJobs } from '../../src/jobs/build-jobs.js';
-import { JobService } from '../../src/server/job-service.js';
+import { JobService } from '../../src/exchange/job-service.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { newWorkerKey, signClientAssertion, verifyClientAssertion } from '../../src/tokens/client-assertion.js';
 import { initKeys, publicJwks, readKeyFile } from '../../src/tokens/key-store.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { buildHeadJobs } from '../../src/jobs/build-jobs.js';
-import { JobService } from '../../src/server/job-service.js';
+import { JobService } from '../../src/exchange/job-service.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { initKeys } from '../../src/tokens/key-store.js';
 import { tempDir } from '../helpers/hg-fixture.js';

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { HELPERS, TASKGATE, baseEnv, commit, jobsOf, taskgate } from '../helpers/hg-fixture.js';
@@ -10,7 +11,7 @@ import { taskgateServe } from '../helpers/servers.js';
 const serve = (s: Scenario) => taskgateServe(s.central);
 
 /** A central repository whose config registers one worker key; returns the key file of that worker. */
-async function withRemoteWorker(): Promise<{ s: Scenario; key: string }> {
+async function withRemoteWorker(runA = 'true'): Promise<{ s: Scenario; key: string }> {
   const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [] } }, { trigger: true });
   const key = join(s.dir, 'w-remote.jwk');
   const pub = (await taskgate(s.dir, ['keys', 'worker', 'w-remote', '--out', key])).stdout.trim();
@@ -22,7 +23,7 @@ async function withRemoteWorker(): Promise<{ s: Scenario; key: string }> {
     {
       'tasks.json': JSON.stringify({
         version: 1,
-        tasks: { a: { inputs: ['src/**'], run: 'true' }, b: { requires: ['a'], run: 'test -n "$TASKGATE_TOKEN"' } },
+        tasks: { a: { inputs: ['src/**'], run: runA }, b: { requires: ['a'], run: 'test -n "$TASKGATE_TOKEN"' } },
       }),
       'src/a.ts': 'a',
     },
@@ -131,5 +132,84 @@ describe('the exchange through the service', () => {
     const again = await remote(s, url, 'w-remote', key);
     expect(again.exitCode, again.all).toBe(0);
     expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['done', 'done']);
+  });
+});
+
+/** A port of 127.0.0.1 nothing listens on now. */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((done) => srv.listen(0, '127.0.0.1', done));
+  const { port } = srv.address() as { port: number };
+  await new Promise((done) => srv.close(done));
+  return port;
+}
+
+/** `taskgate serve` on a given port, as a process the test stops and starts itself. */
+async function serveOn(s: Scenario, port: number): Promise<{ proc: ResultPromise }> {
+  const proc = execa(TASKGATE, ['serve', '-R', s.central, '--port', String(port)], { env: baseEnv(), extendEnv: false, reject: false });
+  await waitFor(proc, 'stdout', 'listening on');
+  // wrapped: an async function would otherwise wait for the process itself to end
+  return { proc };
+}
+
+/** Resolves once the process printed `text` on `stream`; fails the test after 60 s. */
+function waitFor(proc: ResultPromise, stream: 'stdout' | 'stderr', text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`no "${text}" in: ${seen}`)), 60_000);
+    proc[stream]!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+describe('a remote worker and the service', () => {
+  it('waits while the service is away (not started, then stopped mid-job) and carries on when it is back', async () => {
+    const { s, key } = await withRemoteWorker('sleep 3');
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    // the service is not there yet: the worker neither exits nor claims
+    const worker = remote(s, url, 'w-remote', key);
+    await waitFor(worker, 'stderr', `taskgate serve at ${url} is away`);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(worker.exitCode).toBeNull();
+    let service = (await serveOn(s, port)).proc;
+    await waitFor(worker, 'stderr', 'runs a');
+    // the service dies while the task runs: heartbeats and the completion wait for it
+    service.kill('SIGKILL');
+    await service;
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(worker.exitCode).toBeNull();
+    service = (await serveOn(s, port)).proc;
+    const r = await worker;
+    service.kill('SIGTERM');
+    await service;
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain('taskgate worker: 2 jobs run');
+    expect(r.stderr).toContain(`taskgate serve at ${url} is back`);
+    expect(r.all).not.toContain('ERR_INTERNAL');
+    expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['done', 'done']);
+  });
+
+  it("keeps the service's error code and hint", async () => {
+    const { s, key } = await withRemoteWorker();
+    const url = await serve(s);
+    const { HttpBackend } = await import('../../src/worker/http-backend.js');
+    const backend = new HttpBackend(url, JSON.parse(readFileSync(key, 'utf8')));
+    const claimed = await backend.claim('w-remote');
+    expect(claimed?.job.task).toBe('a');
+    // the job's row is gone from the store: the service answers ERR_JOB_NOT_FOUND, not a refused token
+    const db = new Database(join(s.central, '.hg', 'taskgate', 'jobs.db'));
+    db.prepare('DELETE FROM jobs WHERE id = ?').run(claimed!.job.id);
+    db.close();
+    const error = await backend.complete('w-remote', claimed!.token, { exitCode: 0 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_JOB_NOT_FOUND', hint: 'claim another job' });
+    // and a refused token stays a refused token, with the service's hint
+    const refused = await backend.heartbeat('w-remote', 'not-a-token').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'ERR_TOKEN_INVALID' });
   });
 });

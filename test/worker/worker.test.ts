@@ -145,7 +145,7 @@ describe('workers', () => {
     expect(dead.state).toBe('dead');
     // the dead worker presents its running token to the exchange service: refused, the token is dead
     const { SqliteStore } = await import('../../src/store/sqlite-store.js');
-    const { JobService } = await import('../../src/server/job-service.js');
+    const { JobService } = await import('../../src/exchange/job-service.js');
     const { loadConfig } = await import('../../src/config/load-config.js');
     const store = new SqliteStore(join(s.central, '.hg', 'taskgate', 'jobs.db'));
     const service = await JobService.create(loadConfig({ root: s.central }), store);

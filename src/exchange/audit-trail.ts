@@ -1,11 +1,12 @@
+// Where the job events of a deployment are chained: the store's own chain, or the repository's audit file.
 import { fileTrail, storedTrail, type AuditTrail } from '../audit/audit-chain.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import type { JobStore } from '../store/store-types.js';
 
 /**
- * Where the job events of a deployment are chained (DESIGN §11): the store's own chain when it
- * keeps one (postgres: every host appends to one chain), else the repository's audit file.
- * The gate always writes the audit file: it must fail closed without the store.
+ * The job events' chain (DESIGN §11): the store's own chain when it keeps one (postgres:
+ * every host appends to one chain), else the repository's audit file. The gate always
+ * writes the audit file: it must fail closed without the store.
  */
 export function jobAuditTrail(config: TaskgateConfig, store: JobStore | null): AuditTrail {
   return store?.auditStorage ? storedTrail(store.auditStorage) : fileTrail(config.audit.path);

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
-import type { AuditRecord } from '../audit/audit-log.js';
+// "Why did this run": a job's lineage from its push to its tokens (DESIGN §11).
 import type { TaskgateConfig } from '../config/config-types.js';
 import { readChangesets } from '../hg/read-push.js';
 import type { AffectedReason } from '../manifest/affected.js';
 import type { AttemptRow, JobStore, PushRecord, StoredJob, TokenRow } from '../store/store-types.js';
+import { gateRecordOf } from './gate-record.js';
 
-export interface JobLineage {
+interface JobLineage {
   job: { id: string; task: string; rev: string; branch: string; status: string; reason: string | null };
   push: {
     id: string;
@@ -22,28 +22,6 @@ export interface JobLineage {
   upstream: Array<{ id: string; task: string; status: string }>;
   attempts: AttemptRow[];
   tokens: Array<Pick<TokenRow, 'jti' | 'kind' | 'state' | 'prev' | 'worker' | 'createdAt' | 'transition'>>;
-}
-
-/** The gate's verdict on a push, from the audit log (the transaction id ties them). */
-function verdictOf(auditPath: string, txn: string): { verdict: string; at: string } | null {
-  let text = '';
-  try {
-    text = readFileSync(auditPath, 'utf8');
-  } catch {
-    return null;
-  }
-  for (const line of text.split('\n')) {
-    if (!line.includes(txn)) continue;
-    try {
-      const rec = JSON.parse(line) as AuditRecord;
-      if ((rec.event === 'push.accepted' || rec.event === 'push.bypassed') && (rec.data as { txn?: string }).txn === txn) {
-        return { verdict: rec.event === 'push.bypassed' ? 'bypassed' : 'accepted', at: rec.ts };
-      }
-    } catch {
-      // audit verify reports damaged lines
-    }
-  }
-  return null;
 }
 
 /** Jobs named by a job id (or a prefix of one), a head node (or a prefix of one) or a push id. */
@@ -69,7 +47,7 @@ export async function lineageOf(
   env?: NodeJS.ProcessEnv,
 ): Promise<JobLineage> {
   const push: PushRecord | null = await store.getPush(job.push.id);
-  const verdict = verdictOf(config.audit.path, job.push.id);
+  const verdict = gateRecordOf(config.audit.path, { txn: job.push.id });
   let changesets: JobLineage['changesets'] = [];
   try {
     const data = await readChangesets(root, `${job.push.node}::${job.rev} and ${job.push.node}:${job.push.nodeLast}`, {}, env);

@@ -1,41 +1,28 @@
+// The token exchange (DESIGN §8): claim, heartbeat, complete and fail, for the in-process worker and `taskgate serve` alike.
 import type { AuditEvent } from '../audit/audit-log.js';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { durationSeconds } from '../config/duration.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { specDigest } from '../jobs/job-spec.js';
-import type { JobRecord } from '../jobs/job-types.js';
 import type { Transition } from '../jobs/state-machine.js';
-import type { ExchangeResult, JobStore, StoredJob } from '../store/store-types.js';
+import type { ExchangeRequest, ExchangeResult, JobStore, StoredJob } from '../store/store-types.js';
 import { verifyJobToken } from '../tokens/verify-token.js';
-import { jobAuditTrail } from '../trigger/audit-trail.js';
-import { mintQueuedTokens } from '../trigger/mint-queued-tokens.js';
-import { TokenMinter } from '../worker/token-minter.js';
+import { jobAuditTrail } from './audit-trail.js';
+import type { Claimed, Completed, Failed, Outcome } from './exchange-types.js';
+import { mintQueuedTokens } from './mint-queued-tokens.js';
+import { TokenMinter } from './token-minter.js';
 
-export interface Claimed {
-  job: JobRecord;
-  /** The running token: presented for heartbeat, complete or fail. */
-  token: string;
-  /** TASKGATE_TOKEN for the task's process: no exchange accepts it. */
-  taskToken: string;
-  leaseSeconds: number;
-  heartbeatSeconds: number;
-}
-
-export interface Outcome {
-  exitCode?: number | null;
-  log?: string | null;
-  reason?: string | null;
-}
+type Accepted = Extract<ExchangeResult, { ok: true }>;
+type Refused = Extract<ExchangeResult, { ok: false }>;
 
 /**
- * The token exchange on behalf of workers (DESIGN §8), shared by the in-process worker and
- * `taskgate serve`: it holds the signing key, checks every presented token, and records each
- * exchange in the store.
+ * The exchange on behalf of workers: it holds the signing key, checks every presented token,
+ * records each exchange in the store, and writes the job events to the audit trail.
  */
 export class JobService {
   readonly leaseSeconds: number;
   readonly heartbeatSeconds: number;
-  private readonly runningLife: number;
+  private lastHousekeeping = Number.NEGATIVE_INFINITY;
   /** The repositories whose jobs this service hands out, expires and cancels: never another's in a shared store (DESIGN §14). */
   readonly repos: readonly string[] | undefined;
 
@@ -48,8 +35,6 @@ export class JobService {
     this.leaseSeconds = durationSeconds(config.worker.lease, 'worker.lease');
     this.heartbeatSeconds = durationSeconds(config.worker.heartbeat, 'worker.heartbeat');
     this.repos = config.worker.repos ?? (config.repo.id ? [config.repo.id] : undefined);
-    // the running token lives at least three heartbeat intervals
-    this.runningLife = Math.max(durationSeconds(config.tokens.ttl.running, 'tokens.ttl.running'), 3 * this.heartbeatSeconds);
   }
 
   static async create(config: TaskgateConfig, store: JobStore, now: () => Date = () => new Date()): Promise<JobService> {
@@ -64,11 +49,15 @@ export class JobService {
     return jobAuditTrail(this.config, this.store).append(event, data, this.now);
   }
 
+  private mint() {
+    return mintQueuedTokens(this.store, this.config, this.now, this.minter);
+  }
+
   /** Queued tokens that ran out expire their jobs; leases that ran out put their jobs back; ready jobs without a token get one. */
   async housekeeping(): Promise<void> {
     await this.store.expireQueuedTokens(this.secs(), this.repos);
     await this.store.expireLeases(this.secs(), this.repos);
-    await mintQueuedTokens(this.store, this.config, this.now);
+    await this.mint();
   }
 
   /** Whether any job still waits or runs. */
@@ -81,13 +70,21 @@ export class JobService {
     return false;
   }
 
-  private async refused(
-    result: Extract<ExchangeResult, { ok: false }>,
-    job: string,
+  /** One exchange in the store: the presented jti for the issued token (none for a failure). */
+  private exchange(
+    job: StoredJob,
     jti: string,
     worker: string,
     transition: Transition,
-  ): Promise<never> {
+    issued: ExchangeRequest['issued'],
+    outcome?: ExchangeRequest['outcome'],
+  ): Promise<ExchangeResult> {
+    const request = { jobId: job.id, jti, worker, transition, now: this.secs(), issued, leaseSeconds: this.leaseSeconds };
+    return this.store.exchange(outcome ? { ...request, outcome } : request);
+  }
+
+  /** A refused exchange: a replay is recorded; the worker gets the reason. */
+  private async refused(result: Refused, job: string, jti: string, worker: string, transition: Transition): Promise<never> {
     if (result.reason === 'replay') await this.audit('token.replay', { job, jti, worker, transition });
     throw new TaskgateError(
       'ERR_TOKEN_INVALID',
@@ -97,8 +94,6 @@ export class JobService {
         : 'claim the job again, or ask an admin',
     );
   }
-
-  private lastHousekeeping = Number.NEGATIVE_INFINITY;
 
   /** Claims the oldest ready job for `worker`: checks its queued token and spec digest, and exchanges the token for a running one. */
   async claim(worker: string): Promise<Claimed | null> {
@@ -116,53 +111,36 @@ export class JobService {
     }
   }
 
-  private async claimJob(worker: string, job: StoredJob): Promise<Claimed | null> {
-    const verified = await verifyJobToken(job.token!, this.minter.jwks, {
+  /** The queued token of a reserved job, if it is ours and matches the job's row; else the job is cancelled, never run. */
+  private async queuedJti(worker: string, job: StoredJob): Promise<string | null> {
+    const verified = await verifyJobToken(job.token ?? '', this.minter.jwks, {
       issuer: this.config.tokens.issuer,
       audience: this.config.tokens.audience,
       kinds: ['queued'],
       now: this.now(),
     }).catch(() => null);
     const spec = specDigest(job.repo, job.rev, job.task, job.definition);
-    if (!verified || verified.claims['spec'] !== spec || job.spec !== spec || verified.claims['job'] !== job.id) {
-      // a row altered in the store, or a token that is not ours: never run it
-      await this.store.cancelJob(job.id, this.secs());
-      await this.audit('job.failed', {
-        job: job.id,
-        task: job.task,
-        worker,
-        reason: verified ? 'spec_mismatch' : 'queued token refused',
-        status: 'cancelled',
-      });
-      return null;
-    }
-    const prev = verified.claims.jti!;
-    const running = await this.minter.running(job, worker, prev, this.now(), this.runningLife);
-    const r = await this.store.exchange({
-      jobId: job.id,
-      jti: prev,
-      worker,
-      transition: 'claim',
-      now: this.secs(),
-      issued: running,
-      leaseSeconds: this.leaseSeconds,
-    });
+    if (verified && verified.claims['spec'] === spec && job.spec === spec && verified.claims['job'] === job.id) return verified.claims.jti!;
+    // a row altered in the store, or a token that is not ours
+    await this.store.cancelJob(job.id, this.secs());
+    const reason = verified ? 'spec_mismatch' : 'queued token refused';
+    await this.audit('job.failed', { job: job.id, task: job.task, worker, reason, status: 'cancelled' });
+    return null;
+  }
+
+  private async claimJob(worker: string, job: StoredJob): Promise<Claimed | null> {
+    const prev = await this.queuedJti(worker, job);
+    if (!prev) return null;
+    const running = await this.minter.running(job, worker, prev, this.now());
+    const r = await this.exchange(job, prev, worker, 'claim', running);
     if (!r.ok) {
       if (r.reason === 'replay') await this.audit('token.replay', { job: job.id, jti: prev, worker, transition: 'claim' });
       return null;
     }
-    await this.audit('job.claimed', {
-      job: job.id,
-      task: job.task,
-      rev: job.rev,
-      worker,
-      attempt: r.job.attempts,
-      jti: r.issued!.jti,
-      prev,
-    });
+    await this.audit('job.claimed', { job: job.id, task: job.task, rev: job.rev, worker, attempt: r.job.attempts, jti: running.jti, prev });
     return {
       job: r.job,
-      token: r.issued!.token,
+      token: issuedToken(r),
       taskToken: await this.minter.task(job, worker, this.now()),
       leaseSeconds: this.leaseSeconds,
       heartbeatSeconds: this.heartbeatSeconds,
@@ -192,63 +170,37 @@ export class JobService {
   /** Renews the lease: the running token is exchanged for a new one. */
   async heartbeat(worker: string, token: string): Promise<string> {
     const { job, jti } = await this.presented(worker, token);
-    const next = await this.minter.running(job, worker, jti, this.now(), this.runningLife);
-    const r = await this.store.exchange({
-      jobId: job.id,
-      jti,
-      worker,
-      transition: 'heartbeat',
-      now: this.secs(),
-      issued: next,
-      leaseSeconds: this.leaseSeconds,
-    });
+    const r = await this.exchange(job, jti, worker, 'heartbeat', await this.minter.running(job, worker, jti, this.now()));
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'heartbeat');
-    return r.issued!.token;
+    return issuedToken(r);
   }
 
   /** Completion: a done receipt, and the dependents it releases get their queued tokens. */
-  async complete(worker: string, token: string, outcome: Outcome = {}): Promise<{ receipt: string; released: string[] }> {
+  async complete(worker: string, token: string, outcome: Outcome = {}): Promise<Completed> {
     const { job, jti } = await this.presented(worker, token);
     const receipt = await this.minter.done(job, worker, jti, this.now());
-    const r = await this.store.exchange({
-      jobId: job.id,
-      jti,
-      worker,
-      transition: 'complete',
-      now: this.secs(),
-      issued: receipt,
-      leaseSeconds: this.leaseSeconds,
-      outcome: { exitCode: outcome.exitCode ?? 0, log: outcome.log ?? null },
-    });
+    const r = await this.exchange(job, jti, worker, 'complete', receipt, { exitCode: outcome.exitCode ?? 0, log: outcome.log ?? null });
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'complete');
     if (!r.retry) {
+      const attempt = r.job.attempts;
       await this.audit('job.completed', {
         job: job.id,
         task: job.task,
         worker,
-        attempt: r.job.attempts,
+        attempt,
         jti: receipt.jti,
         prev: jti,
         released: r.released,
       });
-      await mintQueuedTokens(this.store, this.config, this.now);
+      await this.mint();
     }
-    return { receipt: r.issued!.token, released: r.released };
+    return { receipt: issuedToken(r), released: r.released };
   }
 
   /** Failure: a retry with backoff while `retries` allow, else failed and the dependents upstream_failed. */
-  async fail(worker: string, token: string, outcome: Outcome = {}): Promise<{ status: string; upstreamFailed: string[] }> {
+  async fail(worker: string, token: string, outcome: Outcome = {}): Promise<Failed> {
     const { job, jti } = await this.presented(worker, token);
-    const r = await this.store.exchange({
-      jobId: job.id,
-      jti,
-      worker,
-      transition: 'fail',
-      now: this.secs(),
-      issued: null,
-      leaseSeconds: this.leaseSeconds,
-      outcome,
-    });
+    const r = await this.exchange(job, jti, worker, 'fail', null, outcome);
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'fail');
     if (!r.retry) {
       await this.audit('job.failed', {
@@ -260,8 +212,15 @@ export class JobService {
         status: r.job.status,
         upstreamFailed: r.upstreamFailed,
       });
-      if (r.job.status === 'ready') await mintQueuedTokens(this.store, this.config, this.now);
+      if (r.job.status === 'ready') await this.mint();
     }
     return { status: r.job.status, upstreamFailed: r.upstreamFailed };
   }
+}
+
+/** The token an accepted claim, heartbeat or completion handed out (the store records the one it was given). */
+function issuedToken(result: Accepted): string {
+  if (!result.issued)
+    throw new TaskgateError('ERR_INTERNAL', `the store accepted an exchange of job ${result.job.id} without its token`, 'report this');
+  return result.issued.token;
 }
