@@ -167,3 +167,126 @@ export async function sandboxedWorkerOverhead(dir: string, count: number): Promi
   const sandbox = openSandbox({ mode: 'bwrap', workdir: jobs, repoRoot: null });
   return workerOverhead(dir, count, () => noOp(sandbox, jobs));
 }
+
+type Store = Awaited<ReturnType<typeof openStore>>;
+
+/** `pushes` pushes of `perPush` jobs (a binary tree of tasks), the last with 500, and their gate records in the audit file; returns the last push's id. */
+async function seedPushes(db: Store, auditPath: string, pushes: number, perPush: number): Promise<string> {
+  const { appendFileSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  const actor = { sub: 'bench', via: 'ssh' as const, groups: [] };
+  const start = Date.now() - pushes * 1000;
+  const audit: string[] = [];
+  const tree = (n: number) =>
+    Array.from({ length: n }, (_, k) => ({ task: `t${k}`, requires: k === 0 ? [] : [`t${Math.floor((k - 1) / 2)}`] }));
+  let id = '';
+  for (let i = 0; i < pushes; i++) {
+    const node = i.toString(16).padStart(40, '0');
+    const at = new Date(start + i * 1000).toISOString();
+    id = `TXN:${node}`;
+    const tasks = tree(i === pushes - 1 ? 500 : perPush).map((t) => ({
+      ...t,
+      definition: { run: 'true' },
+      reasons: [{ kind: 'file' as const, file: 'src/a.ts', glob: 'src/**' }],
+      filesMatched: 1,
+    }));
+    const jobs = buildHeadJobs({
+      repo: 'bench/ui',
+      node,
+      branch: 'default',
+      tasks,
+      push: { id, node, nodeLast: node },
+      actor,
+      now: new Date(at),
+    });
+    await db.enqueue({ push: { id, repo: 'bench/ui', node, nodeLast: node, heads: [node], actor, source: 'hook', createdAt: at }, jobs });
+    const data = {
+      repo: 'bench/ui',
+      txn: id,
+      node,
+      nodeLast: node,
+      heads: [node],
+      changesets: 1,
+      pusher: 'bench',
+      channel: 'ssh',
+      groups: [],
+    };
+    audit.push(JSON.stringify({ seq: i + 1, ts: at, event: 'push.accepted', data, prev: '', hash: '' }));
+  }
+  mkdirSync(dirname(auditPath), { recursive: true });
+  appendFileSync(auditPath, `${audit.join('\n')}\n`);
+  return id;
+}
+
+/** The slowest of `runs` claims to reach an open event stream (ms after the claim returned; 0 when the event came first). */
+async function eventLatency(config: ReturnType<typeof loadConfig>, db: Store, runs: number): Promise<number> {
+  const { LiveEvents } = await import('../src/ui/live-events.js');
+  const { GateRecords } = await import('../src/ui/gate-records.js');
+  const service = await JobService.create(config, db);
+  await service.housekeeping();
+  const events = new LiveEvents(db, new GateRecords(config.audit.path));
+  const latencies: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    // armed before the claim: the event may arrive before the claim has returned
+    let armed = false;
+    const seen = new Promise<number>((resolve) => {
+      const listener = (e: { type: string; status?: string }) => {
+        if (armed && e.type === 'job' && e.status === 'running') {
+          events.unsubscribe(listener);
+          resolve(Date.now());
+        }
+      };
+      events.subscribe(listener);
+    });
+    await new Promise((r2) => setTimeout(r2, 500));
+    armed = true;
+    const claimed = await service.claim('bench-ui');
+    const committed = Date.now();
+    if (!claimed) throw new Error('nothing to claim');
+    latencies.push(Math.max(0, (await seen) - committed));
+  }
+  await events.close();
+  return Math.max(...latencies);
+}
+
+/**
+ * The web UI's budgets (DESIGN §13, §17) with `pushes` pushes of `perPush` jobs in the store and
+ * their gate records in the audit log: server time of the first page of pushes and of a
+ * 500-task push page (in process, through Fastify's inject; warm medians), and how long a
+ * status change takes to reach an open event stream.
+ */
+export async function uiBudgets(
+  dir: string,
+  options: { url?: string; pushes: number; perPush: number; runs: number },
+): Promise<{ pushesMs: number; pushesColdMs: number; pushMs: number; eventMs: number }> {
+  const { spawnSync } = await import('node:child_process');
+  const { createServer } = await import('../src/server/create-server.js');
+  const { uiRoutes } = await import('../src/ui/ui-routes.js');
+  spawnSync('hg', ['init', dir]);
+  const store = options.url ? { backend: 'postgres', url: options.url } : { backend: 'sqlite' };
+  writeFileSync(join(dir, '.hg', 'taskgate.json'), JSON.stringify({ repo: { id: 'bench/ui' }, store }));
+  const config = loadConfig({ root: dir });
+  await initKeys(config.tokens.keys, 'EdDSA');
+  const db = await openStore(config);
+  const big = await seedPushes(db, config.audit.path, options.pushes, options.perPush);
+  const pages = uiRoutes({ config, store: db, root: dir });
+  const app = await createServer({ config, store: db, root: dir, baseUrl: () => 'http://127.0.0.1', pages });
+  const time = async (url: string) => {
+    const t0 = process.hrtime.bigint();
+    const r = await app.inject({ url, remoteAddress: '127.0.0.1' });
+    if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const pushesColdMs = await time('/');
+  const pushes: number[] = [];
+  const push: number[] = [];
+  for (let r = 0; r < options.runs; r++) {
+    pushes.push(await time('/'));
+    push.push(await time(`/pushes/${encodeURIComponent(big)}`));
+  }
+  const eventMs = await eventLatency(config, db, Math.min(options.runs, 5));
+  await app.close();
+  await db.close();
+  return { pushesMs: mid(pushes), pushesColdMs, pushMs: mid(push), eventMs };
+}

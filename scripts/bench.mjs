@@ -3,7 +3,7 @@
 // time is its own wall time inside the real push (scripts/bench-time-hook.sh); the difference
 // of whole pushes is shown beside it, but is too noisy to judge by.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -427,6 +427,43 @@ function taskHistory(tasks) {
       null,
       ' jobs/s',
       'not measured: no PostgreSQL (run ./scripts/bench, which starts one)',
+    );
+  }
+
+  // 7. the web UI (DESIGN §17): 10,000 pushes and 100,000 jobs in the store
+  // the pages read changesets through the hg reader extension, which ships next to the bundle
+  copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(cache, 'taskgate_read.py'));
+  const { uiBudgets } = await import(bundle);
+  const pushes = quick ? 1000 : 10_000;
+  const ui = await uiBudgets(join(work, 'ui-sqlite'), { pushes, perPush: 10, runs: RUNS });
+  const scale = `${pushes.toLocaleString('en')} pushes, ${(pushes * 10).toLocaleString('en')} jobs, SQLite`;
+  report(
+    'web UI: first page of pushes, server time',
+    ui.pushesMs,
+    100,
+    'ms',
+    `${scale}; warm median, cold ${ui.pushesColdMs.toFixed(0)} ms`,
+  );
+  report('web UI: a 500-task push page (DAG as SVG), server time', ui.pushMs, 300, 'ms', `${scale}; warm median`);
+  report('web UI: a status change reaches an open event stream', ui.eventMs, 1000, 'ms', `${scale}; the slowest of 5`);
+  if (process.env.PGHOST) {
+    const { default: pg } = await import('pg');
+    const admin = `postgres://${encodeURIComponent(process.env.PGUSER ?? 'postgres')}:${encodeURIComponent(process.env.PGPASSWORD ?? '')}@127.0.0.1:${process.env.PGPORT}`;
+    const name = `tg_bench_ui_${process.pid}`;
+    const client = new pg.Client({ connectionString: `${admin}/postgres` });
+    await client.connect();
+    await client.query(`CREATE DATABASE ${name}`);
+    await client.end();
+    const onPg = await uiBudgets(join(work, 'ui-pg'), { url: `${admin}/${name}`, pushes, perPush: 10, runs: RUNS });
+    const pgScale = scale.replace('SQLite', 'PostgreSQL');
+    report('web UI: first page of pushes, server time, PostgreSQL', onPg.pushesMs, 100, 'ms', `${pgScale}; warm median`);
+    report('web UI: a 500-task push page, server time, PostgreSQL', onPg.pushMs, 300, 'ms', `${pgScale}; warm median`);
+    report(
+      'web UI: a status change reaches an open event stream, PostgreSQL (NOTIFY)',
+      onPg.eventMs,
+      1000,
+      'ms',
+      `${pgScale}; the slowest of 5`,
     );
   }
 }

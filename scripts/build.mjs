@@ -1,7 +1,7 @@
 // Build: precompiled schema validators, a type check, then one esbuild bundle per entry point
 // (a bundle starts in a fraction of the time of hundreds of ESM files: DESIGN §13).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -40,3 +40,5 @@ await build({
 });
 // the hg reader extension ships next to the bundles that load it
 copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_read.py'));
+// the web UI's templates and assets, found next to the bundle (dist/ui/)
+for (const dir of ['views', 'assets']) cpSync(join(root, 'src/ui', dir), join(root, 'dist/ui', dir), { recursive: true });

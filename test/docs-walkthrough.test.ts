@@ -197,6 +197,8 @@ describe('the docs, run as an admin would', () => {
       expect(await run(/^taskgate check --config /, 0, work)).toContain('1 changeset pass the policy');
       expect(await run(/^taskgate doctor \/srv\/hg\/app$/)).toMatch(/^ok +configuration/m);
       expect(await run(/^taskgate affected -R \/srv\/hg\/app -r tip$/)).toContain('build');
+      await run(/^taskgate graph -R \/srv\/hg\/app -r tip --format svg > jobs.svg$/);
+      expect(readFileSync(join(shell, 'jobs.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*>build<\/text>/);
 
       // jobs, tokens
       expect(await run(/^taskgate jobs list -R \/srv\/hg\/app --status ready$/)).toContain('build');

@@ -5,6 +5,7 @@ import { DOCTOR_USAGE, doctorCommand } from './doctor-command.js';
 import { INSTALL_USAGE, UNINSTALL_USAGE, installCommand, uninstallCommand } from './install-command.js';
 import { AFFECTED_USAGE, affectedCommand } from './affected-command.js';
 import { CLI_EXIT, reportError, type CliIo } from './cli-io.js';
+import { GRAPH_USAGE, graphCommand } from './graph-command.js';
 import { JOBS_USAGE, jobsCommand } from './jobs-command.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { LINEAGE_USAGE, lineageCommand } from './lineage-command.js';
@@ -57,6 +58,12 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIo) => Promise<num
     usage: WORKER_USAGE,
     summary: 'run ready jobs in dependency order, in process or against taskgate serve',
     example: 'taskgate worker -R /srv/hg/app --concurrency 4',
+  },
+  graph: {
+    run: graphCommand,
+    usage: GRAPH_USAGE,
+    summary: "the jobs' DAG of a head, a push or a job as dot, SVG, Mermaid or JSON",
+    example: 'taskgate graph -R /srv/hg/app -r tip --format svg > jobs.svg',
   },
   lineage: {
     run: lineageCommand,

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   ERR_OUTBOX: 'the outbox cannot be written or read',
   ERR_SANDBOX_UNAVAILABLE: 'bubblewrap cannot start a sandbox for tasks on this machine',
   ERR_USAGE: 'the command line is not valid',
+  ERR_READER_DENIED: 'a reader of the web UI or read APIs was refused',
   ERR_NOT_BUILT: 'taskgate was not built (dist/ is missing)',
   ERR_INTERNAL: 'taskgate hit an unexpected internal error',
 } as const;

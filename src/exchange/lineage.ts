@@ -20,7 +20,8 @@ interface JobLineage {
   reasons: AffectedReason[];
   filesMatched: number;
   upstream: Array<{ id: string; task: string; status: string }>;
-  attempts: AttemptRow[];
+  /** Attempts without the worker's log path: a reader never sees a server path. */
+  attempts: Array<Omit<AttemptRow, 'log'>>;
   tokens: Array<Pick<TokenRow, 'jti' | 'kind' | 'state' | 'prev' | 'worker' | 'createdAt' | 'transition'>>;
 }
 
@@ -80,7 +81,7 @@ export async function lineageOf(
         return { id, task: u?.task ?? '?', status: u?.status ?? 'missing' };
       }),
     ),
-    attempts: await store.attemptsOf(job.id),
+    attempts: (await store.attemptsOf(job.id)).map(({ log: _log, ...a }) => a),
     tokens: (await store.tokensOf(job.id)).map((t) => ({
       jti: t.jti,
       kind: t.kind,

@@ -7,6 +7,7 @@ import { isTaskgateError } from '../errors/taskgate-error.js';
 const STATUS: Partial<Record<ErrorCode, number>> = {
   ERR_USAGE: 400,
   ERR_TOKEN_INVALID: 401,
+  ERR_READER_DENIED: 401,
   ERR_JOB_NOT_FOUND: 404,
   ERR_STORE_UNAVAILABLE: 503,
   ERR_STORE_BACKEND: 503,

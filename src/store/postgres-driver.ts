@@ -11,6 +11,8 @@ const RETRYABLE_CODES = new Set(['40001', '40P01']);
 
 /** One channel wakes idle workers (DESIGN §9: LISTEN/NOTIFY instead of polling). */
 export const READY_CHANNEL = 'taskgate_ready';
+/** Another tells the service's live pages that a job changed, without waking idle workers. */
+export const CHANGED_CHANNEL = 'taskgate_changed';
 
 /** pg behind the driver: statements on the pool, transactions on one client with row and advisory locks. */
 export class PostgresDriver implements SqlDriver {
@@ -62,6 +64,10 @@ export class PostgresDriver implements SqlDriver {
 
   async lock(name: string): Promise<void> {
     await this.target.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [name]);
+  }
+
+  async notifyChanged(): Promise<void> {
+    await this.target.query(`SELECT pg_notify('${CHANGED_CHANNEL}', '')`);
   }
 
   async notifyReady(): Promise<void> {

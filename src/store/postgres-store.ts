@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AuditStorage } from '../audit/audit-chain.js';
 import type { AuditRecord } from '../audit/audit-log.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import { PostgresDriver, READY_CHANNEL } from './postgres-driver.js';
+import { CHANGED_CHANNEL, PostgresDriver, READY_CHANNEL } from './postgres-driver.js';
 import { safeUrl } from './safe-url.js';
 import { waitUntil } from './wait.js';
 import { SqlJobStore } from './sql-job-store.js';
@@ -133,29 +133,32 @@ function auditStorage(pool: pg.Pool, url: string): AuditStorage {
 interface Listener {
   client: pg.Client | null;
   waiters: Set<() => void>;
+  /** Those waiting for any change of a job (the live pages' one loop), apart from idle workers. */
+  changeWaiters: Set<() => void>;
 }
 
-/** Waits for a NOTIFY on the ready channel, on one listening connection opened on first use. */
-async function waitForNotify(listener: Listener, url: string, ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits for a NOTIFY on the ready (or the changed) channel, on one listening connection opened on first use. */
+async function waitForNotify(listener: Listener, url: string, ms: number, signal?: AbortSignal, change = false): Promise<void> {
   if (!listener.client) {
     const { default: driver } = await import('pg');
     const client = new driver.Client({ connectionString: url });
     client.on('error', () => {
       listener.client = null;
     });
-    client.on('notification', () => {
-      for (const wake of [...listener.waiters]) wake();
+    client.on('notification', (msg) => {
+      for (const wake of [...(msg.channel === CHANGED_CHANNEL ? listener.changeWaiters : listener.waiters)]) wake();
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${READY_CHANNEL}`);
+      await client.query(`LISTEN ${CHANGED_CHANNEL}`);
       listener.client = client;
     } catch {
       // no listener: the timer alone wakes the worker
       await client.end().catch(() => undefined);
     }
   }
-  await waitUntil(ms, signal, listener.waiters);
+  await waitUntil(ms, signal, change ? listener.changeWaiters : listener.waiters);
 }
 
 /** The distributed store (DESIGN §9): PostgreSQL through pg. */
@@ -167,6 +170,7 @@ export class PostgresStore extends SqlJobStore {
       describeError: (error) => storeError(url, error),
       auditStorage: auditStorage(pool, url),
       waitForWork: (ms, signal) => waitForNotify(listener, url, ms, signal),
+      waitForChange: (ms, signal) => waitForNotify(listener, url, ms, signal, true),
       onClose: async () => {
         await listener.client?.end().catch(() => undefined);
       },
@@ -183,7 +187,7 @@ export class PostgresStore extends SqlJobStore {
       if (error instanceof TaskgateError) throw error;
       throw storeError(options.url, error);
     }
-    return new PostgresStore(pool, options.url, { client: null, waiters: new Set() });
+    return new PostgresStore(pool, options.url, { client: null, waiters: new Set(), changeWaiters: new Set() });
   }
 
   /** `taskgate store migrate`: applies what is missing; returns the versions before and after. */

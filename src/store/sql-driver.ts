@@ -20,5 +20,7 @@ export interface SqlDriver {
   lock(name: string): Promise<void>;
   /** Tells idle workers there is work (PostgreSQL NOTIFY, sent on commit); no-op elsewhere. */
   notifyReady(): Promise<void>;
+  /** Tells open pages a job changed (PostgreSQL NOTIFY on its own channel, sent on commit); no-op elsewhere. */
+  notifyChanged(): Promise<void>;
   close(): Promise<void>;
 }

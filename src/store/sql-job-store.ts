@@ -3,17 +3,23 @@ import { TaskgateError } from '../errors/taskgate-error.js';
 import type { SqlDriver } from './sql-driver.js';
 import { waitUntil } from './wait.js';
 import { SqlJobs } from './sql-store.js';
+import { SqlReads } from './sql-reads.js';
 import type {
   AttemptRow,
   EnqueueBatch,
   EnqueueResult,
   ExchangeRequest,
   ExchangeResult,
+  JobChange,
+  JobChipRow,
   JobFilter,
   JobStore,
+  PushPageFilter,
   PushRecord,
   StoredJob,
+  TaskHistoryFilter,
   TokenRow,
+  WorkerSeen,
 } from './store-types.js';
 
 export interface SqlJobStoreParts {
@@ -23,6 +29,7 @@ export interface SqlJobStoreParts {
   describeError: (error: unknown) => TaskgateError;
   auditStorage: AuditStorage | null;
   waitForWork?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  waitForChange?: (ms: number, signal?: AbortSignal) => Promise<void>;
   onClose?: () => Promise<void>;
 }
 
@@ -31,11 +38,13 @@ export class SqlJobStore implements JobStore {
   readonly backend: JobStore['backend'];
   readonly auditStorage: AuditStorage | null;
   private readonly jobs: SqlJobs;
+  private readonly reads: SqlReads;
 
   constructor(private readonly parts: SqlJobStoreParts) {
     this.backend = parts.backend;
     this.auditStorage = parts.auditStorage;
     this.jobs = new SqlJobs(parts.driver);
+    this.reads = new SqlReads(parts.driver);
   }
 
   private async guard<T>(work: () => Promise<T>): Promise<T> {
@@ -101,6 +110,24 @@ export class SqlJobStore implements JobStore {
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> {
     return this.guard(() => this.jobs.jobsOfHead(repo, rev));
   }
+  pushesNewestFirst(filter: PushPageFilter): Promise<PushRecord[]> {
+    return this.guard(() => this.reads.pushesNewestFirst(filter));
+  }
+  pushesByIds(ids: string[]): Promise<PushRecord[]> {
+    return this.guard(() => this.reads.pushesByIds(ids));
+  }
+  chipsOfPushes(ids: string[]): Promise<JobChipRow[]> {
+    return this.guard(() => this.reads.chipsOfPushes(ids));
+  }
+  taskHistory(filter: TaskHistoryFilter): Promise<StoredJob[]> {
+    return this.guard(() => this.reads.taskHistory(filter));
+  }
+  jobsChangedSince(after: { at: string; id: string }, limit: number): Promise<JobChange[]> {
+    return this.guard(() => this.reads.jobsChangedSince(after, limit));
+  }
+  workersSeen(limit: number): Promise<WorkerSeen[]> {
+    return this.guard(() => this.reads.workersSeen(limit));
+  }
 
   /** The engine underneath, for `taskgate store copy`. */
   get driver(): SqlDriver {
@@ -110,6 +137,11 @@ export class SqlJobStore implements JobStore {
   waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
     // without notifications this is a poll: a short one, so that new work starts soon
     return this.parts.waitForWork ? this.parts.waitForWork(ms, signal) : waitUntil(Math.min(ms, 200), signal);
+  }
+
+  waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
+    // without notifications: a poll, one for the whole service (its caller is the one loop of the live pages)
+    return this.parts.waitForChange ? this.parts.waitForChange(ms, signal) : waitUntil(ms, signal);
   }
 
   async close(): Promise<void> {

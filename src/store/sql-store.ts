@@ -25,7 +25,7 @@ import type {
   TokenRow,
 } from './store-types.js';
 
-interface JobRow {
+export interface JobRow {
   id: string;
   repo: string;
   rev: string;
@@ -72,7 +72,7 @@ function num(value: number | string | null): number | null {
   return value === null ? null : Number(value);
 }
 
-function toJob(row: JobRow): StoredJob {
+export function toJob(row: JobRow): StoredJob {
   return {
     id: row.id,
     repo: row.repo,
@@ -108,7 +108,7 @@ function inRepos(repos: readonly string[] | undefined): { sql: string; args: str
   return { sql: ` AND repo IN (${repos.map(() => '?').join(', ')})`, args: [...repos] };
 }
 
-const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons, files_matched, status, attempts,
+export const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons, files_matched, status, attempts,
   created_at, updated_at, spec, token_jti, token, token_exp, worker, lease_expires, not_before, reason`;
 
 /**
@@ -163,6 +163,7 @@ export class SqlJobs {
         await tx.run('INSERT INTO processed_heads (repo, node, push_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.repo, head, p.id]);
       faultPoint('store:enqueue');
       if (created.length > 0) await tx.notifyReady();
+      if (created.length > 0) await tx.notifyChanged();
       return { created, existing, superseded };
     });
   }
@@ -344,6 +345,7 @@ export class SqlJobs {
         await this.setStatus(tx, job.id, 'failed', 'token_replay', at);
         await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'token_replay' WHERE job_id = ? AND ended_at IS NULL", [req.now, job.id]);
         await this.markUpstreamFailed(tx, { ...job, status: 'failed' }, at);
+        await tx.notifyChanged();
         return { ok: false, reason: 'replay', job: await this.getJob(job.id, tx) };
       }
       if (seen === 'dead') return { ok: false, reason: 'dead', job };
@@ -442,6 +444,7 @@ export class SqlJobs {
         JSON.stringify({ issued: req.issued, released, upstreamFailed }),
         req.jti,
       ]);
+      await tx.notifyChanged();
       return { ok: true, retry: false, job: (await this.getJob(job.id, tx))!, issued: req.issued, released, upstreamFailed };
     });
   }
@@ -467,6 +470,7 @@ export class SqlJobs {
         );
         if (!row) return false;
         await change(tx, row);
+        await tx.notifyChanged();
         return true;
       });
       if (done) changed.push(id);
@@ -553,6 +557,7 @@ export class SqlJobs {
           [next, at, jid],
         );
       }
+      if (again.length > 0) await tx.notifyChanged();
       return again;
     });
   }
@@ -566,6 +571,7 @@ export class SqlJobs {
       await this.killTokens(tx, id);
       await this.setStatus(tx, id, 'cancelled', 'cancelled by an admin', at);
       await tx.run("UPDATE attempts SET ended_at = ?, outcome = 'cancelled' WHERE job_id = ? AND ended_at IS NULL", [now, id]);
+      await tx.notifyChanged();
       return [id, ...(await this.markUpstreamFailed(tx, { ...job, status: 'cancelled' }, at))];
     });
   }

@@ -65,6 +65,8 @@ export class SqliteDriver implements SqlDriver {
 
   async notifyReady(): Promise<void> {}
 
+  async notifyChanged(): Promise<void> {}
+
   async close(): Promise<void> {
     this.db.close();
   }

@@ -37,6 +37,9 @@ const MIGRATIONS = [
      ended_at INTEGER, outcome TEXT, exit_code INTEGER, log TEXT, PRIMARY KEY (job_id, attempt));`,
   `ALTER TABLE jobs ADD COLUMN reserved_by TEXT;
    ALTER TABLE jobs ADD COLUMN reserved_until INTEGER;`,
+  // the pushes page reads the newest pushes first; the live pages' loop reads the jobs changed since its last look
+  `CREATE INDEX IF NOT EXISTS pushes_created ON pushes (created_at, id);
+   CREATE INDEX IF NOT EXISTS jobs_updated ON jobs (updated_at, id);`,
 ];
 
 function storeError(path: string, error: unknown): TaskgateError {

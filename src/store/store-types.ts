@@ -110,8 +110,65 @@ export interface JobFilter {
   limit?: number;
 }
 
+/** A page of pushes, newest first: before a cursor, filtered by pusher and by the branch, task and status of a job. */
+export interface PushPageFilter {
+  repo?: string;
+  before?: { at: string; id: string };
+  limit: number;
+  pusher?: string;
+  branch?: string;
+  task?: string;
+  status?: JobStatus;
+}
+
+/** A page of one task's jobs, newest first. */
+export interface TaskHistoryFilter {
+  task: string;
+  repo?: string;
+  before?: { at: string; id: string };
+  limit: number;
+}
+
+export interface JobChipRow {
+  id: string;
+  pushId: string;
+  rev: string;
+  branch: string;
+  task: string;
+  status: JobStatus;
+}
+
+/** What a live page needs to know of a job that changed. */
+export interface JobChange {
+  id: string;
+  status: JobStatus;
+  pushId: string;
+  task: string;
+  attempts: number;
+  updatedAt: string;
+}
+
+/** A worker as the store saw it: its newest running token is its last claim or heartbeat. */
+export interface WorkerSeen {
+  worker: string;
+  lastHeartbeat: string;
+  runningTokens: number;
+}
+
+/** The readers' queries (web UI and read APIs); every one bounded. */
+export interface ReaderQueries {
+  pushesNewestFirst(filter: PushPageFilter): Promise<PushRecord[]>;
+  pushesByIds(ids: string[]): Promise<PushRecord[]>;
+  /** What a push's row shows of each job (its chip), in creation order. */
+  chipsOfPushes(ids: string[]): Promise<JobChipRow[]>;
+  taskHistory(filter: TaskHistoryFilter): Promise<StoredJob[]>;
+  /** Jobs whose row changed after `after` (ISO time, then id), oldest change first. */
+  jobsChangedSince(after: { at: string; id: string }, limit: number): Promise<JobChange[]>;
+  workersSeen(limit: number): Promise<WorkerSeen[]>;
+}
+
 /** One interface, two engines (DESIGN §9). */
-export interface JobStore {
+export interface JobStore extends ReaderQueries {
   readonly backend: 'sqlite' | 'postgres';
   /** One transaction per push; jobs that already exist (same deterministic id) are left as they are. */
   enqueue(batch: EnqueueBatch): Promise<EnqueueResult>;
@@ -149,6 +206,8 @@ export interface JobStore {
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]>;
   /** Resolves when work may have become ready (PostgreSQL NOTIFY), or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Resolves when a job may have changed (PostgreSQL NOTIFY on its own channel), or after `ms`, or when `signal` aborts. */
+  waitForChange(ms: number, signal?: AbortSignal): Promise<void>;
   /** Where the audit chain is kept in the database (postgres); null where the chain is the audit file (sqlite). */
   readonly auditStorage: AuditStorage | null;
   close(): Promise<void>;

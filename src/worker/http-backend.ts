@@ -11,6 +11,8 @@ type Jwk = Parameters<typeof signClientAssertion>[1];
 const AWAY_STATUSES = new Set([502, 503, 504]);
 /** A request that may have reached the service is retried only this long: it keeps a stored answer 30 s (DESIGN §8). */
 const UNSURE_RETRY_MS = 25_000;
+/** A service that took the connection but does not answer is given up on after this long (the attempt counts as maybe-arrived). */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 interface HttpBackendOptions {
   /** One line when the service goes away and when it is back. */
@@ -66,7 +68,7 @@ export class HttpBackend implements JobBackend {
       let unsure = false;
       try {
         // built again for each attempt: the assertion in it is fresh, never one the service may have seen
-        const r = await fetch(new URL(path, this.url), await request());
+        const r = await fetch(new URL(path, this.url), { ...(await request()), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         if (!AWAY_STATUSES.has(r.status)) return this.back(r);
         why = `it answered ${r.status}`;
         // 503: the service (or its store) turned the request away; a proxy's 502 or 504 may come after the service got it
