@@ -3,7 +3,7 @@
 // time is its own wall time inside the real push (scripts/bench-time-hook.sh); the difference
 // of whole pushes is shown beside it, but is too noisy to judge by.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -503,6 +503,31 @@ function taskHistory(tasks) {
     5,
     'ms',
     `${jobs} jobs, one worker, audit records fsync'd`,
+  );
+
+  // 5b. the sandbox (DESIGN §14): a no-op task in bubblewrap against worker.sandbox "none", interleaved,
+  //     and the worker's own overhead per no-op job with its task sandboxed
+  const { sandboxCost, sandboxedWorkerOverhead } = await import(bundle);
+  // outside the bench's private folder: the task account (nobody under root) must reach its job folders
+  const boxDir = mkdtempSync(join(tmpdir(), 'taskgate-bench-sandbox-'));
+  chmodSync(boxDir, 0o755);
+  const boxes = await sandboxCost(join(boxDir, 'cost'), quick ? 30 : 100);
+  report(
+    'sandbox cost per no-op job (bwrap over "none")',
+    Number((boxes.bwrap - boxes.none).toFixed(1)),
+    15,
+    'ms',
+    `a no-op task: ${boxes.bwrap.toFixed(1)} ms in bwrap, ${boxes.none.toFixed(1)} ms with "none" (limits and account switch in both)`,
+  );
+  const boxedJobs = quick ? 50 : 200;
+  const boxedPerJob = await sandboxedWorkerOverhead(join(boxDir, 'overhead'), boxedJobs);
+  rmSync(boxDir, { recursive: true, force: true });
+  report(
+    'worker overhead per no-op job with the sandbox (claim, exchange, sandboxed task, complete), SQLite',
+    Number(boxedPerJob.toFixed(1)),
+    20,
+    'ms',
+    `${boxedJobs} jobs, one worker`,
   );
 
   // 6. claim-and-complete throughput: SQLite (one process) next to PostgreSQL with 1, 4 and 16

@@ -9,6 +9,8 @@ need_apt=()
 command -v hg >/dev/null 2>&1 || need_apt+=(mercurial)
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
 /usr/bin/python3 -c 'import mercurial' >/dev/null 2>&1 || need_apt+=(mercurial)
+# tasks run in bubblewrap (DESIGN §14)
+command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 # a script may ask for more Debian packages in TASKGATE_APT (space-separated)
 for pkg in ${TASKGATE_APT:-}; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")

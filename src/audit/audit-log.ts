@@ -26,6 +26,7 @@ export type AuditEvent =
   | 'job.claimed'
   | 'job.completed'
   | 'job.failed'
+  | 'job.superseded'
   | 'token.replay'
   | 'keys.rotated';
 

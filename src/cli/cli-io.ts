@@ -19,7 +19,13 @@ export const CLI_EXIT = { ok: 0, failed: 1, usage: 2, environment: 3 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {
   if (code === 'ERR_USAGE' || code.startsWith('ERR_CONFIG')) return CLI_EXIT.usage;
-  if (code === 'ERR_HG_MISSING' || code === 'ERR_HG_FAILED' || code === 'ERR_REPO_NOT_FOUND' || code === 'ERR_HG_OUTPUT')
+  if (
+    code === 'ERR_HG_MISSING' ||
+    code === 'ERR_HG_FAILED' ||
+    code === 'ERR_REPO_NOT_FOUND' ||
+    code === 'ERR_HG_OUTPUT' ||
+    code === 'ERR_SANDBOX_UNAVAILABLE'
+  )
     return CLI_EXIT.environment;
   if (code === 'ERR_STORE_UNAVAILABLE' || code === 'ERR_STORE_CORRUPT' || code === 'ERR_STORE_SCHEMA' || code === 'ERR_STORE_BACKEND')
     return CLI_EXIT.environment;

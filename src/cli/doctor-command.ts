@@ -15,6 +15,7 @@ import { pendingOutbox } from '../trigger/outbox.js';
 import { readUnprocessed } from '../trigger/unprocessed.js';
 import { readChangesets } from '../hg/read-push.js';
 import { CLI_EXIT, type CliIo } from './cli-io.js';
+import { sandboxCheck } from './doctor-sandbox.js';
 import { taskgateHookLines } from './hgrc-hooks.js';
 import { localPushChecks } from './doctor-access.js';
 import { taskgateHome } from './install-command.js';
@@ -120,6 +121,7 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
   add(await hgCommandCheck(config, io.env));
 
   if (config) {
+    add(sandboxCheck(config, root));
     const dir = join(root, '.hg', 'taskgate');
     try {
       const probe = mkdtempSync(join(existsSync(dir) ? dir : join(root, '.hg'), '.doctor-'));

@@ -137,7 +137,18 @@ export interface TaskgateConfig {
     ttl: { queued: string; running: string; done: string };
   };
   store: { backend: 'sqlite' | 'postgres'; path?: string; url?: string };
-  worker: { runAs?: string; keys?: Record<string, string>; lease: string; heartbeat: string; workdir?: string; logs: string };
+  worker: {
+    runAs?: string;
+    sandbox: 'bwrap' | 'none';
+    repos?: string[];
+    /** A remote worker's pinned issuer and JWKS file (absolute once loaded). */
+    trust?: { issuer: string; audience?: string; jwks: string };
+    keys?: Record<string, string>;
+    lease: string;
+    heartbeat: string;
+    workdir?: string;
+    logs: string;
+  };
   /** `checkpoints`: where signed checkpoints of the chain head go, a file on another mount or an HTTPS URL (DESIGN §15). */
   audit: { path: string; checkpoints?: string };
   log: { path: string; level: string };

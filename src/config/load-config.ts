@@ -203,7 +203,11 @@ function readConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateCo
         ? { checkpoints: /^https?:\/\//i.test(full.audit.checkpoints) ? full.audit.checkpoints : inRoot(full.audit.checkpoints) }
         : {}),
     },
-    worker: { ...full.worker, logs: inRoot(full.worker.logs) },
+    worker: {
+      ...full.worker,
+      logs: inRoot(full.worker.logs),
+      ...(full.worker.trust ? { trust: { ...full.worker.trust, jwks: inRoot(full.worker.trust.jwks) } } : {}),
+    },
     // the issuer defaults to a name derived from the repository id; production sets an https URL
     tokens: { ...full.tokens, issuer: full.tokens.issuer ?? `urn:taskgate:${full.repo?.id ?? 'unnamed'}`, keys: inRoot(full.tokens.keys) },
     log: { ...full.log, path: inRoot(full.log.path) },

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   ERR_STORE_BACKEND: 'the configured job store backend is not available',
   ERR_JOB_NOT_FOUND: 'no such job',
   ERR_OUTBOX: 'the outbox cannot be written or read',
+  ERR_SANDBOX_UNAVAILABLE: 'bubblewrap cannot start a sandbox for tasks on this machine',
   ERR_USAGE: 'the command line is not valid',
   ERR_UNAUTHENTICATED: 'the request carries no identity the service accepts',
   ERR_FORBIDDEN: 'the authenticated caller may not do this',

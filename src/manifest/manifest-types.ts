@@ -10,7 +10,22 @@ export interface TaskDefinition {
   retries?: number;
   env?: Record<string, string>;
   audience?: string;
+  /** The sandbox shares the host's network (off by default). */
+  network?: boolean;
+  /** The archive holds only the files `inputs` match, and the manifest. */
+  hermetic?: boolean;
+  /** A newer job of the same (repository, branch, task) cancels the older ones not yet running. */
+  supersede?: boolean;
+  resources?: TaskResources;
   description?: string;
+}
+
+export interface TaskResources {
+  /** Address space of each process, "2g". */
+  memory?: string;
+  processes?: number;
+  /** Output kept in the log, "64m"; the rest is cut with a marker line. */
+  log?: string;
 }
 
 export interface TaskManifest {

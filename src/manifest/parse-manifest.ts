@@ -15,6 +15,9 @@ function schemaMessage(e: ErrorObject): string {
   if (e.keyword === 'additionalProperties') return `${at}: unknown key "${String(params['additionalProperty'])}"`;
   if (e.keyword === 'propertyNames')
     return `${at}: task name ${JSON.stringify(params['propertyName'])} is not valid (letters, digits, . _ -)`;
+  if (e.keyword === 'pattern' && at.endsWith('/timeout')) return `${at}: must be a duration of at most 24h, more than 0 (30s, 20m, 2h)`;
+  if (e.keyword === 'pattern' && /\/resources\/(memory|log)$/.test(at)) return `${at}: must be a size: a number and k, m or g (512m, 2g)`;
+  if (e.keyword === 'not' && at.endsWith('/audience')) return `${at}: must not be the workers' audience (tokens.audience)`;
   return `${at}: ${e.message ?? e.keyword}`;
 }
 

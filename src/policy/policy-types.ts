@@ -20,6 +20,8 @@ export interface RuleContext {
   pusher: Pusher;
   identity: IdentityConfig;
   manifestPath: string;
+  /** `tokens.audience`: the audience of job tokens, which no task's `audience` may take. */
+  workerAudience: string;
   /** Does the who-list grant the pusher this permission? (The unknown pusher: never.) */
   grants(who: readonly string[] | undefined): boolean;
   /** Does a who-list in a deny position reach the pusher? ("*" reaches the unknown pusher too.) */

@@ -84,17 +84,17 @@ export class SqlJobStore implements JobStore {
   exchange(request: ExchangeRequest): Promise<ExchangeResult> {
     return this.guard(() => this.jobs.exchange(request));
   }
-  expireLeases(now: number): Promise<string[]> {
-    return this.guard(() => this.jobs.expireLeases(now));
+  expireLeases(now: number, repos?: readonly string[]): Promise<string[]> {
+    return this.guard(() => this.jobs.expireLeases(now, repos));
   }
-  expireQueuedTokens(now: number): Promise<string[]> {
-    return this.guard(() => this.jobs.expireQueuedTokens(now));
+  expireQueuedTokens(now: number, repos?: readonly string[]): Promise<string[]> {
+    return this.guard(() => this.jobs.expireQueuedTokens(now, repos));
   }
   nextReady(now: number, limit: number): Promise<StoredJob[]> {
     return this.guard(() => this.jobs.nextReady(now, limit));
   }
-  reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null> {
-    return this.guard(() => this.jobs.reserveNext(worker, now, seconds));
+  reserveNext(worker: string, now: number, seconds: number, repos?: readonly string[]): Promise<StoredJob | null> {
+    return this.guard(() => this.jobs.reserveNext(worker, now, seconds, repos));
   }
   doneReceipts(jobIds: string[]): Promise<Array<{ job: string; jti: string }>> {
     return this.guard(() => this.jobs.doneReceipts(jobIds));

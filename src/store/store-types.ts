@@ -23,6 +23,16 @@ export interface EnqueueBatch {
 export interface EnqueueResult {
   created: string[];
   existing: string[];
+  /** Older jobs a `"supersede": true` task of this batch cancelled, with their dependents, and the job that superseded each. */
+  superseded: SupersededJob[];
+}
+
+export interface SupersededJob {
+  job: string;
+  task: string;
+  rev: string;
+  /** The newer job. */
+  by: string;
 }
 
 export interface StoredJob extends JobRecord {
@@ -185,16 +195,17 @@ export interface JobStore extends ReaderQueries {
   /** One token exchange (DESIGN §8), in one transaction with the dependents it releases. */
   exchange(request: ExchangeRequest): Promise<ExchangeResult>;
   /** Running jobs whose lease ran out go back to ready; their tokens die. Returns their ids. */
-  expireLeases(now: number): Promise<string[]>;
+  expireLeases(now: number, repos?: readonly string[]): Promise<string[]>;
   /** Ready jobs whose queued token ran out become `expired` (an admin's `jobs retry` mints a new one). Returns their ids. */
-  expireQueuedTokens(now: number): Promise<string[]>;
+  expireQueuedTokens(now: number, repos?: readonly string[]): Promise<string[]>;
   /** Ready jobs with a queued token and no backoff left, oldest first. */
   nextReady(now: number, limit: number): Promise<StoredJob[]>;
   /**
+   * `repos` limits it (and the expiries) to the repositories a worker serves (DESIGN §14): never another's job.
    * Reserves the oldest such job for one worker for `seconds` (BEGIN IMMEDIATE; FOR UPDATE SKIP LOCKED), so that
    * competing workers never present the same queued token: a second presentation is a replay.
    */
-  reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null>;
+  reserveNext(worker: string, now: number, seconds: number, repos?: readonly string[]): Promise<StoredJob | null>;
   /** The done receipts of these jobs: the `upstream` of the tokens they release. */
   doneReceipts(jobIds: string[]): Promise<Array<{ job: string; jti: string }>>;
   /** Admin: a failed, upstream_failed, cancelled or expired job (and its upstream_failed dependents) back to ready or pending, with fresh tokens. */

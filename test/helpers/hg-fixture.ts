@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa, type Result } from 'execa';
@@ -158,4 +158,36 @@ export async function jobsOf(central: string): Promise<
   const r = await taskgate(central, ['jobs', 'list', '--json']);
   if (r.exitCode !== 0) throw new Error(`jobs list failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
+}
+
+/** What a job's task printed in one attempt (its log under the central repository's .hg/taskgate/logs). */
+export function taskLog(central: string, jobId: string, attempt = 1): string {
+  const path = join(central, '.hg', 'taskgate', 'logs', jobId, `${attempt}.log`);
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/**
+ * Every line every task printed under `dir` (the logs of each repository or worker clone in it). Lines that
+ * start with a `date +%s%N` time come back in time order, without it: sandboxed tasks share no file to append to.
+ */
+export function taskLines(dir: string): string[] {
+  const lines: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      if (e.isDirectory() && e.name === 'logs' && d.endsWith(join('.hg', 'taskgate'))) {
+        for (const job of readdirSync(full))
+          for (const attempt of readdirSync(join(full, job)))
+            lines.push(
+              ...readFileSync(join(full, job, attempt), 'utf8')
+                .split('\n')
+                .filter((l) => l !== ''),
+            );
+      } else if (e.isDirectory() && depth < 4) walk(full, depth + 1);
+    }
+  };
+  walk(dir, 0);
+  const timed = (l: string) => /^\d{19} /.test(l);
+  if (!lines.every(timed)) return lines;
+  return lines.sort((a, b) => (BigInt(a.slice(0, 19)) < BigInt(b.slice(0, 19)) ? -1 : 1)).map((l) => l.slice(20));
 }
