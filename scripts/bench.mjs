@@ -3,7 +3,7 @@
 // time is its own wall time inside the real push (scripts/bench-time-hook.sh); the difference
 // of whole pushes is shown beside it, but is too noisy to judge by.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,21 @@ const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick ? 3 : 7;
 const cache = join(root, '.bench-cache');
 const work = mkdtempSync(join(tmpdir(), 'taskgate-bench-'));
 const hgrc = join(work, 'hgrc');
+const started = Date.now();
+// interrupted (Ctrl-C, a timeout's SIGTERM): print what there is; a running child (a push, or
+// pg_virtualenv, which drops its cluster) ends first, since a synchronous spawn holds the signal
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    finish(true);
+    process.exit(130);
+  });
+}
+// a push that failed (interrupted with it, say): what was measured before it is still printed
+process.on('uncaughtException', (error) => {
+  console.error(error);
+  finish(true);
+  process.exit(1);
+});
 writeFileSync(hgrc, '[ui]\ninteractive = false\n');
 const env = { ...process.env, HGRCPATH: hgrc, HGPLAIN: '1', LOGNAME: 'alice', USER: 'alice' };
 
@@ -81,14 +96,46 @@ writeFileSync(join(keysDir, '.hg', 'taskgate.json'), JSON.stringify(policy));
 run(process.execPath, [join(root, 'bin/taskgate'), 'keys', 'init', '-R', keysDir]);
 const keys = readFileSync(join(keysDir, '.hg', 'taskgate', 'keys.json'));
 
-/** What each configuration puts in the central repository's hgrc; `timer` times the hook measured. */
+/**
+ * Every hook `taskgate install` writes, each wrapped by the timer (the gate also by GNU time):
+ * read from the hgrc install writes into a scratch repository, so a new hook counts at once.
+ */
+function installedHooks() {
+  const dir = join(work, 'install-probe');
+  run('hg', ['init', dir]);
+  run(process.execPath, [join(root, 'bin/taskgate'), 'install', dir]);
+  const lines = readFileSync(join(dir, '.hg', 'hgrc'), 'utf8')
+    .split('\n')
+    .map((l) => /^\s*([a-z-]+\.taskgate)\s*=\s*(.+)$/.exec(l))
+    .filter(Boolean);
+  if (lines.length === 0) throw new Error('taskgate install wrote no hooks');
+  return lines.map(([, key, cmd]) => `${key} = ${timer} ${key.startsWith('pretxnchangegroup.') ? memory : ''} ${cmd}`).join('\n');
+}
+
+/** What each configuration puts in the central repository's hgrc; `timer` times each hook measured. */
 const CONFIGS = {
   none: '',
   'node + hg log': `[hooks]\npretxnchangegroup.bench = ${timer} ${join(root, 'scripts/bench-baseline-hook.mjs')}\n`,
+  // the floor of Node entrypoints (DESIGN §13, "the whole push"): two hooks that only start node
+  'node -e 0 pair': `[hooks]\npretxnchangegroup.bench = ${timer} node -e 0\nchangegroup.bench = ${timer} node -e 0\n`,
   gate: `[hooks]\npretxnchangegroup.bench = ${timer} ${join(root, 'hooks/pretxnchangegroup')}\n`,
   python: `[hooks]\npretxnchangegroup.bench = python:${join(root, 'scripts/bench-python-hook.py')}:hook\n`,
-  taskgate: `[hooks]\npretxnchangegroup.taskgate = ${timer} ${memory} ${join(root, 'hooks/pretxnchangegroup')}\nchangegroup.taskgate = ${join(root, 'hooks/changegroup')}\n`,
+  taskgate: `[hooks]\n${installedHooks()}\n`,
+  // the gate, and pretxnclose timed: on a push that moves no ref it answers from what the gate left
+  pretxnclose: `[hooks]\npretxnchangegroup.taskgate = ${join(root, 'hooks/pretxnchangegroup')}\npretxnclose.taskgate = ${timer} ${join(root, 'hooks/pretxnclose')}\n`,
 };
+
+/** The hook log's lines ("HG_HOOKNAME nanoseconds"), as milliseconds per hook. */
+function hookTimes() {
+  const out = {};
+  if (!existsSync(hookLog)) return out;
+  for (const line of readFileSync(hookLog, 'utf8').trim().split('\n')) {
+    const [name, ns] = line.trim().split(/\s+/);
+    if (ns !== undefined) out[name] = (out[name] ?? 0) + Number(ns) / 1e6;
+  }
+  return out;
+}
+const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
 
 /** A fresh central repository with one configuration, holding the source up to `baseRev` already. */
 function central(name, config, source, baseRev) {
@@ -105,7 +152,7 @@ function central(name, config, source, baseRev) {
   return dir;
 }
 
-/** Pushes `source` up to `rev` into a fresh central repository; returns the push's time, the timed hook's own, and its peak memory. */
+/** Pushes `source` up to `rev` into a fresh central repository; returns the push's time, each timed hook's own, their sum, and the gate's peak memory. */
 function timedPush(config, source, baseRev, rev) {
   const dir = central(`c-${config.replace(/\W+/g, '-')}`, config, source, baseRev);
   rmSync(hookLog, { force: true });
@@ -114,26 +161,40 @@ function timedPush(config, source, baseRev, rev) {
   const args = ['push', '-q', '-f', '-r', String(rev), dir];
   const push = timed(() => Object.assign(r, run('hg', args, { cwd: source, allowFail: true, env: { ...env, BENCH_HOOK_LOG: hookLog } })));
   if (r.status !== 0) throw new Error(`push with ${config} failed:\n${r.stderr}${r.stdout}`);
-  const hook = existsSync(hookLog) ? Number(readFileSync(hookLog, 'utf8').trim()) / 1e6 : 0;
+  const hooks = hookTimes();
   const kb = existsSync(memLog) ? Number(readFileSync(memLog, 'utf8').trim().split('\n').at(-1)) : 0;
-  return { push, hook, kb };
+  return { push, hook: sum(hooks), hooks, kb };
 }
 
-/** Medians over interleaved runs (A B C A B C ...) of each hook's push and hook time. */
-function pushTimes(source, baseRev, rev, configs, runs = RUNS) {
-  const times = Object.fromEntries(configs.map((h) => [h, { push: [], hook: [], kb: [] }]));
+/**
+ * Medians over interleaved runs (A B C A B C ...) of each configuration's push time, its hooks'
+ * summed time and each hook's own. `warm`: one round first, not counted (chg's server starts).
+ */
+function pushTimes(source, baseRev, rev, configs, runs = RUNS, { warm = false } = {}) {
+  const times = Object.fromEntries(configs.map((h) => [h, { push: [], hook: [], kb: [], hooks: {} }]));
+  if (warm) for (const h of configs) timedPush(h, source, baseRev, rev);
   for (let i = 0; i < runs; i++) {
     for (const h of configs) {
       const t = timedPush(h, source, baseRev, rev);
       times[h].push.push(t.push);
       times[h].hook.push(t.hook);
       times[h].kb.push(t.kb);
+      for (const [name, ms] of Object.entries(t.hooks)) (times[h].hooks[name] ??= []).push(ms);
     }
   }
   return Object.fromEntries(
-    Object.entries(times).map(([h, t]) => [h, { push: median(t.push), hook: median(t.hook), kb: Math.max(...t.kb) }]),
+    Object.entries(times).map(([h, t]) => [
+      h,
+      {
+        push: median(t.push),
+        hook: median(t.hook),
+        kb: Math.max(...t.kb),
+        hooks: Object.fromEntries(Object.entries(t.hooks).map(([name, xs]) => [name, median(xs)])),
+      },
+    ]),
   );
 }
+const GATE = 'pretxnchangegroup.taskgate';
 
 /** The whole push with taskgate (gate and trigger) against the same push with the in-process Python hook. */
 function reportWholePush(count, t, budget) {
@@ -156,7 +217,17 @@ function report(name, value, budget, unit, detail) {
 // 1. the gate on a 1-changeset push, against node + one hg log
 {
   const src = history(201, 200);
-  const t = pushTimes(src, 199, 200, ['none', 'node + hg log', 'gate', 'python', 'taskgate']);
+  // --quick leaves the reported whole-push figure to section 1a
+  const t = pushTimes(
+    src,
+    199,
+    200,
+    quick ? ['none', 'node + hg log', 'gate', 'pretxnclose'] : ['none', 'node + hg log', 'gate', 'pretxnclose', 'python', 'taskgate'],
+    RUNS,
+    {
+      warm: true,
+    },
+  );
   const baseline = t['node + hg log'].hook;
   const gate = t.gate.hook;
   report(
@@ -167,7 +238,61 @@ function report(name, value, budget, unit, detail) {
     `push ${t.none.push.toFixed(0)} ms with no hook; node + hg log adds ${baseline.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms` +
       ` (as push differences: ${(t['node + hg log'].push - t.none.push).toFixed(0)} and ${(t.gate.push - t.none.push).toFixed(0)} ms)`,
   );
-  reportWholePush(1, t, null);
+  report(
+    'pretxnclose, 1-changeset push moving no ref: added time / (node + hg log) added time',
+    t.pretxnclose.hook / baseline,
+    1.3,
+    'x',
+    `pretxnclose adds ${t.pretxnclose.hook.toFixed(0)} ms, without an hg process of its own (the gate of the same transaction read the push)`,
+  );
+  if (t.python) reportWholePush(1, t, null);
+}
+
+// 1a. the whole push (DESIGN §13): every hook taskgate install writes, on a 1-changeset push that
+//     affects 5 of 10 tasks, against two hooks that only start node
+function fiveOfTen() {
+  const dir = join(cache, 'five-of-ten');
+  if (!existsSync(join(dir, '.hg', 'complete'))) {
+    rmSync(dir, { recursive: true, force: true });
+    run('hg', ['init', dir]);
+    const manifest = { version: 1, tasks: {} };
+    for (let i = 0; i < 10; i++) manifest.tasks[`task${i}`] = { inputs: [i < 5 ? 'src/**' : 'other/**'], run: `make t${i}` };
+    writeFileSync(join(dir, 'tasks.json'), JSON.stringify(manifest));
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    mkdirSync(join(dir, 'other'), { recursive: true });
+    writeFileSync(join(dir, 'src', 'a.txt'), 'one\n');
+    writeFileSync(join(dir, 'other', 'b.txt'), 'one\n');
+    run('hg', ['commit', '-q', '-A', '-m', 'OPS-1: ten tasks', '-u', 'Alice <alice@acme.test>'], { cwd: dir });
+    writeFileSync(join(dir, 'src', 'a.txt'), 'two\n');
+    run('hg', ['commit', '-q', '-m', 'OPS-2: change an input of five tasks', '-u', 'Alice <alice@acme.test>'], { cwd: dir });
+    writeFileSync(join(dir, '.hg', 'complete'), '');
+  }
+  return dir;
+}
+{
+  const src = fiveOfTen();
+  const t = pushTimes(src, 0, 1, ['none', 'node -e 0 pair', 'python', 'taskgate'], RUNS, { warm: true });
+  const floor = t['node -e 0 pair'].hook;
+  const split = Object.entries(t.taskgate.hooks)
+    .map(([name, ms]) => `${name.split('.')[0]} ${ms.toFixed(0)} ms`)
+    .join(', ');
+  const pair = Object.values(t['node -e 0 pair'].hooks)
+    .map((ms) => ms.toFixed(0))
+    .join(' + ');
+  report(
+    'whole push, 1 changeset affecting 5 of 10 tasks: every hook taskgate install writes / two `node -e 0` hooks (added time)',
+    t.taskgate.hook / floor,
+    2,
+    'x',
+    `taskgate's hooks add ${t.taskgate.hook.toFixed(0)} ms (${split}); the node -e 0 pair adds ${floor.toFixed(0)} ms (${pair});` +
+      ` as push differences: taskgate ${(t.taskgate.push - t.none.push).toFixed(0)}, pair ${(t['node -e 0 pair'].push - t.none.push).toFixed(0)},` +
+      ` in-process Python hook ${(t.python.push - t.none.push).toFixed(0)} ms; push ${t.none.push.toFixed(0)} ms with no hook`,
+  );
+}
+// `--first`: only the 1-changeset figures above (a minute, not the whole bench)
+if (process.argv.includes('--first')) {
+  finish(false);
+  process.exit();
 }
 
 // 1b. 1,000 changesets: the whole push with taskgate against the in-process Python hook (goal 1.5x)
@@ -188,17 +313,19 @@ function report(name, value, budget, unit, detail) {
       timed(() => run('hg', ['log', '-r', `0:${count - 1}`, '-T', '{node}{author}{desc}{branch}{p1node}{p2node}{files}\n'], { cwd: src })),
     );
   // the gate's own time is taken inside the taskgate push (gate + trigger), so one set of pushes gives every figure
-  const t = pushTimes(src, -1, count - 1, ['none', 'python', 'taskgate'], runs);
+  // --quick leaves out the whole 10,000-changeset pushes without taskgate (reported figures only)
+  const t = pushTimes(src, -1, count - 1, quick ? ['taskgate'] : ['none', 'python', 'taskgate'], runs);
   const log = median(logTimes);
-  const gate = t.taskgate.hook;
+  const gate = t.taskgate.hooks[GATE];
   report(
     `gate, ${count}-changeset push: added time / bare hg log extraction`,
     gate / log,
     1.5,
     'x',
-    `push ${t.none.push.toFixed(0)} ms with no hook; hg log extraction ${log.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms`,
+    `hg log extraction ${log.toFixed(0)} ms; the gate adds ${gate.toFixed(0)} ms` +
+      (t.none ? `; push ${t.none.push.toFixed(0)} ms with no hook` : ''),
   );
-  reportWholePush(count, t, null);
+  if (t.python) reportWholePush(count, t, null);
   if (t.taskgate.kb > 0)
     report(
       `gate, ${count}-changeset push: peak memory (its largest process)`,
@@ -231,6 +358,19 @@ function report(name, value, budget, unit, detail) {
     1,
     'ms',
     `${files} changed files in ${count} changesets (scanning them in node is extra)`,
+  );
+
+  // DESIGN §18's mode options (files.symlinks / executables / caseOnlyRenames, merges "cross-branch")
+  // are the only ones that read more: their extra reading, added to the gate measured above
+  const withModes = [];
+  for (let i = 0; i < (quick ? 1 : 3); i++) withModes.push(timed(() => run('hg', [...args, '--flags', '--parent-branches'], { cwd: src })));
+  const modes = median(withModes) - median(plain);
+  report(
+    `gate, ${count}-changeset push with the mode options of §18 on (estimate): added time / bare hg log extraction`,
+    (gate + modes) / log,
+    1.5,
+    'x',
+    `reading file flags and merge parents' branches adds ${modes.toFixed(0)} ms to the read (${((modes / count) * 1000).toFixed(0)} µs per changeset)`,
   );
 }
 
@@ -276,7 +416,7 @@ function taskHistory(tasks) {
         writeFileSync(join(dir, '.hg', 'hgrc'), `[hooks]\nchangegroup.bench = ${timer} ${hook}\n`);
         rmSync(hookLog, { force: true });
         run('hg', ['push', '-q', '-r', '1', dir], { cwd: src, env: { ...env, BENCH_HOOK_LOG: hookLog } });
-        times[name].push(Number(readFileSync(hookLog, 'utf8').trim()) / 1e6);
+        times[name].push(sum(hookTimes()));
       }
     }
     const base = median(times.base);
@@ -371,6 +511,31 @@ function taskHistory(tasks) {
     `${jobs} jobs, one worker, audit records fsync'd`,
   );
 
+  // 5b. the sandbox (DESIGN §14): a no-op task in bubblewrap against worker.sandbox "none", interleaved,
+  //     and the worker's own overhead per no-op job with its task sandboxed
+  const { sandboxCost, sandboxedWorkerOverhead } = await import(bundle);
+  // outside the bench's private folder: the task account (nobody under root) must reach its job folders
+  const boxDir = mkdtempSync(join(tmpdir(), 'taskgate-bench-sandbox-'));
+  chmodSync(boxDir, 0o755);
+  const boxes = await sandboxCost(join(boxDir, 'cost'), quick ? 30 : 100);
+  report(
+    'sandbox cost per no-op job (bwrap over "none")',
+    Number((boxes.bwrap - boxes.none).toFixed(1)),
+    15,
+    'ms',
+    `a no-op task: ${boxes.bwrap.toFixed(1)} ms in bwrap, ${boxes.none.toFixed(1)} ms with "none" (limits and account switch in both)`,
+  );
+  const boxedJobs = quick ? 50 : 200;
+  const boxedPerJob = await sandboxedWorkerOverhead(join(boxDir, 'overhead'), boxedJobs);
+  rmSync(boxDir, { recursive: true, force: true });
+  report(
+    'worker overhead per no-op job with the sandbox (claim, exchange, sandboxed task, complete), SQLite',
+    Number(boxedPerJob.toFixed(1)),
+    20,
+    'ms',
+    `${boxedJobs} jobs, one worker`,
+  );
+
   // 6. claim-and-complete throughput: SQLite (one process) next to PostgreSQL with 1, 4 and 16
   //    workers, each with its own connection; scripts/bench runs under pg_virtualenv
   const { claimThroughput } = await import(bundle);
@@ -383,31 +548,36 @@ function taskHistory(tasks) {
     ' jobs/s',
     `${count} no-op jobs; signatures, exchange, audit append`,
   );
-  if (process.env.PGHOST) {
-    const { default: pg } = await import('pg');
-    const admin = `postgres://${encodeURIComponent(process.env.PGUSER ?? 'postgres')}:${encodeURIComponent(process.env.PGPASSWORD ?? '')}@127.0.0.1:${process.env.PGPORT}`;
-    for (const workers of [1, 4, 16]) {
-      const name = `tg_bench_${workers}_${process.pid}`;
-      const client = new pg.Client({ connectionString: `${admin}/postgres` });
-      await client.connect();
-      await client.query(`CREATE DATABASE ${name}`);
-      await client.end();
-      const rate = await claimThroughput(join(work, `tp-pg-${workers}`), { url: `${admin}/${name}`, workers, count });
-      report(
-        `claim-and-complete throughput, PostgreSQL, ${workers} worker${workers === 1 ? '' : 's'}`,
-        rate,
-        null,
-        ' jobs/s',
-        `${count} no-op jobs, a connection pool per worker; ${(rate / sqlite).toFixed(2)}x SQLite's figure`,
-      );
-    }
-  } else {
+  // the same with the worker API's checks (DESIGN §15): an assertion per request, bound, verified, its jti stored
+  const checked = await claimThroughput(join(work, 'tp-sqlite-checked'), { workers: 1, count, checks: true });
+  report(
+    'claim-and-complete throughput, SQLite, 1 worker, with the assertion checks',
+    checked,
+    null,
+    ' jobs/s',
+    `before the checks ${sqlite.toFixed(0)} jobs/s; with them ${(checked / sqlite).toFixed(2)}x`,
+  );
+  // PostgreSQL in a cluster of its own, started and dropped by pg_virtualenv around one child
+  // process: when the bench is interrupted, that child goes and pg_virtualenv drops the cluster
+  // -t: a temporary cluster folder even as root, not the machine's shared 15/regress, which
+  // another pg_virtualenv on the machine may hold (or drop under this one)
+  const pgRun = spawnSync(
+    'pg_virtualenv',
+    ['-t', process.execPath, join(root, 'scripts/bench-pg.mjs'), bundle, join(work, 'tp-pg'), String(count), String(sqlite)],
+    { env, stdio: ['ignore', 'pipe', 'inherit'], timeout: 120_000 },
+  );
+  const pgResults = (pgRun.stdout?.toString() ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+  for (const r of pgResults) results.push(r);
+  if (pgResults.length === 0) {
     report(
       'claim-and-complete throughput, PostgreSQL',
       0,
       null,
       ' jobs/s',
-      'not measured: no PostgreSQL (run ./scripts/bench, which starts one)',
+      `not measured: ${pgRun.error ? pgRun.error.message : `pg_virtualenv exited ${pgRun.status ?? pgRun.signal}`} (Debian: postgresql-common)`,
     );
   }
 
@@ -449,19 +619,27 @@ function taskHistory(tasks) {
   }
 }
 
-rmSync(work, { recursive: true, force: true });
-const rows = results.map((r) => [
-  r.pass === null ? 'INFO' : r.pass ? 'PASS' : 'FAIL',
-  `${r.value}${r.unit}`,
-  r.budget === null ? '-' : `<= ${r.budget}${r.unit}`,
-  r.name,
-  r.detail,
-]);
-console.log(`taskgate bench (${RUNS} interleaved runs each, medians; node ${process.version})`);
-for (const [verdict, value, budget, name, detail] of rows)
-  console.log(`${verdict}  ${value.padStart(9)}  ${budget.padEnd(9)}  ${name}\n${' '.repeat(33)}${detail}`);
-writeFileSync(
-  join(root, 'bench-results.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, node: process.version, results }, null, 2)}\n`,
-);
-process.exitCode = results.some((r) => r.pass === false) ? 1 : 0;
+finish(false);
+
+/** Prints what was measured (all of it, or what there is when interrupted), writes bench-results.json, removes the scratch folder. */
+function finish(interrupted) {
+  rmSync(work, { recursive: true, force: true });
+  const rows = results.map((r) => [
+    r.pass === null ? 'INFO' : r.pass ? 'PASS' : 'FAIL',
+    `${r.value}${r.unit}`,
+    r.budget === null ? '-' : `<= ${r.budget}${r.unit}`,
+    r.name,
+    r.detail,
+  ]);
+  console.log(
+    `taskgate bench (${RUNS} interleaved runs each, medians; node ${process.version}; ${((Date.now() - started) / 1000).toFixed(0)} s)` +
+      (interrupted ? ' INTERRUPTED: the figures measured so far' : ''),
+  );
+  for (const [verdict, value, budget, name, detail] of rows)
+    console.log(`${verdict}  ${value.padStart(9)}  ${budget.padEnd(9)}  ${name}\n${' '.repeat(33)}${detail}`);
+  writeFileSync(
+    join(root, 'bench-results.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, node: process.version, interrupted, results }, null, 2)}\n`,
+  );
+  process.exitCode = interrupted ? 130 : results.some((r) => r.pass === false) ? 1 : 0;
+}

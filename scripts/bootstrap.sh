@@ -9,6 +9,8 @@ need_apt=()
 command -v hg >/dev/null 2>&1 || need_apt+=(mercurial)
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
 /usr/bin/python3 -c 'import mercurial' >/dev/null 2>&1 || need_apt+=(mercurial)
+# tasks run in bubblewrap (DESIGN §14)
+command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 # a script may ask for more Debian packages in TASKGATE_APT (space-separated)
 for pkg in ${TASKGATE_APT:-}; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
@@ -28,7 +30,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 # the build is stale when any source is newer than it
-if [ ! -f dist/cli.js ] || [ -n "$(find src scripts/build.mjs scripts/gen-validators.mjs package-lock.json -newer dist/cli.js -print -quit 2>/dev/null)" ]; then
+if [ ! -f dist/cli.js ] || [ -n "$(find src scripts/build.mjs scripts/gen-validators.mjs scripts/load-bundle.cjs package-lock.json -newer dist/cli.js -print -quit 2>/dev/null)" ]; then
   echo "bootstrap: building" >&2
   node scripts/build.mjs >&2
 fi

@@ -31,14 +31,34 @@ const common = {
 };
 await build({
   ...common,
+  entryPoints: { cli: join(root, 'src/cli/bin-main.ts') },
+  outdir: join(root, 'dist'),
+});
+// The hooks start on every push: CommonJS bundles (no ESM loader to start) that dist/load-bundle.cjs
+// compiles with V8 cached data (DESIGN §13: 33 ms to load the gate, against 73 for ESM).
+await build({
+  ...common,
+  format: 'cjs',
   entryPoints: {
     'gate-hook': join(root, 'src/gate/hook-main.ts'),
     'trigger-hook': join(root, 'src/trigger/hook-main.ts'),
-    cli: join(root, 'src/cli/bin-main.ts'),
+    'refs-hook': join(root, 'src/gate/refs-hook-main.ts'),
+    'bookmark-hook': join(root, 'src/trigger/bookmark-hook-main.ts'),
   },
   outdir: join(root, 'dist'),
+  outExtension: { '.js': '.cjs' },
+  // a vm.Script has no loader for import(): externals loaded on demand (re2js, pino) are required
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 // the hg reader extension ships next to the bundles that load it
 copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_read.py'));
+copyFileSync(join(root, 'src/hg/taskgate_refs.py'), join(root, 'dist/taskgate_refs.py'));
+// the hooks' loader, and V8 cached data for each hook bundle, made by that very loader
+copyFileSync(join(root, 'scripts/load-bundle.cjs'), join(root, 'dist/load-bundle.cjs'));
+for (const name of ['gate-hook', 'trigger-hook', 'refs-hook', 'bookmark-hook']) {
+  execFileSync(process.execPath, [join(root, 'dist/load-bundle.cjs'), '--make-cache', name], { stdio: 'inherit' });
+}
 // the web UI's templates and assets, found next to the bundle (dist/ui/)
 for (const dir of ['views', 'assets']) cpSync(join(root, 'src/ui', dir), join(root, 'dist/ui', dir), { recursive: true });

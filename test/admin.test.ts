@@ -21,11 +21,11 @@ function doctorLine(out: string, name: string): string {
 }
 
 describe('install, uninstall', () => {
-  it('install writes the two hooks, keeps every other line, and twice leaves an identical hgrc', async () => {
+  it('install writes the four hooks, keeps every other line, and twice leaves an identical hgrc', async () => {
     const { dir, central } = await installed();
     const first = readFileSync(join(central, '.hg', 'hgrc'), 'utf8');
     expect(first).toMatch(
-      /\[hooks\]\nincoming\.notify = \/usr\/local\/bin\/notify\npretxnchangegroup\.taskgate = \S+\/hooks\/pretxnchangegroup\nchangegroup\.taskgate = \S+\/hooks\/changegroup\n/,
+      /\[hooks\]\nincoming\.notify = \/usr\/local\/bin\/notify\npretxnchangegroup\.taskgate = \S+\/hooks\/pretxnchangegroup\npretxnclose\.taskgate = \S+\/hooks\/pretxnclose\nchangegroup\.taskgate = \S+\/hooks\/changegroup\ntxnclose-bookmark\.taskgate = \S+\/hooks\/txnclose-bookmark\n/,
     );
     expect(first).toContain('[ui]\nusername = Service <svc@acme.test>\n');
     expect(first).toContain('[web]\nallow-push = *\n');

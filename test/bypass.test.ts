@@ -35,4 +35,14 @@ describe('bypass', () => {
     await expectAccepted(s, { LOGNAME: 'root' }, ['--pushvars', 'TASKGATE_BYPASS=incident 42']);
     expect(audit(s.central).at(-1)!.data['bypassed']).toEqual([{ node: null, reason: 'incident 42' }]);
   });
+
+  it('the bypass line reaches the pusher escaped: a reason with ESC/OSC bytes cannot retitle the terminal', async () => {
+    const s = await scenario(examplePolicy());
+    await commit(s.work, { 'src/a.ts': 'x' }, 'no key', { user: 'x' });
+    const reason = 'incident \x1b]0;owned\x07 \x1b[2J';
+    const r = await expectAccepted(s, { LOGNAME: 'root' }, ['--pushvars', `TASKGATE_BYPASS=${reason}`]);
+    expect(r.all).not.toContain('\x1b');
+    expect(r.all).toContain('taskgate: policy bypassed by root: incident \\x1b]0;owned\\x07 \\x1b[2J');
+    expect(audit(s.central).at(-1)!.data['bypassed']).toEqual([{ node: null, reason }]);
+  });
 });

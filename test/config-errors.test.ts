@@ -40,8 +40,8 @@ describe('a broken configuration refuses the push (fail closed)', () => {
     const s = await withConfigText(JSON.stringify({ policy: { rules: [{ rule: 'message', pattern: '^(unclosed' }] } }));
     await expectRejected(s, [
       'error[ERR_CONFIG_REGEX]',
-      '/policy/rules/0/pattern: invalid regular expression "^(unclosed"',
-      'hint: fix each pattern',
+      '/policy/rules/0/pattern: invalid regular expression "^(unclosed" (RE2 syntax): missing closing )',
+      'hint: fix each entry named above: regular expressions are RE2 syntax',
     ]);
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { parseManifest } from '../src/manifest/parse-manifest.js';
+import { policyChecks } from '../src/policy/config-check.js';
 import { ROOT } from './helpers/hg-fixture.js';
 
 /** Every ```json block of the docs and the README, with the file it is in. */
@@ -19,11 +20,14 @@ function jsonBlocks(): Array<{ file: string; text: string }> {
   );
 }
 
+/** The groups of the example policy: a lone rule or a fragment names them without defining them. */
+const EXAMPLE_IDENTITY = (JSON.parse(readFileSync(join(ROOT, 'examples', 'taskgate.json'), 'utf8')) as { identity: unknown }).identity;
+
 function asConfig(value: Record<string, unknown>): Record<string, unknown> {
   // a lone rule, a fragment of the configuration, or a whole one
-  if ('rule' in value) return { policy: { rules: [value] } };
+  if ('rule' in value) return { identity: EXAMPLE_IDENTITY, policy: { rules: [value] } };
   const { extends: _base, ...rest } = value;
-  return rest;
+  return 'identity' in rest ? rest : { identity: EXAMPLE_IDENTITY, ...rest };
 }
 
 describe('the docs examples', () => {
@@ -42,11 +46,12 @@ describe('the docs examples', () => {
     }
     const dir = mkdtempSync(join(tmpdir(), 'tg-doc-'));
     writeFileSync(join(dir, 'c.json'), JSON.stringify(asConfig(value)));
-    expect(() => loadConfig({ root: dir, explicit: join(dir, 'c.json') })).not.toThrow();
+    // as the gate loads it: patterns checked by RE2, every group defined
+    expect(() => loadConfig({ root: dir, explicit: join(dir, 'c.json') }, policyChecks())).not.toThrow();
   });
 
   it('examples/taskgate.json is the example policy of the design and loads as it is', () => {
-    const config = loadConfig({ root: ROOT, explicit: join(ROOT, 'examples', 'taskgate.json') });
+    const config = loadConfig({ root: ROOT, explicit: join(ROOT, 'examples', 'taskgate.json') }, policyChecks());
     expect(config.policy.rules.map((r) => r.rule)).toEqual([
       'message',
       'author',

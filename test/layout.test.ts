@@ -132,7 +132,8 @@ describe('layout (DESIGN §1)', () => {
   });
 
   it('the hooks set process.exitCode and never call process.exit()', () => {
-    for (const hook of readdirSync(join(ROOT, 'hooks'))) {
+    // the hook programs (hooks/package.json only makes them CommonJS)
+    for (const hook of readdirSync(join(ROOT, 'hooks')).filter((name) => !name.includes('.'))) {
       const text = readFileSync(join(ROOT, 'hooks', hook), 'utf8');
       expect(text).toContain('process.exitCode');
       expect(text).not.toMatch(/process\.exit\(/);

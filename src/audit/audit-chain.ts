@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import { appendAudit, checkChain, nextRecord, verifyAudit, type AuditCheck, type AuditEvent, type AuditRecord } from './audit-log.js';
+import {
+  appendAudit,
+  checkChain,
+  lastLine,
+  nextRecord,
+  verifyAudit,
+  type AuditCheck,
+  type AuditEvent,
+  type AuditRecord,
+} from './audit-log.js';
 
 /**
  * Where a store keeps an audit chain (DESIGN §11: a locked chain-head row in postgres). The
@@ -23,6 +32,28 @@ export interface AuditTrail {
   append(event: AuditEvent, data: Record<string, unknown>, now?: () => Date): Promise<AuditRecord>;
   verify(): Promise<AuditCheck>;
   tail(n: number): Promise<AuditRecord[]>;
+  /** Every record as its JSON line, in order (what a checkpoint is checked against). */
+  lines(): Promise<string[]>;
+  /** The last record's seq and hash; null for an empty chain. */
+  head(): Promise<{ seq: number; hash: string } | null>;
+}
+
+function lastOf(lines: string[]): { seq: number; hash: string } | null {
+  const last = lines[lines.length - 1];
+  if (last === undefined) return null;
+  const rec = JSON.parse(last) as AuditRecord;
+  return { seq: rec.seq, hash: rec.hash };
+}
+
+function fileLines(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new TaskgateError('ERR_AUDIT_BROKEN', `cannot read the audit log ${path}`, 'check its permissions');
+  }
+  return text.split('\n').filter((l) => l !== '');
 }
 
 /** The audit file of a repository (`audit.path`), with its chain-head sidecar. */
@@ -30,8 +61,17 @@ export function fileTrail(path: string): AuditTrail {
   return {
     name: path,
     append: (event, data, now) => appendAudit(path, event, data, now),
-    verify: () => later(() => verifyAudit(path)),
-    tail: (n) => later(() => tailAudit(path, n)),
+    verify: async () => verifyAudit(path),
+    tail: async (n) =>
+      fileLines(path)
+        .slice(-n)
+        .map((l) => JSON.parse(l) as AuditRecord),
+    lines: async () => fileLines(path),
+    head: async () => {
+      // from the end of the file: the trigger asks on every push
+      const last = lastLine(path);
+      return last === null ? null : lastOf([last]);
+    },
   };
 }
 
@@ -74,5 +114,7 @@ export function storedTrail(storage: AuditStorage): AuditTrail {
     },
     verify: async () => checkChain(await storage.lines(), await storage.head(), `the chain head of ${storage.name}`),
     tail: async (n) => (await storage.lines()).slice(-n).map((l) => JSON.parse(l) as AuditRecord),
+    lines: () => storage.lines(),
+    head: () => storage.head(),
   };
 }

@@ -20,11 +20,13 @@ export type AuditEvent =
   | 'push.accepted'
   | 'push.rejected'
   | 'push.bypassed'
+  | 'push.exempted'
   | 'push.landed'
   | 'jobs.enqueued'
   | 'job.claimed'
   | 'job.completed'
   | 'job.failed'
+  | 'job.superseded'
   | 'token.replay'
   | 'keys.rotated';
 
@@ -44,7 +46,7 @@ export function recordHash(record: Omit<AuditRecord, 'hash'>): string {
 }
 
 /** The last complete line of the log, read from its end so an append costs the same however long the log is. */
-function lastLine(path: string): string | null {
+export function lastLine(path: string): string | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -13,6 +13,8 @@ export const AFFECTED_USAGE = 'taskgate affected [-R REPO] -r REVSET [--json]';
 export function describeReason(r: AffectedReason): string {
   if (r.kind === 'file') return `${printable(r.file)} matches ${printable(r.glob)}`;
   if (r.kind === 'upstream') return `requires ${r.task}`;
+  if (r.kind === 'bookmark')
+    return `bookmark ${printable(r.bookmark)} moved from ${r.from === null ? 'nowhere' : r.from.slice(0, 12)} to ${r.to.slice(0, 12)} by ${r.by === null ? 'an unknown pusher' : printable(r.by)}`;
   return r.change === 'new-manifest' ? 'the manifest is new' : r.change === 'new-task' ? 'the task is new' : 'its definition changed';
 }
 

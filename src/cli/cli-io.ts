@@ -1,6 +1,7 @@
 /** The CLI's window on the world (output, environment, clock) and how it prints an error. */
 import { exitCodeOf } from '../errors/error-codes.js';
 import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
+import { maskUrls } from '../store/safe-url.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -17,7 +18,8 @@ export interface CliIo {
 /** Prints an error as text or, with --json, as an object; returns the exit code from the error table. */
 export function reportError(error: unknown, io: CliIo, json: boolean): number {
   const te = toTaskgateError(error);
-  if (json) io.out(`${JSON.stringify({ ok: false, error: te.toJSON() })}\n`);
-  else io.err(`${formatError(te)}\n`);
+  // a database URL an engine quoted keeps its secrets
+  if (json) io.out(`${maskUrls(JSON.stringify({ ok: false, error: te.toJSON() }))}\n`);
+  else io.err(`${maskUrls(formatError(te))}\n`);
   return exitCodeOf(te.code);
 }

@@ -4,14 +4,19 @@ import { join } from 'node:path';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { hasRepoId, loadConfig } from '../config/load-config.js';
 import { toTaskgateError } from '../errors/taskgate-error.js';
+import { hgCommandStatus } from '../hg/chg-status.js';
+import { setHgCommand } from '../hg/hg-command.js';
 import { hgHooks, hgVersion } from '../hg/hg-info.js';
 import { readChangesets } from '../hg/read-push.js';
+import { policyChecks } from '../policy/config-check.js';
 import { openStore } from '../store/open-store.js';
 import type { JobStore } from '../store/store-types.js';
 import { readKeyFile } from '../tokens/key-store.js';
 import { pendingOutbox } from '../trigger/outbox.js';
 import { readUnprocessed } from '../trigger/unprocessed.js';
 import type { CliIo } from './cli-io.js';
+import { localPushChecks } from './doctor-access.js';
+import { sandboxCheck } from './doctor-sandbox.js';
 import { taskgateHookLines } from './hgrc-hooks.js';
 import { taskgateHome } from './install-command.js';
 
@@ -81,9 +86,29 @@ async function hooks(ctx: DoctorContext): Promise<Check[]> {
   return taskgateHookLines(taskgateHome()).map(([key]) => hookCheck(ctx.root, hgrc, key, loaded.get(key), text.includes(key)));
 }
 
+/** Which hg the hooks run (hg.command), and whether chg's server is warm (DESIGN §13). */
+async function hgCommandCheck(ctx: DoctorContext): Promise<Check[]> {
+  const config = ctx.config;
+  setHgCommand(config?.hg.command);
+  const st = await hgCommandStatus(ctx.io.env);
+  if (!st.chg) {
+    const wanted = config?.hg.command ?? 'auto';
+    return [
+      {
+        name: 'hg command',
+        status: wanted === 'auto' || wanted === 'hg' || !wanted.endsWith('chg') ? 'ok' : 'warn',
+        detail: `${st.file} (plain hg: each hook starts Python; hg.command is ${wanted})`,
+        hint: 'install chg (Debian: it ships with the mercurial package) and keep hg.command "auto" for faster hooks',
+      },
+    ];
+  }
+  const server = st.warm ? 'warm' : 'not running (the next push starts it)';
+  return [{ name: 'hg command', status: 'ok', detail: `chg (${st.file}), sockets in ${st.socketDir}: server ${server}` }];
+}
+
 function configuration(ctx: DoctorContext): Check[] {
   try {
-    ctx.config = loadConfig({ root: ctx.root, env: ctx.io.env });
+    ctx.config = loadConfig({ root: ctx.root, env: ctx.io.env }, policyChecks());
     return [{ name: 'configuration', status: 'ok', detail: ctx.config.source.files.join(' <- ') }];
   } catch (error) {
     const e = toTaskgateError(error);
@@ -228,7 +253,10 @@ const withConfig =
 export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   mercurial,
   hooks,
+  (ctx) => localPushChecks(ctx.root),
   configuration,
+  hgCommandCheck,
+  withConfig((ctx, config) => [sandboxCheck(config, ctx.root)]),
   withConfig(stateFolder),
   withConfig((_ctx, config) => signingKey(config)),
   withConfig(store),

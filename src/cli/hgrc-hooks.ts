@@ -1,8 +1,10 @@
-/** The two lines `taskgate install` writes (DESIGN §2), by hook name. */
+/** The lines `taskgate install` writes (DESIGN §2, §16), by hook name. */
 export function taskgateHookLines(root: string): Array<[string, string]> {
   return [
     ['pretxnchangegroup.taskgate', `${root}/hooks/pretxnchangegroup`],
+    ['pretxnclose.taskgate', `${root}/hooks/pretxnclose`],
     ['changegroup.taskgate', `${root}/hooks/changegroup`],
+    ['txnclose-bookmark.taskgate', `${root}/hooks/txnclose-bookmark`],
   ];
 }
 

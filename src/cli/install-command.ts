@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { hasRepoId, loadConfig } from '../config/load-config.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
+import { policyChecks } from '../policy/config-check.js';
 import { withStore } from '../store/with-store.js';
 import { initKeys } from '../tokens/key-store.js';
 import { markHistoryProcessed } from '../trigger/unprocessed.js';
@@ -47,7 +48,7 @@ function defaultConfig(repoId: string): string {
   )}\n`;
 }
 
-/** `taskgate install REPO`: the two hook lines (idempotent), a default config and a signing key when absent, the current heads marked processed. */
+/** `taskgate install REPO`: the hook lines (idempotent), a default config and a signing key when absent, the current heads marked processed. */
 export async function installCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCliArgs('install', args, { json: { type: 'boolean' } }, INSTALL_USAGE);
   if (!positionals[0]) throw new TaskgateError('ERR_USAGE', 'taskgate install: give the repository', `usage: ${INSTALL_USAGE}`);
@@ -65,7 +66,7 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
     writeFileSync(configPath, defaultConfig(basename(root).replace(/[^A-Za-z0-9._/-]/g, '-')));
     done.push(`created ${configPath}`);
   }
-  const config = loadConfig({ root, env: io.env });
+  const config = loadConfig({ root, env: io.env }, policyChecks());
   if (!existsSync(config.tokens.keys)) {
     const key = await initKeys(config.tokens.keys, config.tokens.alg, io.now());
     done.push(`created signing key ${key.kid} in ${config.tokens.keys} (mode 0600)`);
@@ -84,8 +85,8 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
   return EXIT.ok;
 }
 
-/** `taskgate uninstall REPO`: removes exactly the two hook lines. */
-export function uninstallCommand(args: string[], io: CliIo): number {
+/** `taskgate uninstall REPO`: removes exactly the hook lines install writes. */
+export async function uninstallCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCliArgs('uninstall', args, { json: { type: 'boolean' } }, UNINSTALL_USAGE);
   if (!positionals[0]) throw new TaskgateError('ERR_USAGE', 'taskgate uninstall: give the repository', `usage: ${UNINSTALL_USAGE}`);
   const root = findRepoRoot(resolve(io.cwd, positionals[0]));

@@ -1,3 +1,4 @@
+import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { writeFileSync } from 'node:fs';
@@ -10,17 +11,22 @@ import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
-export const KEYS_USAGE = 'taskgate keys init|rotate|jwks [-R REPO] [--force] | taskgate keys worker NAME --out WORKER.jwk';
+export const KEYS_USAGE =
+  'taskgate keys init|rotate|jwks [-R REPO] [--force] | taskgate keys worker NAME --out WORKER.jwk [--trust WORKER-CONFIG.json [-R REPO]]';
 
 /** `taskgate keys`: init (Ed25519, private file 0600), rotate (old public keys kept while their tokens live), jwks (public). */
 export async function keysCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCliArgs(
     'keys',
     args,
-    { ...REPO_OPTIONS, force: { type: 'boolean' }, out: { type: 'string' } },
+    { ...REPO_OPTIONS, force: { type: 'boolean' }, out: { type: 'string' }, trust: { type: 'string' } },
     KEYS_USAGE,
   );
-  if (positionals[0] === 'worker') return workerKey(positionals[1], values.out, io);
+  if (positionals[0] === 'worker') {
+    const code = await workerKey(positionals[1], values.out, io);
+    if (values.trust) writeWorkerTrust(repoConfig(values, io).config, resolve(io.cwd, values.trust), io);
+    return code;
+  }
   const { config } = repoConfig(values, io);
   const path = config.tokens.keys;
   switch (positionals[0]) {
@@ -58,4 +64,19 @@ async function workerKey(name: string | undefined, out: string | undefined, io: 
   writeFileSync(resolve(io.cwd, out), `${JSON.stringify(privateJwk)}\n`, { mode: 0o600 });
   io.out(`${JSON.stringify(publicJwk)}\n`);
   return EXIT.ok;
+}
+
+/**
+ * `--trust FILE`: the worker's own configuration pinning this service's issuer and JWKS (DESIGN §14), for a
+ * remote worker's --config; the JWKS goes beside it. Copy both to the worker host again after `keys rotate`.
+ */
+function writeWorkerTrust(config: TaskgateConfig, file: string, io: CliIo): void {
+  const jwks = file.replace(/(\.json)?$/, '.jwks.json');
+  writeFileSync(
+    jwks,
+    `${JSON.stringify(publicJwks(readKeyFile(config.tokens.keys), tokenLifetimes(config).longest, io.now()), null, 2)}\n`,
+  );
+  const trust = { issuer: config.tokens.issuer, audience: config.tokens.audience, jwks };
+  writeFileSync(file, `${JSON.stringify({ worker: { trust } }, null, 2)}\n`);
+  io.err(`taskgate keys worker: ${file} pins issuer ${trust.issuer} and the JWKS in ${jwks}\n`);
 }

@@ -1,6 +1,6 @@
 import { printable } from '../errors/printable.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import { lineageOf, resolveJobs } from '../exchange/lineage.js';
+import { lineageOfJobs, resolveJobs } from '../exchange/lineage.js';
 import { withStore } from '../store/with-store.js';
 import { describeReason } from './affected-command.js';
 import { EXIT } from '../errors/error-codes.js';
@@ -20,8 +20,7 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
     const jobs = await resolveJobs(store, ref, config.repo.id);
     if (jobs.length === 0)
       throw new TaskgateError('ERR_JOB_NOT_FOUND', `no job, head or push matches ${ref}`, 'list the jobs with `taskgate jobs list`');
-    const lineages = [];
-    for (const job of jobs) lineages.push(await lineageOf(job, store, config, root, io.env));
+    const lineages = await lineageOfJobs(jobs, store, config, root, io.env);
     if (values.json) {
       io.out(`${JSON.stringify(lineages)}\n`);
       return EXIT.ok;

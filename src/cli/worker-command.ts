@@ -8,6 +8,7 @@ import { HttpBackend } from '../worker/http-backend.js';
 import type { JobBackend } from '../worker/job-backend.js';
 import { LocalBackend } from '../worker/local-backend.js';
 import { runWorker } from '../worker/run-worker.js';
+import { claimVerifier, type ClaimVerifier } from '../worker/verify-claim.js';
 import { EXIT } from '../errors/error-codes.js';
 import type { CliIo } from './cli-io.js';
 import { parseCliArgs } from './parse-cli-args.js';
@@ -46,8 +47,9 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   const log = (line: string) => io.err(`${line}\n`);
-  const run = (root: string, config: TaskgateConfig, backend: JobBackend) =>
+  const run = (root: string, config: TaskgateConfig, backend: JobBackend, verify?: ClaimVerifier) =>
     runWorker({
+      ...(verify ? { verify } : {}),
       root,
       config,
       backend,
@@ -67,7 +69,7 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
   }
 }
 
-type Run = (root: string, config: TaskgateConfig, backend: JobBackend) => Promise<{ ran: number }>;
+type Run = (root: string, config: TaskgateConfig, backend: JobBackend, verify?: ClaimVerifier) => Promise<{ ran: number }>;
 
 /** In process: the store of the repository's configuration, and the exchange with the hg server's key. */
 function local(values: WorkerValues, io: CliIo, run: Run): Promise<{ ran: number }> {
@@ -83,5 +85,17 @@ function local(values: WorkerValues, io: CliIo, run: Run): Promise<{ ran: number
 function remote(values: WorkerValues, io: CliIo, log: (line: string) => void, signal: AbortSignal, run: Run): Promise<{ ran: number }> {
   const { root, config } = repoConfig(values, io, { defaultsIfMissing: true });
   const jwk = JSON.parse(readFileSync(resolve(io.cwd, values.key ?? ''), 'utf8')) as ConstructorParameters<typeof HttpBackend>[1];
-  return run(root, config, new HttpBackend(values.server ?? '', jwk, { log, signal }));
+  // workers trust nothing the service says: each claimed job is checked against the pinned JWKS (DESIGN §14)
+  const trust = config.worker.trust;
+  if (!trust)
+    log(
+      'taskgate worker: WARNING: no worker.trust: the jobs this service hands out are run without checking their tokens against a pinned JWKS (taskgate keys worker NAME --out KEY --trust FILE)',
+    );
+  const verify = trust ? claimVerifier(trust, config.tokens.audience) : undefined;
+  return run(
+    root,
+    config,
+    new HttpBackend(values.server ?? '', jwk, { log, signal, ...(values.name ? { name: values.name } : {}) }),
+    verify,
+  );
 }

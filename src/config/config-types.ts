@@ -7,6 +7,12 @@ export interface RuleBase {
   enabled?: boolean;
   except?: WhoList;
   branches?: string[];
+  /** Globs: the rule looks only at changesets touching them (and `paths`/`files`/`secrets` only at those files). */
+  paths?: string[];
+  /** A changeset whose description matches is exempt from this rule alone; `scope: "push"` reads the push's last changeset and exempts them all. */
+  exemptWhen?: { message: string; scope?: 'changeset' | 'push' };
+  /** Regexes on the changeset's author: exempt from this rule (build bots). */
+  exceptAuthors?: string[];
 }
 
 export interface MessageRuleConfig extends RuleBase {
@@ -25,6 +31,7 @@ export interface BranchRuleConfig extends RuleBase {
   rule: 'branch';
   names?: string;
   push?: Record<string, WhoList>;
+  deny?: Record<string, WhoList>;
   create?: WhoList;
   close?: WhoList;
 }
@@ -39,6 +46,12 @@ export interface FilesRuleConfig extends RuleBase {
   forbid?: string[];
   caseCollisions?: boolean;
   portableNames?: boolean;
+  symlinks?: boolean;
+  /** false: nobody may add the executable bit; a who-list: who may. */
+  executables?: false | WhoList;
+  caseOnlyRenames?: boolean;
+  /** Glob -> regexes that added lines of matching files may not match. */
+  contains?: Record<string, string[]>;
 }
 export interface SecretsRuleConfig extends RuleBase {
   rule: 'secrets';
@@ -48,14 +61,38 @@ export interface SecretsRuleConfig extends RuleBase {
 export interface HeadsRuleConfig extends RuleBase {
   rule: 'heads';
   singleHeadPerBranch?: boolean;
+  singleRoot?: boolean;
+  branchesPerPush?: number;
 }
 export interface MergesRuleConfig extends RuleBase {
   rule: 'merges';
-  allow?: boolean;
+  allow?: boolean | 'cross-branch';
 }
 export interface TagsRuleConfig extends RuleBase {
   rule: 'tags';
   protect?: string;
+  /** Who may add a new tag matching `protect` (default: everyone); nobody but `except` moves or removes one. */
+  create?: WhoList;
+}
+export interface BookmarkProtection {
+  pattern: string;
+  create?: WhoList;
+  move?: WhoList;
+  delete?: WhoList;
+  force?: WhoList;
+}
+export interface BookmarksRuleConfig extends RuleBase {
+  rule: 'bookmarks';
+  protect?: BookmarkProtection[];
+}
+export interface PhasesRuleConfig extends RuleBase {
+  rule: 'phases';
+  publish?: WhoList;
+  draftOnly?: boolean;
+}
+export interface ObsolescenceRuleConfig extends RuleBase {
+  rule: 'obsolescence';
+  prune?: WhoList;
 }
 export interface OwnershipRuleConfig extends RuleBase {
   rule: 'ownership';
@@ -74,6 +111,9 @@ export type RuleConfig =
   | HeadsRuleConfig
   | MergesRuleConfig
   | TagsRuleConfig
+  | BookmarksRuleConfig
+  | PhasesRuleConfig
+  | ObsolescenceRuleConfig
   | OwnershipRuleConfig
   | ManifestRuleConfig;
 
@@ -95,9 +135,34 @@ export interface TaskgateConfig {
     ttl: { queued: string; running: string; done: string };
   };
   store: { backend: 'sqlite' | 'postgres'; path?: string; url?: string };
-  worker: { runAs?: string; keys?: Record<string, string>; lease: string; heartbeat: string; workdir?: string; logs: string };
-  audit: { path: string };
+  worker: {
+    runAs?: string;
+    sandbox: 'bwrap' | 'none';
+    repos?: string[];
+    /** A remote worker's pinned issuer and JWKS file (absolute once loaded). */
+    trust?: { issuer: string; audience?: string; jwks: string };
+    keys?: Record<string, string>;
+    lease: string;
+    heartbeat: string;
+    workdir?: string;
+    logs: string;
+  };
+  /** `checkpoints`: where signed checkpoints of the chain head go, a file on another mount or an HTTPS URL (DESIGN §15). */
+  audit: { path: string; checkpoints?: string };
   log: { path: string; level: string };
+  /** `auto`: chg where installed, plain hg otherwise (DESIGN §13). */
+  hg: { command: string };
+  /** `taskgate serve` (DESIGN §15): who may read, and the bounds on its work. */
+  server?: ServerConfig;
+}
+
+export interface ServerConfig {
+  /** `proxy` (the default off loopback): the reader named by a trusted proxy's header; `loopback`: anyone reaching a loopback-only listener. */
+  readers?: 'proxy' | 'loopback';
+  proxy?: { header?: string; trusted?: string[]; allow?: WhoList };
+  requestTimeout?: string;
+  maxConnections?: number;
+  maxWaiters?: number;
 }
 
 /** A configuration whose repo.id was checked at load: what the trigger and the exchange's enqueue need (job ids and token subjects depend on it). */

@@ -13,9 +13,10 @@ export const DEFAULT_CONFIG = {
     ttl: { queued: '24h', running: '15m', done: '7d' },
   },
   store: { backend: 'sqlite', path: '.hg/taskgate/jobs.db' },
-  worker: { lease: '60s', heartbeat: '15s', logs: '.hg/taskgate/logs' },
+  worker: { sandbox: 'bwrap', lease: '60s', heartbeat: '15s', logs: '.hg/taskgate/logs' },
   audit: { path: '.hg/taskgate/audit.jsonl' },
   log: { path: '.hg/taskgate/taskgate.log', level: 'info' },
+  hg: { command: 'auto' },
 } as const;
 
 /** Where a repository's own configuration lives, relative to its root. */

@@ -5,8 +5,8 @@ import { TaskgateError } from '../errors/taskgate-error.js';
 import validateConfig from '../generated/validate-config.js';
 import type { RepoConfig, RuleConfig, TaskgateConfig } from './config-types.js';
 import { DEFAULT_CONFIG, REPO_CONFIG_PATH } from './defaults.js';
-import { globError } from './globs.js';
 import { mergeConfig } from './merge-config.js';
+import { checkRefsRules } from './check-refs-rules.js';
 
 export interface ConfigLocation {
   /** `--config PATH` from the hook's command line or the CLI. */
@@ -19,6 +19,16 @@ export interface ConfigLocation {
   defaultsIfMissing?: boolean;
   /** Refuse a configuration without repo.id (the trigger, reconcile): checked here, once. */
   requireRepoId?: boolean;
+}
+
+/**
+ * What the policy adds to loading (given by `policy/`, which knows its rules): the rule names
+ * for the schema's error text, and a check of every pattern and who-list, by JSON path.
+ */
+export interface ConfigChecks {
+  ruleNames: readonly string[];
+  /** Throws a TaskgateError naming every problem. */
+  check(config: TaskgateConfig): void;
 }
 
 /** Which file holds the configuration: `--config`, then TASKGATE_CONFIG, then `.hg/taskgate.json`. */
@@ -67,67 +77,41 @@ function readJson(path: string, via: string | null): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function describeSchemaError(error: ErrorObject): string {
+/**
+ * Two rules of one file with one id: merging by id would silently keep only the last, so
+ * this is refused (DESIGN §18: two instances of one rule are told apart by `id`).
+ */
+function refuseDuplicateIds(json: Record<string, unknown>, path: string): void {
+  const policy = json['policy'];
+  const rules = policy && typeof policy === 'object' ? (policy as Record<string, unknown>)['rules'] : undefined;
+  if (!Array.isArray(rules)) return;
+  const seen = new Map<string, number>();
+  const problems: string[] = [];
+  rules.forEach((rule: unknown, i) => {
+    if (!rule || typeof rule !== 'object') return;
+    const r = rule as Record<string, unknown>;
+    const id = r['id'] ?? r['rule'];
+    if (typeof id !== 'string') return;
+    const first = seen.get(id);
+    if (first === undefined) seen.set(id, i);
+    else problems.push(`/policy/rules/${i}/id: ${JSON.stringify(id)} is already the id of /policy/rules/${first}`);
+  });
+  if (problems.length > 0)
+    throw new TaskgateError(
+      'ERR_CONFIG_INVALID',
+      `configuration ${path} has two rules with one id`,
+      'give each instance of a rule its own "id" (a rule\'s id defaults to its name)',
+      { details: problems },
+    );
+}
+
+function describeSchemaError(error: ErrorObject, ruleNames: readonly string[] | undefined): string {
   const at = error.instancePath === '' ? '/' : error.instancePath;
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'additionalProperties') return `${at}: unknown key "${String(params['additionalProperty'])}"`;
-  if (error.keyword === 'discriminator')
-    return `${at}/rule: is not a rule taskgate knows (message, author, branch, paths, files, secrets, heads, merges, tags, ownership, manifest)`;
+  if (error.keyword === 'discriminator') return `${at}/rule: is not a rule taskgate knows${ruleNames ? ` (${ruleNames.join(', ')})` : ''}`;
   if (error.keyword === 'enum') return `${at}: must be one of ${JSON.stringify(params['allowedValues'])}`;
   return `${at}: ${error.message ?? error.keyword}`;
-}
-
-/** Every regular expression and glob in the rules must compile; all failures are reported at once. */
-/** Lookahead, lookbehind and backreferences: JavaScript has them, RE2 does not. */
-const RE2_MISSING = /(?<!\\)\(\?<?[=!]|(?<!\\)\\(?:[1-9]|k<)/;
-
-function checkPatterns(rules: RuleConfig[], path: string): void {
-  const problems: string[] = [];
-  let regexProblem = false;
-  const regex = (value: unknown, at: string) => {
-    if (typeof value !== 'string') return;
-    // the rules match with RE2 (linear time), loaded only when a push is judged: here, the
-    // syntax, and the constructs RE2 does not have
-    let problem: string | null = null;
-    try {
-      new RegExp(value, 'u');
-      if (RE2_MISSING.test(value)) problem = 'lookaround and backreferences are not available';
-    } catch (error) {
-      problem = (error as Error).message;
-    }
-    if (problem) {
-      regexProblem = true;
-      problems.push(`${at}: invalid regular expression ${JSON.stringify(value)} (RE2 syntax): ${problem}`);
-    }
-  };
-  const glob = (value: unknown, at: string) => {
-    if (typeof value !== 'string') return;
-    const problem = globError(value);
-    if (problem) problems.push(`${at}: invalid glob ${JSON.stringify(value)}: ${problem}`);
-  };
-  rules.forEach((rule, i) => {
-    const at = `/policy/rules/${i}`;
-    const r = rule as unknown as Record<string, unknown>;
-    for (const key of ['pattern', 'names', 'protect']) regex(r[key], `${at}/${key}`);
-    if (rule.rule === 'message') (rule.forbid ?? []).forEach((p, j) => regex(p, `${at}/forbid/${j}`));
-    for (const key of ['deny', 'allow', 'push']) {
-      const map = r[key];
-      if (map && typeof map === 'object') for (const g of Object.keys(map)) glob(g, `${at}/${key}/${g}`);
-    }
-    for (const key of ['forbid', 'allowPaths', 'branches']) {
-      if (rule.rule === 'message' && key === 'forbid') continue;
-      const list = r[key];
-      if (Array.isArray(list)) list.forEach((g, j) => glob(g, `${at}/${key}/${j}`));
-    }
-  });
-  if (problems.length > 0) {
-    throw new TaskgateError(
-      regexProblem ? 'ERR_CONFIG_REGEX' : 'ERR_CONFIG_GLOB',
-      `configuration ${path} has ${problems.length} invalid pattern${problems.length === 1 ? '' : 's'}`,
-      'fix each pattern named above; regular expressions are JavaScript syntax, globs are picomatch syntax',
-      { details: problems },
-    );
-  }
 }
 
 /** Whether the configuration names its repository (install and doctor work without one). */
@@ -148,19 +132,23 @@ function withRepoId(config: TaskgateConfig): RepoConfig {
   return { ...config, repo: { ...config.repo, id } };
 }
 
-/** Loads, merges (`extends`), validates and completes the configuration. Throws a TaskgateError with every problem. */
-export function loadConfig(location: ConfigLocation & { requireRepoId: true }): RepoConfig;
-export function loadConfig(location: ConfigLocation): TaskgateConfig;
-export function loadConfig(location: ConfigLocation): TaskgateConfig {
-  const config = readConfig(location);
+/**
+ * Loads, merges (`extends`), validates and completes the configuration, then runs `checks`
+ * (the policy's patterns and who-lists). Throws a TaskgateError with every problem.
+ */
+export function loadConfig(location: ConfigLocation & { requireRepoId: true }, checks?: ConfigChecks): RepoConfig;
+export function loadConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateConfig;
+export function loadConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateConfig {
+  const config = readConfig(location, checks);
   return location.requireRepoId ? withRepoId(config) : config;
 }
 
-function readConfig(location: ConfigLocation): TaskgateConfig {
+function readConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateConfig {
   const path = findConfigPath(location);
   const useDefaults =
     location.defaultsIfMissing === true && location.explicit === undefined && !location.env?.['TASKGATE_CONFIG'] && !existsSync(path);
   const own = useDefaults ? {} : readJson(path, null);
+  refuseDuplicateIds(own, path);
   const files = [path];
   let merged: unknown = own;
   let current = own;
@@ -175,7 +163,8 @@ function readConfig(location: ConfigLocation): TaskgateConfig {
       );
     }
     const base = readJson(basePath, currentPath);
-    if (base['repo'] && typeof base['repo'] === 'object' && 'id' in base['repo']) {
+    refuseDuplicateIds(base, basePath);
+    if (base['repo'] && typeof base['repo'] === 'object' && 'id' in (base['repo'] as object)) {
       throw new TaskgateError(
         'ERR_CONFIG_EXTENDS',
         `base configuration ${basePath} sets repo.id, which is never inherited`,
@@ -190,7 +179,7 @@ function readConfig(location: ConfigLocation): TaskgateConfig {
   const withoutExtends = { ...(merged as Record<string, unknown>) };
   delete withoutExtends['extends'];
   if (!validateConfig(withoutExtends)) {
-    const details = (validateConfig.errors ?? []).map(describeSchemaError);
+    const details = (validateConfig.errors ?? []).map((e) => describeSchemaError(e, checks?.ruleNames));
     const chain = files.length > 1 ? ` (merged with ${files.slice(1).join(', ')})` : '';
     throw new TaskgateError(
       'ERR_CONFIG_INVALID',
@@ -201,18 +190,29 @@ function readConfig(location: ConfigLocation): TaskgateConfig {
   }
   const full = mergeConfig(DEFAULT_CONFIG, withoutExtends) as Omit<TaskgateConfig, 'source'>;
   const rules = (full.policy.rules ?? []).map((rule) => ({ ...rule, id: rule.id ?? rule.rule })) as RuleConfig[];
-  checkPatterns(rules, path);
+  checkRefsRules(rules, full.identity?.groups ?? {}, path);
   const root = location.root;
   const inRoot = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
-  return {
+  const config: TaskgateConfig = {
     ...full,
     source: { path, files, root },
     policy: { rules },
-    audit: { path: inRoot(full.audit.path) },
-    worker: { ...full.worker, logs: inRoot(full.worker.logs) },
+    audit: {
+      path: inRoot(full.audit.path),
+      ...(full.audit.checkpoints
+        ? { checkpoints: /^https?:\/\//i.test(full.audit.checkpoints) ? full.audit.checkpoints : inRoot(full.audit.checkpoints) }
+        : {}),
+    },
+    worker: {
+      ...full.worker,
+      logs: inRoot(full.worker.logs),
+      ...(full.worker.trust ? { trust: { ...full.worker.trust, jwks: inRoot(full.worker.trust.jwks) } } : {}),
+    },
     // the issuer defaults to a name derived from the repository id; production sets an https URL
     tokens: { ...full.tokens, issuer: full.tokens.issuer ?? `urn:taskgate:${full.repo?.id ?? 'unnamed'}`, keys: inRoot(full.tokens.keys) },
     log: { ...full.log, path: inRoot(full.log.path) },
     store: full.store.path ? { ...full.store, path: inRoot(full.store.path) } : full.store,
   };
+  checks?.check(config);
+  return config;
 }

@@ -2,6 +2,7 @@
 import type { TaskgateConfig } from '../config/config-types.js';
 import { isTaskgateError, type TaskgateError } from '../errors/taskgate-error.js';
 import type { EnqueueBatch, JobStore } from '../store/store-types.js';
+import { auditSuperseded } from './audit-superseded.js';
 import { jobAuditTrail } from './audit-trail.js';
 import { mintQueuedTokens, type Minted } from './mint-queued-tokens.js';
 
@@ -25,7 +26,7 @@ export async function enqueuePush(
   now: () => Date,
   note: Record<string, unknown> = {},
 ): Promise<Enqueued> {
-  const { created, existing } = await store.enqueue(batch);
+  const { created, existing, superseded } = await store.enqueue(batch);
   let minted: Minted[] = [];
   let tokenError: TaskgateError | null = null;
   try {
@@ -37,5 +38,6 @@ export async function enqueuePush(
   const { repo, id, heads } = batch.push;
   const tokens = minted.map((m) => ({ job: m.job, jti: m.jti }));
   await jobAuditTrail(config, store).append('jobs.enqueued', { repo, push: id, heads, created, existing, tokens, ...note }, now);
+  await auditSuperseded(config, store, superseded, now);
   return { created, existing, minted, tokenError };
 }

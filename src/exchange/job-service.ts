@@ -23,6 +23,8 @@ export class JobService {
   readonly leaseSeconds: number;
   readonly heartbeatSeconds: number;
   private lastHousekeeping = Number.NEGATIVE_INFINITY;
+  /** The repositories whose jobs this service hands out, expires and cancels: never another's in a shared store (DESIGN §14). */
+  readonly repos: readonly string[] | undefined;
 
   private constructor(
     readonly config: TaskgateConfig,
@@ -32,6 +34,7 @@ export class JobService {
   ) {
     this.leaseSeconds = durationSeconds(config.worker.lease, 'worker.lease');
     this.heartbeatSeconds = durationSeconds(config.worker.heartbeat, 'worker.heartbeat');
+    this.repos = config.worker.repos ?? (config.repo.id ? [config.repo.id] : undefined);
   }
 
   static async create(config: TaskgateConfig, store: JobStore, now: () => Date = () => new Date()): Promise<JobService> {
@@ -52,16 +55,17 @@ export class JobService {
 
   /** Queued tokens that ran out expire their jobs; leases that ran out put their jobs back; ready jobs without a token get one. */
   async housekeeping(): Promise<void> {
-    await this.store.expireQueuedTokens(this.secs());
-    await this.store.expireLeases(this.secs());
+    await this.store.expireQueuedTokens(this.secs(), this.repos);
+    await this.store.expireLeases(this.secs(), this.repos);
     await this.mint();
   }
 
   /** Whether any job still waits or runs. */
   async open(): Promise<boolean> {
-    const repo = this.config.repo.id ? { repo: this.config.repo.id } : {};
-    for (const status of ['pending', 'ready', 'running'] as const) {
-      if ((await this.store.listJobs({ ...repo, status, limit: 1 })).length > 0) return true;
+    for (const repo of this.repos ?? [undefined]) {
+      for (const status of ['pending', 'ready', 'running'] as const) {
+        if ((await this.store.listJobs({ ...(repo ? { repo } : {}), status, limit: 1 })).length > 0) return true;
+      }
     }
     return false;
   }
@@ -92,7 +96,7 @@ export class JobService {
       await this.housekeeping();
     }
     for (;;) {
-      const job = await this.store.reserveNext(worker, this.secs(), 30);
+      const job = await this.store.reserveNext(worker, this.secs(), 30, this.repos);
       if (!job) return null;
       const claimed = await this.claimJob(worker, job);
       if (claimed) return claimed;

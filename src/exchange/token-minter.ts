@@ -60,7 +60,8 @@ export class TokenMinter {
 
   /** The task identity token (TASKGATE_TOKEN): no exchange accepts it; it proves what runs, for an artifact store or a cloud. */
   async task(job: JobRecord, worker: string, now: Date): Promise<string> {
-    const timeout = durationSeconds(job.definition.timeout ?? '1h', `task ${job.task} timeout`);
+    // at most a day, whatever a stored definition says (DESIGN §14)
+    const timeout = Math.min(durationSeconds(job.definition.timeout ?? '1h', `task ${job.task} timeout`), 86_400 - 300);
     const audience = job.definition.audience ?? this.config.tokens.taskAudience;
     return (await this.sign('task', job, { act: { sub: worker } }, timeout + 300, now, audience)).token;
   }

@@ -1,8 +1,10 @@
 import type { TaskgateConfig } from '../config/config-types.js';
 import type { PushData } from '../hg/hg-types.js';
 import { ReadParser, readChangesets } from '../hg/read-push.js';
+import { PlanRecorder, withPlanNeeds } from '../hg/push-plan.js';
 import type { Pusher } from '../identity/pusher.js';
 import { PolicyEvaluator, type Verdict } from '../policy/evaluate.js';
+import { assertPolicy } from '../policy/config-check.js';
 import { needsOf } from '../policy/needs.js';
 import { loadPatternEngine } from '../policy/patterns.js';
 import type { Changeset } from '../hg/hg-types.js';
@@ -11,6 +13,8 @@ import { buildRuleContext } from './rule-context.js';
 export interface Judgement {
   push: PushData;
   verdict: Verdict;
+  /** With `recordPlan`: what the later hooks of the transaction need, to leave them as a plan. */
+  planLines?: string[];
 }
 
 /** Reads `revset` with one hg process and judges it against the policy: the gate and `taskgate check` share this. */
@@ -19,7 +23,7 @@ export async function judge(
   revset: string,
   config: TaskgateConfig,
   pusher: Pusher,
-  options: { env?: NodeJS.ProcessEnv; bypassReason?: string | null; onChangeset?: (count: number) => void } = {},
+  options: { env?: NodeJS.ProcessEnv; bypassReason?: string | null; onChangeset?: (count: number) => void; recordPlan?: boolean } = {},
 ): Promise<Judgement> {
   const rules = config.policy.rules;
   // the evaluator sees each changeset as it is parsed, so per-changeset rules run while hg still reads
@@ -32,7 +36,17 @@ export async function judge(
     evaluator!.add(cs);
     options.onChangeset?.(++count);
   };
-  const parser = new ReadParser((cs) => (ready ? add(cs) : early.push(cs)));
+  // a configuration RE2 refuses stops hg at its next line instead of letting it read on
+  let failed: { error: unknown } | null = null;
+  const onChangeset = (cs: Changeset) => {
+    if (failed) throw failed.error;
+    if (ready) add(cs);
+    else early.push(cs);
+  };
+  // the same read also gathers what the trigger needs (DESIGN §13: a push is read once)
+  const recorder = options.recordPlan ? new PlanRecorder(config.manifest.path, onChangeset) : null;
+  const parser = recorder ?? new ReadParser(onChangeset);
+  const needs = needsOf(rules, config.manifest.path);
   const ctx = buildRuleContext(parser.data, pusher, config);
   evaluator = new PolicyEvaluator(rules, ctx, {
     marker: config.gate.bypass?.marker,
@@ -40,11 +54,16 @@ export async function judge(
     pushReason: options.bypassReason ?? null,
   });
   // hg first (its process is spawned before this returns), then the engine, while hg starts
-  const reading = readChangesets(root, revset, needsOf(rules, config.manifest.path), options.env, parser);
+  const reading = readChangesets(root, revset, recorder ? withPlanNeeds(needs, config.manifest.path) : needs, options.env, parser);
   const loading = loadPatternEngine().then(() => {
+    // every pattern of the configuration, by JSON path, before any rule runs
+    assertPolicy(config, { regexes: true, only: 'regexes' });
     for (const cs of early.splice(0)) add(cs);
     ready = true;
   });
+  loading.catch((error: unknown) => {
+    failed = { error };
+  });
   const [push] = await Promise.all([reading, loading]);
-  return { push, verdict: evaluator.finish() };
+  return { push, verdict: evaluator.finish(), ...(recorder ? { planLines: recorder.lines } : {}) };
 }

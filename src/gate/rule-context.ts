@@ -44,6 +44,7 @@ export function buildRuleContext(push: PushData, pusher: Pusher, config: Taskgat
     pusher,
     identity: config.identity,
     manifestPath,
+    workerAudience: config.tokens.audience,
     grants: (who) => grants(who, pusher),
     reaches: (who) => reaches(who, pusher),
     fileAt,

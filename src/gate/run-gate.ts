@@ -1,13 +1,18 @@
 import type { TaskgateConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/load-config.js';
 import { appendAudit } from '../audit/audit-log.js';
+import { printable } from '../errors/printable.js';
 import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
-import { findRepoRoot } from '../hg/find-root.js';
-import { parseHookArgs, parseHookEnv, type HookEnv } from '../hg/hook-env.js';
 import { EXIT, exitCodeOf } from '../errors/error-codes.js';
+import { findRepoRoot } from '../hg/find-root.js';
+import { setHgCommand } from '../hg/hg-command.js';
+import { parseHookArgs, parseHookEnv, type HookEnv } from '../hg/hook-env.js';
+import { planKeyOf, writePlan } from '../hg/push-plan.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
+import { policyChecks } from '../policy/config-check.js';
 import { formatReport } from '../policy/report.js';
 import { judge } from './judge.js';
+import { recordGateVerdict } from './txn-verdict.js';
 
 export interface GateIo {
   /** Where the pusher's text goes (Mercurial relays it with "remote: "). */
@@ -31,10 +36,17 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
   let config: TaskgateConfig | null = null;
   try {
     const root = findRepoRoot(io.cwd);
-    config = loadConfig({ explicit: args.config, env, root });
+    // patterns are checked by RE2 once it is loaded, while hg starts (judge)
+    config = loadConfig({ explicit: args.config, env, root }, policyChecks({ regexes: false }));
     if (!config.gate.sources.includes(hook.source)) return EXIT.ok;
+    setHgCommand(config.hg.command);
     const pusher = resolvePusher(hook.url, env, config.identity);
-    const { push, verdict } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, { env, bypassReason: hook.bypassVar });
+    const planKey = planKeyOf(hook, config.manifest.path);
+    const { push, verdict, planLines } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, {
+      env,
+      bypassReason: hook.bypassVar,
+      recordPlan: planKey !== null,
+    });
     const heads = push.headRevs.map((r) => push.changesets.find((cs) => cs.rev === r)!.node);
     const base = {
       repo: config.repo.id ?? null,
@@ -50,16 +62,39 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     };
     const now = io.now ?? (() => new Date());
     if (verdict.violations.length > 0) {
-      await appendAudit(config.audit.path, 'push.rejected', { ...base, violations: verdict.violations, bypassed: verdict.bypassed }, now);
+      await appendAudit(
+        config.audit.path,
+        'push.rejected',
+        { ...base, violations: verdict.violations, bypassed: verdict.bypassed, exempted: verdict.exempted },
+        now,
+      );
       io.write(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), max: config.gate.maxViolations, mode: 'push' }));
       return EXIT.failed;
     }
+    // accepted: the pretxnclose hook of this transaction writes the push's one record, with its own verdict
+    const left = {
+      txn: hook.txnId,
+      touchesTags: push.changesets.some((cs) => cs.parents.length > 1 || cs.files.some((f) => f.path === '.hgtags')),
+      changesets: push.changesets.length,
+    };
+    // each exemption by a rule's exemptWhen is a record of its own (DESIGN §18)
+    for (const e of verdict.exempted) await appendAudit(config.audit.path, 'push.exempted', { ...base, ...e }, now);
     if (verdict.bypassed.length > 0) {
-      await appendAudit(config.audit.path, 'push.bypassed', { ...base, verdict: 'accepted', bypassed: verdict.bypassed }, now);
-      io.write(`taskgate: policy bypassed by ${pusher.name}: ${verdict.bypassed.map((b) => b.reason).join('; ')}\n`);
+      await recordGateVerdict(
+        root,
+        config,
+        { ...left, event: 'push.bypassed', data: { ...base, verdict: 'accepted', bypassed: verdict.bypassed } },
+        now,
+      );
+      // the reason is the pusher's own text: escaped like every other line they see
+      io.write(
+        `taskgate: policy bypassed by ${printable(pusher.name ?? '')}: ${printable(verdict.bypassed.map((b) => b.reason).join('; '))}\n`,
+      );
     } else {
-      await appendAudit(config.audit.path, 'push.accepted', base, now);
+      await recordGateVerdict(root, config, { ...left, event: 'push.accepted', data: base }, now);
     }
+    // only an accepted push leaves a plan; the trigger reads for itself when there is none
+    if (planKey && planLines) writePlan(root, planKey, planLines);
     return EXIT.ok;
   } catch (error) {
     const te = toTaskgateError(error);

@@ -34,6 +34,17 @@ export interface Changeset {
   sizes?: Array<number | null>;
   /** Added lines of text files (read only when asked). */
   added?: AddedLines[];
+  /** Aligned with `judged`: the file's manifest flags here and in the first parent (read only when asked). */
+  flags?: FileFlags[];
+  /** Branches of the parents, in order (read only when asked, and only for merges). */
+  parentBranches?: string[];
+}
+
+/** A manifest flag: '' a plain file, 'x' executable, 'l' a symlink; null where the file is absent. */
+export type FileFlag = '' | 'x' | 'l';
+export interface FileFlags {
+  now: FileFlag | null;
+  before: FileFlag | null;
 }
 
 export interface BranchBase {
@@ -80,6 +91,10 @@ export interface ReadOptions {
   heads?: boolean;
   branchBases?: boolean;
   headStatus?: boolean;
+  /** Manifest flags (symlink, executable) of each judged file, here and in the first parent. */
+  flags?: boolean;
+  /** The branches of a merge's parents. */
+  parentBranches?: boolean;
   /** A file of hex nodes: leave out those changesets and their ancestors (reconcile's processed heads). */
   excludeAncestorsOf?: string;
 }

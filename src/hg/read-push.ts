@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import type { Changeset, HgFile, PushData, ReadOptions } from './hg-types.js';
+import type { Changeset, FileFlag, HgFile, PushData, ReadOptions } from './hg-types.js';
 import { streamHgLines } from './run-hg.js';
 
 /** The reader extension ships next to this module, in src/ and in the bundles alike. */
@@ -29,6 +29,8 @@ interface RawChangeset {
   mergeRemoved?: string[];
   sizes?: Array<number | null>;
   added?: Array<{ path: string; lines?: Array<[number, string]>; skipped?: 'size' }>;
+  flags?: Array<[FileFlag | null, FileFlag | null]>;
+  parentBranches?: string[];
 }
 
 /** One line of the reader's output (taskgate_read.py), by record kind. */
@@ -74,6 +76,8 @@ function toChangeset(r: RawChangeset): Changeset {
     cs.judged = [...cs.merge.added, ...cs.merge.modified, ...cs.merge.removed];
   }
   if (r.sizes) cs.sizes = r.sizes;
+  if (r.flags) cs.flags = r.flags.map(([now, before]) => ({ now, before }));
+  if (r.parentBranches) cs.parentBranches = r.parentBranches.map(text);
   if (r.added) {
     cs.added = r.added.map((a) => ({
       file: file(a.path),
@@ -94,6 +98,8 @@ export function readArgs(revset: string, options: ReadOptions = {}): string[] {
   if (options.heads) args.push('--heads');
   if (options.branchBases) args.push('--branch-bases');
   if (options.headStatus) args.push('--head-status');
+  if (options.flags) args.push('--flags');
+  if (options.parentBranches) args.push('--parent-branches');
   if (options.excludeAncestorsOf) args.push('--exclude-ancestors-of', options.excludeAncestorsOf);
   return args;
 }

@@ -1,6 +1,7 @@
 /** The one place taskgate runs `hg`: plain output, no shell, and failures as TaskgateErrors. */
-import { execa } from 'execa';
 import { TaskgateError } from '../errors/taskgate-error.js';
+import { hgCommand, plainHg, type HgCommand } from './hg-command.js';
+import { spawnHg } from './spawn-hg.js';
 
 export interface HgRunOptions {
   cwd: string;
@@ -15,22 +16,23 @@ export function hgEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
 }
 
 function hgBinary(options: HgRunOptions): string {
-  return options.env?.['TASKGATE_HG'] ?? process.env['TASKGATE_HG'] ?? 'hg';
+  return hgCommand(options.env).file;
+}
+
+/** Whether a failed chg run is retried with plain hg: chg missing, its server failing, anything but success. */
+function retryPlain(command: HgCommand, result: { exitCode?: number | undefined }, options: HgRunOptions): boolean {
+  return command.chg && result.exitCode !== 0 && !(options.okExitCodes ?? []).includes(result.exitCode ?? -1);
 }
 
 /** Runs one hg command (no shell) and returns its standard output as bytes. */
 export async function runHg(args: string[], options: HgRunOptions): Promise<Buffer> {
-  const result = await execa(hgBinary(options), args, {
-    cwd: options.cwd,
-    env: hgEnv(options.env),
-    extendEnv: false,
-    encoding: 'buffer',
-    reject: false,
-    stdin: 'ignore',
-    maxBuffer: 2 ** 31 - 1,
-  });
+  const run = (command: HgCommand) =>
+    spawnHg(command.file, [...command.args, ...args], { cwd: options.cwd, env: { ...hgEnv(options.env), ...command.env } });
+  const command = hgCommand(options.env);
+  let result = await run(command);
+  if (retryPlain(command, result, options)) result = await run(plainHg());
   checkResult(result, args, options);
-  return Buffer.from(result.stdout);
+  return result.stdout;
 }
 
 /**
@@ -38,33 +40,46 @@ export async function runHg(args: string[], options: HgRunOptions): Promise<Buff
  * so that taskgate's work overlaps hg's instead of waiting for all of it.
  */
 export async function streamHgLines(args: string[], options: HgRunOptions, onLine: (line: string) => void): Promise<void> {
-  const proc = execa(hgBinary(options), args, {
-    cwd: options.cwd,
-    env: hgEnv(options.env),
-    extendEnv: false,
-    buffer: { stdout: false, stderr: true },
-    reject: false,
-    stdin: 'ignore',
-  });
+  const command = hgCommand(options.env);
+  const delivered = await streamOnce(command, args, options, onLine);
+  // chg that failed before a line came out is retried with plain hg: the same answer, just slower
+  if (delivered === 'retry') await streamOnce(plainHg(), args, options, onLine);
+}
+
+async function streamOnce(
+  command: HgCommand,
+  args: string[],
+  options: HgRunOptions,
+  onLine: (line: string) => void,
+): Promise<'done' | 'retry'> {
+  let lines = 0;
   let rest = '';
-  // set by the line callback: the reader's own error, which ends the hg process
-  const stopped: { error?: Error } = {};
-  proc.stdout.setEncoding('latin1');
-  proc.stdout.on('data', (chunk: string) => {
-    if (stopped.error) return;
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    try {
-      for (const line of lines) if (line !== '') onLine(line);
-    } catch (error) {
-      stopped.error = error instanceof Error ? error : new Error(String(error));
-      proc.kill();
-    }
-  });
-  const result = await proc;
-  if (stopped.error) throw stopped.error;
+  let failure: unknown = null;
+  const result = await spawnHg(
+    command.file,
+    [...command.args, ...args],
+    { cwd: options.cwd, env: { ...hgEnv(options.env), ...command.env } },
+    (chunk, kill) => {
+      if (failure !== null) return;
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop() ?? '';
+      try {
+        for (const line of parts) {
+          if (line === '') continue;
+          lines += 1;
+          onLine(line);
+        }
+      } catch (error) {
+        failure = error;
+        kill();
+      }
+    },
+  );
+  if (failure !== null) throw failure;
+  if (lines === 0 && retryPlain(command, result, options)) return 'retry';
   checkResult(result, args, options);
   if (rest !== '') onLine(rest);
+  return 'done';
 }
 
 /** hg's global options that take a value: what follows them is not the subcommand. */

@@ -155,6 +155,46 @@ def _manifest_node(text, path):
 _HUNK = struct.Struct('>lll')
 
 
+def _flag(mf, path):
+    """A file's manifest flag as text ('', 'x' or 'l'), or None when absent from `mf`."""
+    if mf is None or path not in mf:
+        return None
+    return mf.flags(path).decode('ascii')
+
+
+def _file_flags(repo, rev, parents, judged, merge):
+    """[flag here, flag in the first parent] of each judged file. Here: from the changeset's
+    manifest delta against its first parent (a full manifest read per changeset costs several
+    times the whole read); a merge, whose delta may be against its second parent, reads both
+    manifests (merges are few). The first parent's flag is read, from its whole manifest, only
+    where it decides something: for a file that is now executable, and for a removed and a
+    present file whose names differ only in case; elsewhere it repeats the flag here ('' for
+    a removed file)."""
+    if merge:
+        now = repo[rev].manifest()
+        before = repo[parents[0]].manifest()
+        return [[_flag(now, f), _flag(before, f)] for f in judged]
+    delta = repo[rev].manifestctx().readfast()
+    here = [_flag(delta, f) for f in judged]
+    fold = [f.decode('utf-8', 'replace').lower() for f in judged]
+    gone = set(k for k, h in zip(fold, here) if h is None)
+    kept = set(k for k, h in zip(fold, here) if h is not None)
+    p1 = []
+
+    def before(f):
+        if not p1:
+            p1.append(repo[parents[0]].manifest() if parents else None)
+        return _flag(p1[0], f)
+
+    out = []
+    for f, k, h in zip(judged, fold, here):
+        if h == 'x' or (h is None and k in kept) or (h is not None and k in gone):
+            out.append([h, before(f)])
+        else:
+            out.append([h, '' if h is None else h])
+    return out
+
+
 def _added_lines(old, new):
     """(1-based line number, bytes) for each line of `new` that `old` lacks."""
     out = []
@@ -183,6 +223,8 @@ def _added_lines(old, new):
         (b'', b'branch-bases', False, b'which branches existed before, and their base revisions'),
         (b'', b'exclude-ancestors-of', b'', b'a file of hex nodes: leave out them and their ancestors (unknown nodes are ignored)'),
         (b'', b'head-status', False, b'for each new head, its status against where its first-parent chain leaves the changesets'),
+        (b'', b'flags', False, b'manifest flags (symlink, executable) of each judged file, here and in the first parent'),
+        (b'', b'parent-branches', False, b'the branches of the parents of each merge'),
     ],
     b'hg taskgate-read -r REVSET [OPTION]...',
 )
@@ -241,6 +283,8 @@ class _Reader(object):
         self.maxdiff = int(opts['added_lines'] or 0)
         self.limit = opts['sizes']
         self.head_files_wanted = opts['head_files']
+        self.flags = opts['flags']
+        self.parent_branches = opts['parent_branches']
         self.mfcache = {}
         self.filelogs = {}
         self.children = set()
@@ -295,6 +339,10 @@ class _Reader(object):
             rec['mergeModified'] = [_hex(f) for f in merge.modified]
             rec['mergeRemoved'] = [_hex(f) for f in merge.removed]
             judged = merge.added + merge.modified + merge.removed
+        if self.flags:
+            rec['flags'] = _file_flags(self.repo, rev, parents, judged, merge)
+        if merge and self.parent_branches:
+            rec['parentBranches'] = [_hex(encoding.tolocal(cl.branchinfo(p)[0])) for p in parents]
         ctx = None
         if self.limit >= 0:
             rec['sizes'], ctx = self.sizes(rev, judged, merge)

@@ -3,7 +3,8 @@ import type { ManifestResult, ParsedManifest, TaskDefinition } from './manifest-
 export type AffectedReason =
   | { kind: 'file'; file: string; glob: string }
   | { kind: 'definition'; change: 'new-manifest' | 'new-task' | 'changed' }
-  | { kind: 'upstream'; task: string };
+  | { kind: 'upstream'; task: string }
+  | { kind: 'bookmark'; bookmark: string; from: string | null; to: string; by: string | null };
 
 export interface AffectedTask {
   task: string;
@@ -24,12 +25,14 @@ export interface AffectedInput {
   before: ManifestResult | null;
   after: ParsedManifest;
   branch: string;
+  /** A bookmark move (DESIGN §16): only the tasks filtered to it run; without one, only tasks with no `bookmarks` filter. */
+  bookmark?: string;
 }
 
 /**
  * The tasks a head affects (DESIGN §6): directly, by a changed input or a changed
  * definition; then everything that requires an affected task, transitively; then the
- * tasks whose `branches` do not match are left out. Topological order, ties by name.
+ * tasks whose `branches` (or `bookmarks`) do not match are left out. Topological order, ties by name.
  */
 export function affectedTasks(input: AffectedInput): AffectedTask[] {
   const { after } = input;
@@ -63,7 +66,9 @@ export function affectedTasks(input: AffectedInput): AffectedTask[] {
       }
     }
   }
-  const kept = after.order.filter((name) => affected.has(name) && after.tasks.get(name)!.runsOn(input.branch));
+  const runs = (name: string) =>
+    after.tasks.get(name)!.runsOn(input.branch) && after.tasks.get(name)!.runsOnBookmark(input.bookmark ?? null);
+  const kept = after.order.filter((name) => affected.has(name) && runs(name));
   const keptSet = new Set(kept);
   return kept.map((name) => {
     const def = after.tasks.get(name)!.definition;

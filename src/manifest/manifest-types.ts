@@ -4,11 +4,28 @@ export interface TaskDefinition {
   run: string;
   owners?: string[];
   branches?: string[];
+  /** Bookmark globs: the task runs when a matching bookmark moves (DESIGN §16), and not for pushed heads. */
+  bookmarks?: string[];
   timeout?: string;
   retries?: number;
   env?: Record<string, string>;
   audience?: string;
+  /** The sandbox shares the host's network (off by default). */
+  network?: boolean;
+  /** The archive holds only the files `inputs` match, and the manifest. */
+  hermetic?: boolean;
+  /** A newer job of the same (repository, branch, task) cancels the older ones not yet running. */
+  supersede?: boolean;
+  resources?: TaskResources;
   description?: string;
+}
+
+export interface TaskResources {
+  /** Address space of each process, "2g". */
+  memory?: string;
+  processes?: number;
+  /** Output kept in the log, "64m"; the rest is cut with a marker line. */
+  log?: string;
 }
 
 export interface TaskManifest {
@@ -30,8 +47,12 @@ export interface CompiledTask {
   includes: ReadonlyArray<{ glob: string; match: (path: string) => boolean }>;
   /** Whether a path matches one of the `!` excludes. */
   excludes: (path: string) => boolean;
+  /** The include glob that selects this path for the task, or null (excluded or unmatched). */
+  matchesInput(path: string): string | null;
   /** Whether the task runs for a branch (all branches when `branches` is absent). */
   runsOn(branch: string): boolean;
+  /** Whether the task runs when this bookmark moves; with no bookmark (a pushed head), whether it has no `bookmarks` filter. */
+  runsOnBookmark(bookmark: string | null): boolean;
 }
 
 export interface ParsedManifest {

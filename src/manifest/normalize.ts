@@ -6,7 +6,12 @@ export function definitionKey(def: TaskDefinition | undefined): string {
   const env = Object.keys(def.env ?? {})
     .sort()
     .map((k) => [k, def.env![k]]);
-  return JSON.stringify([[...(def.inputs ?? [])].sort(), [...(def.requires ?? [])].sort(), def.run, env, def.timeout ?? null]);
+  const key: unknown[] = [[...(def.inputs ?? [])].sort(), [...(def.requires ?? [])].sort(), def.run, env, def.timeout ?? null];
+  // how it runs decides what it does too; absent or default values keep the keys of older manifests
+  const r = def.resources ?? {};
+  if (def.network || def.hermetic || r.memory || r.processes || r.log)
+    key.push([def.network === true, def.hermetic === true, r.memory ?? null, r.processes ?? null, r.log ?? null]);
+  return JSON.stringify(key);
 }
 
 /** The whole entry, owners included: changing who owns a task is a change of its definition for `ownership`. */
@@ -18,5 +23,6 @@ export function entryKey(def: TaskDefinition | undefined): string {
     [...(def.branches ?? [])].sort(),
     def.retries ?? null,
     def.audience ?? null,
+    def.supersede === true,
   ]);
 }

@@ -15,6 +15,9 @@ function schemaMessage(e: ErrorObject): string {
   if (e.keyword === 'additionalProperties') return `${at}: unknown key "${String(params['additionalProperty'])}"`;
   if (e.keyword === 'propertyNames')
     return `${at}: task name ${JSON.stringify(params['propertyName'])} is not valid (letters, digits, . _ -)`;
+  if (e.keyword === 'pattern' && at.endsWith('/timeout')) return `${at}: must be a duration of at most 24h, more than 0 (30s, 20m, 2h)`;
+  if (e.keyword === 'pattern' && /\/resources\/(memory|log)$/.test(at)) return `${at}: must be a size: a number and k, m or g (512m, 2g)`;
+  if (e.keyword === 'not' && at.endsWith('/audience')) return `${at}: must not be the workers' audience (tokens.audience)`;
   return `${at}: ${e.message ?? e.keyword}`;
 }
 
@@ -26,6 +29,7 @@ function compileTask(name: string, definition: TaskDefinition, index: number): C
     .map((g) => ({ base: globBase(g.slice(1)), match: compileGlob(g.slice(1)) }));
   const excludes = (path: string) => excludeList.some((e) => underBase(path, e.base) && e.match(path));
   const branches = definition.branches ? compileAnyGlob(definition.branches) : null;
+  const bookmarks = definition.bookmarks ? compileAnyGlob(definition.bookmarks) : null;
   return {
     name,
     index,
@@ -35,7 +39,12 @@ function compileTask(name: string, definition: TaskDefinition, index: number): C
     entryKey: entryKey(definition),
     includes,
     excludes,
+    matchesInput(path) {
+      if (excludes(path)) return null;
+      return includes.find((i) => i.match(path))?.glob ?? null;
+    },
     runsOn: (branch) => (branches ? branches(branch) : true),
+    runsOnBookmark: (bookmark) => (bookmark === null ? bookmarks === null : bookmarks !== null && bookmarks(bookmark)),
   };
 }
 
@@ -73,7 +82,11 @@ function parseUncached(text: string, path: string): ManifestResult {
       name,
       (def.requires ?? []).filter((r) => r in manifest.tasks),
     );
-    for (const glob of [...(def.inputs ?? []).map((g) => (g.startsWith('!') ? g.slice(1) : g)), ...(def.branches ?? [])]) {
+    for (const glob of [
+      ...(def.inputs ?? []).map((g) => (g.startsWith('!') ? g.slice(1) : g)),
+      ...(def.branches ?? []),
+      ...(def.bookmarks ?? []),
+    ]) {
       const problem = globError(glob);
       if (problem) errors.push(`${path}: task "${name}" has an invalid glob ${JSON.stringify(glob)}: ${problem}`);
     }

@@ -2,9 +2,9 @@ import type { RuleConfig } from '../config/config-types.js';
 import type { Changeset } from '../hg/hg-types.js';
 import { printable } from '../errors/printable.js';
 import { who } from './describe.js';
-import { glob } from './patterns.js';
 import type { RuleContext, Violation } from './policy-types.js';
-import { UNBYPASSABLE, ruleFor } from './rule-registry.js';
+import { ruleFor } from './rule-registry.js';
+import { exemptingText, RuleScope, type Exemption } from './rule-scope.js';
 
 export interface BypassSettings {
   marker?: string | undefined;
@@ -22,6 +22,8 @@ export interface Bypass {
 export interface Verdict {
   violations: Violation[];
   bypassed: Bypass[];
+  /** Changesets a rule's `exemptWhen` exempted (audited). */
+  exempted: Exemption[];
   changesets: number;
 }
 
@@ -37,6 +39,9 @@ interface Ranked {
   rule: number;
 }
 
+/** Sorts after every changeset: push-wide violations, and refused push variables. */
+const PUSH_WIDE = Number.MAX_SAFE_INTEGER - 1;
+
 /**
  * Runs every enabled rule on every changeset and on the push; collects all violations,
  * never stopping at the first. Rules that look only at one changeset run as each
@@ -46,10 +51,11 @@ export class PolicyEvaluator {
   private readonly found: Ranked[] = [];
   private readonly bypassed: Bypass[] = [];
   private readonly bypassedNodes = new Set<string>();
+  private readonly exempted: Exemption[] = [];
   private readonly changesets: Changeset[] = [];
-  private readonly active: Array<{ config: RuleConfig; position: number; onBranch: (cs: Changeset) => boolean }>;
+  private readonly active: RuleScope[];
   private readonly mayBypass: boolean;
-  private readonly wholePush: boolean;
+  private wholePush = false;
 
   constructor(
     rules: readonly RuleConfig[],
@@ -58,94 +64,126 @@ export class PolicyEvaluator {
   ) {
     this.mayBypass = ctx.grants(bypass.who ?? []);
     this.active = rules
-      .map((config, position) => ({ config, position }))
-      .filter(({ config }) => config.enabled !== false && !ctx.grants(config.except))
-      .map(({ config, position }) => ({
-        config,
-        position,
-        onBranch: config.branches ? (cs: Changeset) => config.branches!.some((g) => glob(g)(cs.branch)) : () => true,
-      }));
-    this.wholePush = false;
-    if (bypass.pushReason !== undefined && bypass.pushReason !== null) {
-      if (this.mayBypass && bypass.pushReason.trim() !== '') {
-        this.bypassed.push({ node: null, reason: bypass.pushReason.trim() });
-        this.wholePush = true;
-      } else {
-        this.found.push({
-          cs: Number.MAX_SAFE_INTEGER,
-          rule: -1,
-          v: {
-            rule: 'bypass',
-            node: null,
-            message: this.mayBypass ? 'TASKGATE_BYPASS needs a reason' : `${who(ctx.pusher)} may not bypass the policy (TASKGATE_BYPASS)`,
-            hint: this.mayBypass
-              ? 'push with --pushvars "TASKGATE_BYPASS=why this push must skip the policy"'
-              : 'push without TASKGATE_BYPASS and fix the violations',
-          },
-        });
-      }
-    }
+      .map((config, position) => new RuleScope(config, ruleFor(config), position))
+      .filter((scope) => scope.config.enabled !== false && !ctx.grants(scope.config.except));
+    if (bypass.pushReason !== undefined && bypass.pushReason !== null) this.pushVariable(bypass.pushReason);
   }
 
-  private applies(config: RuleConfig, cs: Changeset): boolean {
-    return UNBYPASSABLE.has(config.rule) || !this.bypassedNodes.has(cs.node);
+  private pushVariable(reason: string): void {
+    if (this.mayBypass && reason.trim() !== '') {
+      this.bypassed.push({ node: null, reason: reason.trim() });
+      this.wholePush = true;
+      return;
+    }
+    this.found.push({
+      cs: Number.MAX_SAFE_INTEGER,
+      rule: -1,
+      v: {
+        rule: 'bypass',
+        node: null,
+        message: this.mayBypass ? 'TASKGATE_BYPASS needs a reason' : `${who(this.ctx.pusher)} may not bypass the policy (TASKGATE_BYPASS)`,
+        hint: this.mayBypass
+          ? 'push with --pushvars "TASKGATE_BYPASS=why this push must skip the policy"'
+          : 'push without TASKGATE_BYPASS and fix the violations',
+      },
+    });
+  }
+
+  private marker(cs: Changeset, index: number): void {
+    const marker = this.bypass.marker;
+    if (this.wholePush) this.bypassedNodes.add(cs.node);
+    if (this.wholePush || !marker) return;
+    const reason = markerReason(cs.description, marker);
+    if (reason === null) return;
+    if (this.mayBypass && reason !== '') {
+      this.bypassed.push({ node: cs.node, reason });
+      this.bypassedNodes.add(cs.node);
+      return;
+    }
+    this.found.push({
+      cs: index,
+      rule: -1,
+      v: {
+        rule: 'bypass',
+        node: cs.node,
+        message: this.mayBypass
+          ? `${printable(marker)} needs a reason after it`
+          : `${who(this.ctx.pusher)} may not bypass the policy (${printable(marker)})`,
+        hint: this.mayBypass
+          ? `write "${marker} why" in the description`
+          : `remove "${marker}" from the description (hg commit --amend) and fix the violations`,
+      },
+    });
+  }
+
+  /** The changesets (as the rule sees them) a rule judges: bypass, scope and a per-changeset exemption applied. */
+  private judged(scope: RuleScope, changesets: readonly Changeset[], audit = true): Changeset[] {
+    const out: Changeset[] = [];
+    const exempt = scope.config.exemptWhen;
+    for (const cs of changesets) {
+      if (!scope.rule.unbypassable && this.bypassedNodes.has(cs.node)) continue;
+      const view = scope.view(cs);
+      if (!view) continue;
+      const matched = exempt && exempt.scope !== 'push' ? exemptingText(exempt.message, cs.description) : null;
+      if (matched === null) out.push(view);
+      else if (audit) this.exempt(scope, [cs.node], matched);
+    }
+    return out;
+  }
+
+  private exempt(scope: RuleScope, nodes: string[], matched: string): void {
+    const pattern = scope.config.exemptWhen!.message;
+    const same = this.exempted.find((e) => e.rule === scope.config.id && e.matched === matched);
+    if (same) same.changesets.push(...nodes);
+    else this.exempted.push({ rule: scope.config.id, pattern, changesets: nodes, matched });
+  }
+
+  private report(scope: RuleScope, violations: Violation[], cs: number): void {
+    for (const v of violations) this.found.push({ v: { ...v, hint: scope.hint(v.hint) }, cs, rule: scope.position });
   }
 
   /** One changeset, as it is read: the bypass marker and the rules that need nothing else. */
   add(cs: Changeset): void {
     const index = this.changesets.length;
     this.changesets.push(cs);
-    const marker = this.bypass.marker;
-    if (this.wholePush) this.bypassedNodes.add(cs.node);
-    else if (marker) {
-      const reason = markerReason(cs.description, marker);
-      if (reason !== null) {
-        if (this.mayBypass && reason !== '') {
-          this.bypassed.push({ node: cs.node, reason });
-          this.bypassedNodes.add(cs.node);
-        } else {
-          this.found.push({
-            cs: index,
-            rule: -1,
-            v: {
-              rule: 'bypass',
-              node: cs.node,
-              message: this.mayBypass
-                ? `${printable(marker)} needs a reason after it`
-                : `${who(this.ctx.pusher)} may not bypass the policy (${printable(marker)})`,
-              hint: this.mayBypass
-                ? `write "${marker} why" in the description`
-                : `remove "${marker}" from the description (hg commit --amend) and fix the violations`,
-            },
-          });
-        }
-      }
+    this.marker(cs, index);
+    for (const scope of this.active) {
+      if (!scope.perChangeset || !scope.rule.check) continue;
+      for (const view of this.judged(scope, [cs])) this.report(scope, scope.rule.check(scope.config, view, this.ctx), index);
     }
-    for (const { config, position, onBranch } of this.active) {
-      const rule = ruleFor(config);
-      if (!rule.perChangeset || !rule.check || !onBranch(cs) || !this.applies(config, cs)) continue;
-      for (const v of rule.check(config, cs, this.ctx)) this.found.push({ v, cs: index, rule: position });
-    }
+  }
+
+  /** Whether the push's last description exempts the whole push from a rule (`scope: "push"`), audited when it does. */
+  private pushExempt(scope: RuleScope): boolean {
+    const exempt = scope.config.exemptWhen;
+    const last = this.changesets.at(-1);
+    if (exempt?.scope !== 'push' || !last) return false;
+    const matched = exemptingText(exempt.message, last.description);
+    if (matched === null) return false;
+    this.exempt(
+      scope,
+      this.changesets.map((cs) => cs.node),
+      matched,
+    );
+    return true;
   }
 
   /** The rest, once the whole push is read. */
   finish(): Verdict {
     const index = new Map(this.changesets.map((cs, i) => [cs.node, i] as const));
-    for (const { config, position, onBranch } of this.active) {
-      const rule = ruleFor(config);
-      const applies = this.changesets.filter((cs) => onBranch(cs) && this.applies(config, cs));
-      if (rule.check && !rule.perChangeset) {
-        applies.forEach((cs) => {
-          for (const v of rule.check!(config, cs, this.ctx)) this.found.push({ v, cs: index.get(cs.node)!, rule: position });
-        });
-      }
-      if (rule.checkPush && applies.length > 0) {
-        for (const v of rule.checkPush(config, applies, this.ctx)) this.found.push({ v, cs: Number.MAX_SAFE_INTEGER - 1, rule: position });
-      }
+    for (const scope of this.active) {
+      const { rule, config } = scope;
+      if (scope.perChangeset && !rule.checkPush) continue;
+      if (this.pushExempt(scope)) continue;
+      // per-changeset rules recorded their exemptions as the changesets arrived
+      const applies = this.judged(scope, this.changesets, !scope.perChangeset);
+      if (rule.check && !scope.perChangeset)
+        applies.forEach((cs) => this.report(scope, rule.check!(config, cs, this.ctx), index.get(cs.node)!));
+      if (rule.checkPush && applies.length > 0) this.report(scope, rule.checkPush(config, applies, this.ctx), PUSH_WIDE);
     }
     // push order, then the order of the rules in the configuration
-    const rank = (r: Ranked) => (r.v.node !== null && r.cs >= Number.MAX_SAFE_INTEGER - 1 ? (index.get(r.v.node) ?? r.cs) : r.cs);
+    const rank = (r: Ranked) => (r.v.node !== null && r.cs >= PUSH_WIDE ? (index.get(r.v.node) ?? r.cs) : r.cs);
     const violations = this.found.sort((a, b) => rank(a) - rank(b) || a.rule - b.rule).map((r) => r.v);
-    return { violations, bypassed: this.bypassed, changesets: this.changesets.length };
+    return { violations, bypassed: this.bypassed, exempted: this.exempted, changesets: this.changesets.length };
   }
 }

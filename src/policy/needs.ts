@@ -14,6 +14,8 @@ export function needsOf(rules: readonly RuleConfig[], manifestPath: string): Nee
     if (n.headFiles) out.headFiles = true;
     if (n.heads) out.heads = true;
     if (n.branchBases) out.branchBases = true;
+    if (n.flags) out.flags = true;
+    if (n.parentBranches) out.parentBranches = true;
     for (const t of n.track ?? []) track.add(t);
   }
   if (track.size > 0) out.track = [...track];

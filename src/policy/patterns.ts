@@ -1,10 +1,15 @@
+/** Configured patterns: RE2 regular expressions (re2js) and globs, each compiled once per process. */
+import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
 import { compileGlob, type Matcher } from '../config/globs.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 
-/** A configured regular expression: `test` says whether it matches anywhere in the text. */
+/** A configured regular expression: it searches (unanchored), as everywhere in DESIGN §3. */
 export interface Pattern {
+  /** Whether it matches anywhere in the text. */
   test(text: string): boolean;
+  /** Where it first matches, or null. */
+  search(text: string): { start: number; end: number } | null;
 }
 
 const regexes = new Map<string, Pattern>();
@@ -16,18 +21,36 @@ let loading: Promise<void> | null = null;
  * never waits for it; `regex` needs it loaded.
  */
 export function loadPatternEngine(): Promise<void> {
-  loading ??= import('re2js').then((m) => {
-    engine = m.RE2JS;
-  });
+  // already loaded at once (a command that checked its configuration first): one copy is enough
+  loading ??= engine
+    ? Promise.resolve()
+    : import('re2js').then((m) => {
+        engine ??= m.RE2JS;
+      });
   return loading;
 }
-const globs = new Map<string, Matcher>();
+
+/** The same, at once: for the commands that check a configuration before anything else runs. */
+export function loadPatternEngineNow(): void {
+  engine ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
+}
+
+/** Why RE2 refuses a pattern (the very engine that matches), or null when it compiles; needs the engine loaded. */
+export function regexError(pattern: string): string | null {
+  try {
+    regex(pattern);
+    return null;
+  } catch (error) {
+    if (error instanceof TaskgateError && error.code === 'ERR_INTERNAL') throw error;
+    return error instanceof TaskgateError ? (error.details[0] ?? error.message) : String(error);
+  }
+}
 
 /**
- * A configured regular expression, compiled once per process (the config loader already
- * proved it compiles). RE2 (re2js), not JavaScript's backtracking engine: matching takes time
- * linear in the text, so no description, author or tag a pusher writes can make the gate
- * backtrack for hours (ReDoS).
+ * A configured regular expression, compiled once per process (the configuration check
+ * already proved it compiles). RE2 (re2js), not JavaScript's backtracking engine: matching
+ * takes time linear in the text, so no description, author or tag a pusher writes can make
+ * the gate backtrack for hours (ReDoS).
  */
 export function regex(pattern: string): Pattern {
   let re = regexes.get(pattern);
@@ -38,20 +61,29 @@ export function regex(pattern: string): Pattern {
     try {
       compiled = engine.compile(pattern);
     } catch (error) {
+      const why = (error as Error).message.replace(/^error parsing regexp: /, '');
       throw new TaskgateError(
         'ERR_CONFIG_REGEX',
-        `the regular expression ${JSON.stringify(pattern)} is not RE2 syntax: ${(error as Error).message}`,
+        `the regular expression ${JSON.stringify(pattern)} is not RE2 syntax: ${why}`,
         'rewrite it in RE2 syntax (no lookaround or backreferences); see docs/policy.md',
+        { details: [why] },
       );
     }
-    regexes.set(pattern, (re = { test: (text) => compiled.matcher(text).find() }));
+    regexes.set(
+      pattern,
+      (re = {
+        test: (text) => compiled.matcher(text).find(),
+        search: (text) => {
+          const m = compiled.matcher(text);
+          return m.find() ? { start: m.start(), end: m.end() } : null;
+        },
+      }),
+    );
   }
   return re;
 }
 
 /** A configured glob, compiled once per process. */
 export function glob(pattern: string): Matcher {
-  let m = globs.get(pattern);
-  if (!m) globs.set(pattern, (m = compileGlob(pattern)));
-  return m;
+  return compileGlob(pattern);
 }

@@ -20,12 +20,16 @@ export function sortViolations(violations: readonly Violation[], order: readonly
 }
 
 /** The text a pusher sees (DESIGN §4): one aligned line per violation, short node, rule id, what, and a hint. */
-export function formatReport(verdict: Verdict, options: ReportOptions): string {
+export function formatReport(verdict: Omit<Verdict, 'exempted'>, options: ReportOptions): string {
   const mode = options.mode ?? 'push';
   const { violations } = verdict;
   const nodes = new Set(violations.map((v) => v.node).filter((n): n is string => n !== null));
   const lines: string[] = [];
-  const what = `${plural(violations.length, 'violation')} in ${nodes.size} of ${plural(verdict.changesets, 'changeset')}`;
+  // bookmark and tag violations name no changeset (pretxnclose, DESIGN §16)
+  const what =
+    nodes.size === 0 || verdict.changesets === 0
+      ? plural(violations.length, 'violation')
+      : `${plural(violations.length, 'violation')} in ${nodes.size} of ${plural(verdict.changesets, 'changeset')}`;
   lines.push(mode === 'push' ? `taskgate: push rejected: ${what}` : `taskgate: ${what}`);
   const width = Math.max(10, ...violations.map((v) => v.rule.length)) + 1;
   const indent = ' '.repeat(2 + 12 + 2 + width);

@@ -1,7 +1,8 @@
-// What every route group of the service is given: the configuration, the store and the exchange.
+// What every route group of the service is given: the configuration, the store, the exchange and the service's bounds.
 import type { TaskgateConfig } from '../config/config-types.js';
 import type { JobService } from '../exchange/job-service.js';
-import type { JobStore, StoredJob } from '../store/store-types.js';
+import type { JobStore } from '../store/store-types.js';
+import type { WaiterGate } from './limits.js';
 
 export interface RouteContext {
   config: TaskgateConfig;
@@ -12,10 +13,6 @@ export interface RouteContext {
   /** The URL the service listens on, known once it listens. */
   baseUrl: () => string;
   now: () => Date;
-}
-
-/** A job as the read APIs show it: never its token. */
-export function publicJob(job: StoredJob): Omit<StoredJob, 'token'> {
-  const { token: _token, ...rest } = job;
-  return rest;
+  /** The cap on concurrent long polls, and the signal that ends them when the service closes. */
+  waiters: WaiterGate;
 }

@@ -3,7 +3,7 @@ import type { AuditStorage } from '../audit/audit-chain.js';
 import type { AuditRecord } from '../audit/audit-log.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { CHANGED_CHANNEL, PostgresDriver, READY_CHANNEL } from './postgres-driver.js';
-import { safeUrl } from './safe-url.js';
+import { engineMessage, safeUrl } from './safe-url.js';
 import { waitUntil } from './wait.js';
 import { SqlJobStore } from './sql-job-store.js';
 import type { SchemaVersions } from './store-types.js';
@@ -17,14 +17,14 @@ function storeError(url: string, error: unknown): TaskgateError {
   if (unreachable) {
     return new TaskgateError(
       'ERR_STORE_UNAVAILABLE',
-      `the job store ${safeUrl(url)} cannot be reached: ${e.code ?? e.message}`,
+      `the job store ${safeUrl(url)} cannot be reached: ${e.code ?? engineMessage(e.message ?? '')}`,
       'start PostgreSQL or fix store.url; pushes keep landing and their jobs wait in the outbox until `taskgate reconcile`',
       { cause: error },
     );
   }
   return new TaskgateError(
     'ERR_STORE_UNAVAILABLE',
-    `the job store ${safeUrl(url)} failed: ${e.message ?? String(error)}${e.code ? ` (${e.code})` : ''}`,
+    `the job store ${safeUrl(url)} failed: ${engineMessage(e.message ?? String(error))}${e.code ? ` (${e.code})` : ''}`,
     'check the database and its permissions; `taskgate doctor` says more',
     { cause: error },
   );
@@ -103,34 +103,59 @@ function auditStorage(pool: pg.Pool, url: string): AuditStorage {
 }
 
 interface Listener {
-  client: pg.Client | null;
+  /** The one listening connection, shared by every waiter; set before its connect resolves, so concurrent waiters never open a second. */
+  client: Promise<pg.Client | null> | null;
   waiters: Set<() => void>;
   /** Those waiting for any change of a job (the live pages' one loop), apart from idle workers. */
   changeWaiters: Set<() => void>;
+  closed: boolean;
 }
 
-/** Waits for a NOTIFY on the ready (or the changed) channel, on one listening connection opened on first use. */
-async function waitForNotify(listener: Listener, url: string, ms: number, signal?: AbortSignal, change = false): Promise<void> {
-  if (!listener.client) {
-    const { default: driver } = await import('pg');
-    const client = new driver.Client({ connectionString: url });
-    client.on('error', () => {
-      listener.client = null;
-    });
-    client.on('notification', (msg) => {
-      for (const wake of [...(msg.channel === CHANGED_CHANNEL ? listener.changeWaiters : listener.waiters)]) wake();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${READY_CHANNEL}`);
-      await client.query(`LISTEN ${CHANGED_CHANNEL}`);
-      listener.client = client;
-    } catch {
-      // no listener: the timer alone wakes the worker
-      await client.end().catch(() => undefined);
-    }
+/** Opens the listening connection; null when it cannot (the waiters then wake on their timers alone, and a later wait tries again). */
+async function openListener(listener: Listener, url: string): Promise<pg.Client | null> {
+  const { default: driver } = await import('pg');
+  const client = new driver.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  const lost = () => {
+    // a later wait opens a new one; this one is gone
+    listener.client = null;
+    void client.end().catch(() => undefined);
+  };
+  client.on('error', lost);
+  client.on('end', () => {
+    if (listener.client && !listener.closed) listener.client = null;
+  });
+  client.on('notification', (msg) => {
+    for (const wake of [...(msg.channel === CHANGED_CHANNEL ? listener.changeWaiters : listener.waiters)]) wake();
+  });
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${READY_CHANNEL}`);
+    await client.query(`LISTEN ${CHANGED_CHANNEL}`);
+    if (listener.closed) throw new Error('closed');
+    return client;
+  } catch {
+    await client.end().catch(() => undefined);
+    // not again before this wait is over: a flood of waits while the server is away opens no flood of connections
+    setTimeout(() => {
+      if (!listener.closed) listener.client = null;
+    }, 5000).unref();
+    return null;
   }
+}
+
+/** Waits for a NOTIFY on the ready (or the changed) channel, on the one listening connection of this store. */
+async function waitForNotify(listener: Listener, url: string, ms: number, signal?: AbortSignal, change = false): Promise<void> {
+  if (listener.closed) return;
+  listener.client ??= openListener(listener, url);
   await waitUntil(ms, signal, change ? listener.changeWaiters : listener.waiters);
+}
+
+/** Ends the listening connection and wakes every waiter: a closing service answers them at once. */
+async function closeListener(listener: Listener): Promise<void> {
+  listener.closed = true;
+  for (const wake of [...listener.waiters, ...listener.changeWaiters]) wake();
+  const client = await listener.client;
+  await client?.end().catch(() => undefined);
 }
 
 /** The distributed store (DESIGN §9): PostgreSQL through pg. */
@@ -145,9 +170,7 @@ export class PostgresStore extends SqlJobStore {
       auditStorage: auditStorage(pool, url),
       waitForWork: (ms, signal) => waitForNotify(listener, url, ms, signal),
       waitForChange: (ms, signal) => waitForNotify(listener, url, ms, signal, true),
-      onClose: async () => {
-        await listener.client?.end().catch(() => undefined);
-      },
+      onClose: () => closeListener(listener),
     });
   }
 
@@ -163,6 +186,6 @@ export class PostgresStore extends SqlJobStore {
       if (error instanceof TaskgateError) throw error;
       throw storeError(options.url, error);
     }
-    return new PostgresStore(pool, options.url, { client: null, waiters: new Set(), changeWaiters: new Set() }, migrated);
+    return new PostgresStore(pool, options.url, { client: null, waiters: new Set(), changeWaiters: new Set(), closed: false }, migrated);
   }
 }

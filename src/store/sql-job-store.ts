@@ -14,6 +14,7 @@ import type {
   JobChipRow,
   JobFilter,
   JobStore,
+  PushFilter,
   PushPageFilter,
   PushRecord,
   SchemaVersions,
@@ -82,17 +83,23 @@ export class SqlJobStore implements JobStore {
   getPush(id: string): Promise<PushRecord | null> {
     return this.guard(() => this.jobs.getPush(id));
   }
+  listPushes(filter?: PushFilter): Promise<PushRecord[]> {
+    return this.guard(() => this.jobs.listPushes(filter));
+  }
   exchange(request: ExchangeRequest): Promise<ExchangeResult> {
     return this.guard(() => this.jobs.exchange(request));
   }
-  expireLeases(now: number): Promise<string[]> {
-    return this.guard(() => this.jobs.expireLeases(now));
+  expireLeases(now: number, repos?: readonly string[]): Promise<string[]> {
+    return this.guard(() => this.jobs.expireLeases(now, repos));
   }
-  expireQueuedTokens(now: number): Promise<string[]> {
-    return this.guard(() => this.jobs.expireQueuedTokens(now));
+  expireQueuedTokens(now: number, repos?: readonly string[]): Promise<string[]> {
+    return this.guard(() => this.jobs.expireQueuedTokens(now, repos));
   }
-  reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null> {
-    return this.guard(() => this.jobs.reserveNext(worker, now, seconds));
+  nextReady(now: number, limit: number): Promise<StoredJob[]> {
+    return this.guard(() => this.jobs.nextReady(now, limit));
+  }
+  reserveNext(worker: string, now: number, seconds: number, repos?: readonly string[]): Promise<StoredJob | null> {
+    return this.guard(() => this.jobs.reserveNext(worker, now, seconds, repos));
   }
   doneReceipts(jobIds: string[]): Promise<Array<{ job: string; jti: string }>> {
     return this.guard(() => this.jobs.doneReceipts(jobIds));
@@ -109,7 +116,9 @@ export class SqlJobStore implements JobStore {
   attemptsOf(jobId: string): Promise<AttemptRow[]> {
     return this.guard(() => this.jobs.attemptsOf(jobId));
   }
-
+  useAssertion(jti: string, exp: number, now: number): Promise<boolean> {
+    return this.guard(() => this.jobs.useAssertion(jti, exp, now));
+  }
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]> {
     return this.guard(() => this.jobs.jobsOfHead(repo, rev));
   }

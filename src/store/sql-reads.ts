@@ -1,22 +1,8 @@
 // The readers' queries (web UI, read APIs): pages of pushes, jobs of pushes, a task's history, recent changes, workers.
 import type { SqlDriver } from './sql-driver.js';
 import type { JobChange, JobChipRow, PushPageFilter, PushRecord, StoredJob, TaskHistoryFilter, WorkerSeen } from './store-types.js';
+import { toPush, type PushRow } from './push-row.js';
 import { JOB_COLUMNS, toJob, type JobRow } from './sql-store.js';
-
-type PushRow = Record<'id' | 'repo' | 'node' | 'node_last' | 'heads' | 'actor' | 'source' | 'created_at', string>;
-
-function toPush(row: PushRow): PushRecord {
-  return {
-    id: row.id,
-    repo: row.repo,
-    node: row.node,
-    nodeLast: row.node_last,
-    heads: JSON.parse(row.heads) as PushRecord['heads'],
-    actor: JSON.parse(row.actor) as PushRecord['actor'],
-    source: row.source as PushRecord['source'],
-    createdAt: row.created_at,
-  };
-}
 
 /** Read-only queries, each bounded by a limit; newest first where a person pages through them. */
 export class SqlReads {

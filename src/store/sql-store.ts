@@ -12,6 +12,7 @@ import {
 } from '../jobs/state-machine.js';
 import { faultPoint } from '../errors/fault-point.js';
 import type { SqlDriver } from './sql-driver.js';
+import { toPush, type PushRow } from './push-row.js';
 import type {
   AttemptRow,
   EnqueueBatch,
@@ -21,8 +22,10 @@ import type {
   ExchangeResult,
   IssuedToken,
   JobFilter,
+  PushFilter,
   PushRecord,
   StoredJob,
+  SupersededJob,
   TokenRow,
 } from './store-types.js';
 
@@ -99,6 +102,14 @@ export function toJob(row: JobRow): StoredJob {
     notBefore: num(row.not_before),
     reason: row.reason,
   };
+}
+
+/** `AND repo IN (...)` for a worker that serves only some repositories of a shared store; nothing when unrestricted. */
+function inRepos(repos: readonly string[] | undefined): { sql: string; args: string[] } {
+  if (!repos) return { sql: '', args: [] };
+  // an empty list matches nothing, never everything
+  if (repos.length === 0) return { sql: ' AND 1 = 0', args: [] };
+  return { sql: ` AND repo IN (${repos.map(() => '?').join(', ')})`, args: [...repos] };
 }
 
 export const JOB_COLUMNS = `id, repo, rev, branch, task, definition, requires, push_id, push, actor, reasons, files_matched, status, attempts,
@@ -195,13 +206,46 @@ export class SqlJobs {
         );
         (changed > 0 ? created : existing).push(j.id);
       }
+      const superseded: SupersededJob[] = [];
+      for (const j of batch.jobs)
+        if (j.definition.supersede === true && created.includes(j.id)) superseded.push(...(await this.supersede(tx, j)));
       for (const head of p.heads)
         await tx.run('INSERT INTO processed_heads (repo, node, push_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.repo, head, p.id]);
       faultPoint('store:enqueue');
       if (created.length > 0) await tx.notifyReady();
       if (created.length > 0) await tx.notifyChanged();
-      return { created, existing };
+      return { created, existing, superseded };
     });
+  }
+
+  /**
+   * `"supersede": true` (DESIGN §14): the older jobs of the same (repository, branch, task) that are not yet
+   * running are cancelled, with their tokens and their dependents, naming the newer job.
+   */
+  private async supersede(tx: SqlDriver, newer: JobRecord): Promise<SupersededJob[]> {
+    const older = (
+      await tx.all<JobRow>(
+        `SELECT ${JOB_COLUMNS} FROM jobs WHERE repo = ? AND branch = ? AND task = ? AND status IN ('pending', 'ready')
+        AND push_id != ? AND created_at <= ? ORDER BY created_at, ${tx.seq}`,
+        [newer.repo, newer.branch, newer.task, newer.push.id, newer.createdAt],
+      )
+    ).map(toJob);
+    const out: SupersededJob[] = [];
+    const reason = `superseded by ${newer.id}`;
+    for (const job of older) {
+      await tx.lock(`head:${job.repo}:${job.rev}`);
+      const head = await this.jobsOfHead(job.repo, job.rev, tx);
+      const current = head.find((h) => h.id === job.id);
+      if (!current || (current.status !== 'pending' && current.status !== 'ready')) continue;
+      const down = dependentsOf(job.id, head).filter((id) => ['pending', 'ready'].includes(head.find((h) => h.id === id)!.status));
+      for (const id of [job.id, ...down]) {
+        await this.killTokens(tx, id);
+        await this.setStatus(tx, id, 'cancelled', reason, newer.createdAt);
+        const j = head.find((h) => h.id === id)!;
+        out.push({ job: id, task: j.task, rev: j.rev, by: newer.id });
+      }
+    }
+    return out;
   }
 
   async jobsNeedingToken(repo?: string): Promise<StoredJob[]> {
@@ -253,10 +297,30 @@ export class SqlJobs {
     if (filter.rev) conditions.push(['rev LIKE ?', prefix(filter.rev)]);
     if (filter.pushId) conditions.push(['push_id = ?', filter.pushId]);
     if (filter.idPrefix) conditions.push(['id LIKE ?', prefix(filter.idPrefix)]);
+    if (filter.after) conditions.push(['(created_at > ? OR (created_at = ? AND id > ?))', filter.after.createdAt]);
     const where = conditions.map(([sql]) => sql);
     const args = conditions.map(([, value]) => value);
-    const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, ${this.db.seq} LIMIT ${Math.max(1, Math.floor(filter.limit ?? 1000))}`;
+    if (filter.after) args.push(filter.after.createdAt, filter.after.id);
+    // a page (the cursor) is ordered by (created_at, id); the rest keeps insertion order
+    const order = filter.after ? 'created_at, id' : `created_at, ${this.db.seq}`;
+    const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${Math.max(1, Math.floor(filter.limit ?? 1000))}`;
     return (await this.db.all<JobRow>(sql, args)).map(toJob);
+  }
+
+  async listPushes(filter: PushFilter = {}): Promise<PushRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.repo) (where.push('repo = ?'), args.push(filter.repo));
+    if (filter.after) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      args.push(filter.after.createdAt, filter.after.createdAt, filter.after.id);
+    }
+    const rows = await this.db.all<PushRow>(
+      `SELECT id, repo, node, node_last, heads, actor, source, created_at FROM pushes ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ${Math.max(1, Math.floor(filter.limit ?? 100))}`,
+      args,
+    );
+    return rows.map(toPush);
   }
 
   async processedHeads(repo: string, among?: string[]): Promise<string[]> {
@@ -270,21 +334,10 @@ export class SqlJobs {
   }
 
   async getPush(id: string): Promise<PushRecord | null> {
-    const row = await this.db.get<Record<string, string>>(
-      'SELECT id, repo, node, node_last, heads, actor, source, created_at FROM pushes WHERE id = ?',
-      [id],
-    );
-    if (!row) return null;
-    return {
-      id: row['id']!,
-      repo: row['repo']!,
-      node: row['node']!,
-      nodeLast: row['node_last']!,
-      heads: JSON.parse(row['heads']!) as PushRecord['heads'],
-      actor: JSON.parse(row['actor']!) as PushRecord['actor'],
-      source: row['source'] as PushRecord['source'],
-      createdAt: row['created_at']!,
-    };
+    const row = await this.db.get<PushRow>('SELECT id, repo, node, node_last, heads, actor, source, created_at FROM pushes WHERE id = ?', [
+      id,
+    ]);
+    return row ? toPush(row) : null;
   }
 
   async jobsOfHead(repo: string, rev: string, db: SqlDriver = this.db): Promise<StoredJob[]> {
@@ -472,10 +525,12 @@ export class SqlJobs {
   private async eachUnderHeadLock(
     sql: string,
     now: number,
+    repos: readonly string[] | undefined,
     change: (tx: SqlDriver, row: { id: string; attempts: number | string }) => Promise<void>,
   ): Promise<string[]> {
     const changed: string[] = [];
-    for (const { id } of await this.db.all<{ id: string }>(`SELECT id FROM jobs WHERE ${sql}`, [now])) {
+    const only = inRepos(repos);
+    for (const { id } of await this.db.all<{ id: string }>(`SELECT id FROM jobs WHERE ${sql}${only.sql}`, [now, ...only.args])) {
       const done = await this.db.transaction(async (tx) => {
         await this.lockHeadOf(tx, id);
         const row = await tx.get<{ id: string; attempts: number | string }>(
@@ -492,9 +547,9 @@ export class SqlJobs {
     return changed;
   }
 
-  async expireLeases(now: number): Promise<string[]> {
+  async expireLeases(now: number, repos?: readonly string[]): Promise<string[]> {
     const at = new Date(now * 1000).toISOString();
-    return this.eachUnderHeadLock("status = 'running' AND lease_expires < ?", now, async (tx, r) => {
+    return this.eachUnderHeadLock("status = 'running' AND lease_expires < ?", now, repos, async (tx, r) => {
       await this.killTokens(tx, r.id);
       await tx.run(
         "UPDATE jobs SET status = 'ready', worker = NULL, lease_expires = NULL, token_jti = NULL, reason = 'lease expired', updated_at = ? WHERE id = ?",
@@ -508,20 +563,31 @@ export class SqlJobs {
     });
   }
 
-  async expireQueuedTokens(now: number): Promise<string[]> {
+  async expireQueuedTokens(now: number, repos?: readonly string[]): Promise<string[]> {
     const at = new Date(now * 1000).toISOString();
-    return this.eachUnderHeadLock("status = 'ready' AND token IS NOT NULL AND token_exp < ?", now, async (tx, r) => {
+    return this.eachUnderHeadLock("status = 'ready' AND token IS NOT NULL AND token_exp < ?", now, repos, async (tx, r) => {
       await this.killTokens(tx, r.id);
       await this.setStatus(tx, r.id, 'expired', 'the queued token expired before any worker claimed the job', at);
     });
   }
 
-  async reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null> {
+  async nextReady(now: number, limit: number): Promise<StoredJob[]> {
+    return (
+      await this.db.all<JobRow>(
+        `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?)
+      ORDER BY created_at, ${this.db.seq} LIMIT ?`,
+        [now, limit],
+      )
+    ).map(toJob);
+  }
+
+  async reserveNext(worker: string, now: number, seconds: number, repos?: readonly string[]): Promise<StoredJob | null> {
+    const only = inRepos(repos);
     return this.db.transaction(async (tx) => {
       const row = await tx.get<JobRow>(
         `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'ready' AND token IS NOT NULL AND (not_before IS NULL OR not_before <= ?)
-        AND (reserved_by IS NULL OR reserved_by = ? OR reserved_until < ?) ORDER BY created_at, ${tx.seq} LIMIT 1${tx.skipLocked}`,
-        [now, worker, now],
+        AND (reserved_by IS NULL OR reserved_by = ? OR reserved_until < ?)${only.sql} ORDER BY created_at, ${tx.seq} LIMIT 1${tx.skipLocked}`,
+        [now, worker, now, ...only.args],
       );
       if (!row) return null;
       await tx.run('UPDATE jobs SET reserved_by = ?, reserved_until = ? WHERE id = ?', [worker, now + seconds, row.id]);
@@ -577,6 +643,17 @@ export class SqlJobs {
       await tx.notifyChanged();
       return [id, ...(await this.markUpstreamFailed(tx, { ...job, status: 'cancelled' }, at))];
     });
+  }
+
+  private lastPurge = 0;
+
+  async useAssertion(jti: string, exp: number, now: number): Promise<boolean> {
+    // used jtis past their exp are refused by exp alone: drop them, at most once a minute
+    if (now - this.lastPurge >= 60 || now < this.lastPurge) {
+      this.lastPurge = now;
+      await this.db.run('DELETE FROM used_assertions WHERE exp < ?', [now - 60]);
+    }
+    return (await this.db.run('INSERT INTO used_assertions (jti, exp) VALUES (?, ?) ON CONFLICT DO NOTHING', [jti, exp])) > 0;
   }
 
   async tokensOf(jobId: string): Promise<TokenRow[]> {

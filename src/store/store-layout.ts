@@ -36,6 +36,8 @@ interface Table {
   engine?: Engine;
   /** PostgreSQL gives it a `seq` column, to order rows as SQLite's rowid does. */
   ordered?: boolean;
+  /** A store's own bookkeeping, which `store copy` leaves behind. */
+  local?: boolean;
 }
 
 const text = (name: string, notNull = true, since?: number): Column => ({ name, kind: 'text', notNull, ...(since ? { since } : {}) });
@@ -49,7 +51,7 @@ const TABLES: readonly Table[] = [
     columns: [text('id'), text('repo'), text('node'), text('node_last'), text('heads'), text('actor'), text('source'), text('created_at')],
     primaryKey: ['id'],
     // the pushes page reads the newest pushes first
-    indexes: [{ name: 'pushes_created', columns: ['created_at', 'id'], since: 4, engine: 'sqlite' }],
+    indexes: [{ name: 'pushes_created', columns: ['created_at', 'id'], since: 5 }],
   },
   { name: 'processed_heads', since: 1, columns: [text('repo'), text('node'), text('push_id')], primaryKey: ['repo', 'node'] },
   {
@@ -79,7 +81,7 @@ const TABLES: readonly Table[] = [
       { name: 'jobs_head', columns: ['repo', 'rev'], engine: 'postgres' },
       { name: 'jobs_push', columns: ['push_id'] },
       // the live pages' loop reads the jobs changed since its last look
-      { name: 'jobs_updated', columns: ['updated_at', 'id'], since: 4, engine: 'sqlite' },
+      { name: 'jobs_updated', columns: ['updated_at', 'id'], since: 5 },
     ],
   },
   {
@@ -122,6 +124,15 @@ const TABLES: readonly Table[] = [
     engine: 'postgres',
     columns: [{ name: 'id', kind: 'int', notNull: true, check: 'id = 1' }, time('seq'), text('hash')],
     primaryKey: ['id'],
+  },
+  {
+    // client assertions already used, until they expire: a replay is refused even after a restart
+    name: 'used_assertions',
+    since: 4,
+    local: true,
+    columns: [text('jti'), time('exp')],
+    primaryKey: ['jti'],
+    indexes: [{ name: 'used_assertions_exp', columns: ['exp'] }],
   },
 ];
 
@@ -183,7 +194,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
 ];
 
 /** The tables both engines keep and their columns, in an order that never breaks a reference: what `store copy` copies. */
-export const COPIED_TABLES: ReadonlyArray<[string, string[]]> = TABLES.filter((t) => t.engine === undefined).map((t) => [
+export const COPIED_TABLES: ReadonlyArray<[string, string[]]> = TABLES.filter((t) => t.engine === undefined && !t.local).map((t) => [
   t.name,
   t.columns.map((c) => c.name),
 ]);

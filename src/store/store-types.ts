@@ -22,6 +22,16 @@ export interface EnqueueBatch {
 export interface EnqueueResult {
   created: string[];
   existing: string[];
+  /** Older jobs a `"supersede": true` task of this batch cancelled, with their dependents, and the job that superseded each. */
+  superseded: SupersededJob[];
+}
+
+export interface SupersededJob {
+  job: string;
+  task: string;
+  rev: string;
+  /** The newer job. */
+  by: string;
 }
 
 export interface StoredJob extends JobRecord {
@@ -110,6 +120,15 @@ export interface JobFilter {
   pushId?: string;
   /** Ids starting with this (a short id typed by a person). */
   idPrefix?: string;
+  /** Keyset cursor: jobs after this one in the list's order (created_at, then id). */
+  after?: { createdAt: string; id: string };
+  limit?: number;
+}
+
+export interface PushFilter {
+  repo?: string;
+  /** Keyset cursor: pushes strictly older than this one (created_at, then id). */
+  after?: { createdAt: string; id: string };
   limit?: number;
 }
 
@@ -193,17 +212,22 @@ export interface JobStore extends ReaderQueries {
   /** Every head node already processed for a repository (the high-water mark), or those of `among` that are. */
   processedHeads(repo: string, among?: string[]): Promise<string[]>;
   getPush(id: string): Promise<PushRecord | null>;
+  /** Pushes newest first, a page at a time: `after` is the last push of the previous page. */
+  listPushes(filter?: PushFilter): Promise<PushRecord[]>;
   /** One token exchange (DESIGN §8), in one transaction with the dependents it releases. */
   exchange(request: ExchangeRequest): Promise<ExchangeResult>;
   /** Running jobs whose lease ran out go back to ready; their tokens die. Returns their ids. */
-  expireLeases(now: number): Promise<string[]>;
+  expireLeases(now: number, repos?: readonly string[]): Promise<string[]>;
   /** Ready jobs whose queued token ran out become `expired` (an admin's `jobs retry` mints a new one). Returns their ids. */
-  expireQueuedTokens(now: number): Promise<string[]>;
+  expireQueuedTokens(now: number, repos?: readonly string[]): Promise<string[]>;
+  /** Ready jobs with a queued token and no backoff left, oldest first. */
+  nextReady(now: number, limit: number): Promise<StoredJob[]>;
   /**
+   * `repos` limits it (and the expiries) to the repositories a worker serves (DESIGN §14): never another's job.
    * Reserves the oldest such job for one worker for `seconds` (BEGIN IMMEDIATE; FOR UPDATE SKIP LOCKED), so that
    * competing workers never present the same queued token: a second presentation is a replay.
    */
-  reserveNext(worker: string, now: number, seconds: number): Promise<StoredJob | null>;
+  reserveNext(worker: string, now: number, seconds: number, repos?: readonly string[]): Promise<StoredJob | null>;
   /** The done receipts of these jobs: the `upstream` of the tokens they release. */
   doneReceipts(jobIds: string[]): Promise<Array<{ job: string; jti: string }>>;
   /** Admin: a failed, upstream_failed, cancelled or expired job (and its upstream_failed dependents) back to ready or pending, with fresh tokens. */
@@ -213,6 +237,12 @@ export interface JobStore extends ReaderQueries {
   tokensOf(jobId: string): Promise<TokenRow[]>;
   /** Every job of one head, in creation order (the graph and the job page). */
   jobsOfHead(repo: string, rev: string): Promise<StoredJob[]>;
+  /**
+   * Records a client assertion's jti until its exp (unix seconds); false when it is already
+   * recorded: by this service before a restart, or by another service on the same store.
+   */
+  useAssertion(jti: string, exp: number, now: number): Promise<boolean>;
+  /** A job's attempts, oldest first. */
   attemptsOf(jobId: string): Promise<AttemptRow[]>;
   /** Resolves when work may have become ready (PostgreSQL NOTIFY), or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal?: AbortSignal): Promise<void>;

@@ -1,5 +1,6 @@
 // The changegroup hook: a landed push becomes jobs in the store (DESIGN §9).
 import { appendAudit } from '../audit/audit-log.js';
+import { makeCheckpoints } from '../exchange/audit-checkpoint.js';
 import { loadConfig } from '../config/load-config.js';
 import { exitCodeOf } from '../errors/error-codes.js';
 import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
@@ -7,6 +8,8 @@ import { printable } from '../errors/printable.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { parseHookArgs, parseHookEnv } from '../hg/hook-env.js';
 import { readChangesets } from '../hg/read-push.js';
+import { setHgCommand } from '../hg/hg-command.js';
+import { planKeyOf, readPlan } from '../hg/push-plan.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import type { PushData } from '../hg/hg-types.js';
 import type { EnqueueBatch } from '../store/store-types.js';
@@ -74,7 +77,12 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
     // strip re-adds changesets that were already there
     if (hook.source === 'strip') return 0;
     const manifestPath = config.manifest.path;
-    const push = await readChangesets(root, `${hook.node}:${hook.nodeLast}`, { headStatus: true, track: [manifestPath] }, env);
+    setHgCommand(config.hg.command);
+    // the gate of this transaction read the push already: no hg process when it left its plan
+    const planKey = planKeyOf(hook, manifestPath);
+    const push =
+      (planKey && readPlan(root, planKey, { consume: true })) ??
+      (await readChangesets(root, `${hook.node}:${hook.nodeLast}`, { headStatus: true, track: [manifestPath] }, env));
     const plans = planPush(push, manifestPath);
     const pusher = resolvePusher(hook.url, env, config.identity);
     const actor = { sub: pusher.name, via: pusher.channel, groups: [...pusher.groups] };
@@ -95,7 +103,13 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
       groups: pusher.groups,
     };
     await appendAudit(config.audit.path, 'push.landed', record, now);
-    io.write(`${report(plans, manifestPath, batch, landed).join('\n')}\n`);
+    const lines = report(plans, manifestPath, batch, landed);
+    // with sqlite no service runs: the trigger anchors the audit file (every 100 records or 10 minutes)
+    if (config.store.backend === 'sqlite') {
+      const anchored = await makeCheckpoints(config, null, now(), true).catch((e: unknown) => toTaskgateError(e));
+      if (!Array.isArray(anchored)) lines.push(`taskgate: warning: no audit checkpoint made (${anchored.code}: ${anchored.hint})`);
+    }
+    io.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (error) {
     const te = toTaskgateError(error);

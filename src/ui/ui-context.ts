@@ -41,6 +41,8 @@ export const short = (node: string): string => node.slice(0, 12);
 export function describeReason(r: AffectedReason): string {
   if (r.kind === 'file') return `${r.file} matches ${r.glob}`;
   if (r.kind === 'upstream') return `requires ${r.task}`;
+  if (r.kind === 'bookmark')
+    return `bookmark ${r.bookmark} moved from ${r.from === null ? 'nowhere' : short(r.from)} to ${short(r.to)} by ${r.by ?? 'an unknown pusher'}`;
   return r.change === 'new-manifest' ? 'the manifest is new' : r.change === 'new-task' ? 'the task is new' : 'its definition changed';
 }
 

@@ -33,11 +33,22 @@ function errorPage(error: unknown, reply: FastifyReply): FastifyReply {
       : new TaskgateError('ERR_INTERNAL', 'internal error', 'see the service log');
   const status = httpStatusOf(te.code);
   const heading =
-    status === 404 ? 'not found' : status === 400 ? 'bad request' : status === 401 ? 'not allowed' : 'the service could not answer';
+    status === 404
+      ? 'not found'
+      : status === 400
+        ? 'bad request'
+        : status === 401 || status === 403
+          ? 'not allowed'
+          : 'the service could not answer';
   const message = status < 500 ? te.message : summaryOf(te.code);
   const hint = status < 500 ? te.hint : 'see the service log';
   const body = render('./error', { title: heading, page: 'error', status, heading, message, code: te.code, hint });
   return reply.status(status).type('text/html; charset=utf-8').send(body);
+}
+
+/** The 404 page for a path no route serves; `serve` hands it to server/, whose one not-found handler serves the API's JSON answer too. */
+export function pageNotFound(_req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return errorPage(notFound('such page'), reply.headers(SECURITY_HEADERS));
 }
 
 function html(reply: FastifyReply, view: string, data: object): FastifyReply {
@@ -61,7 +72,6 @@ export function uiRoutes(options: { config: TaskgateConfig; store: JobStore; roo
       await events.close();
     });
     app.setErrorHandler((error, _req, reply) => errorPage(error, reply));
-    app.setNotFoundHandler((_req, reply) => errorPage(notFound('such page'), reply));
     app.get('/assets/:name', async (req, reply) => {
       const asset = assets.get(idParam((req.params as { name: string }).name, 'asset'));
       if (!asset) throw notFound('such asset');

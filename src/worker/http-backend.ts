@@ -2,7 +2,7 @@
 import type { Claimed, Completed, Failed, Outcome } from '../exchange/exchange-types.js';
 import { isErrorCode } from '../errors/error-codes.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import { CLIENT_ASSERTION_TYPE, signClientAssertion } from '../tokens/client-assertion.js';
+import { ASSERTION_HEADER, CLIENT_ASSERTION_TYPE, signClientAssertion } from '../tokens/client-assertion.js';
 import type { JobBackend } from './job-backend.js';
 
 type Jwk = Parameters<typeof signClientAssertion>[1];
@@ -17,6 +17,8 @@ const REQUEST_TIMEOUT_MS = 60_000;
 interface HttpBackendOptions {
   /** One line when the service goes away and when it is back. */
   log?: (line: string) => void;
+  /** The worker's name, for the requests that carry no worker argument (wait, open). */
+  name?: string;
   /** Stops the waiting between retries (the worker was told to stop). */
   signal?: AbortSignal;
   /** The pause after the first failed attempt, doubled after each one up to `maxDelayMs`. */
@@ -104,6 +106,17 @@ export class HttpBackend implements JobBackend {
     return this.audience;
   }
 
+  /** An assertion bound to this one request (htm/htu): lifted from it, it opens no other. */
+  private assertion(worker: string, audience: string, method: string, path: string): Promise<string> {
+    return signClientAssertion(worker, this.privateJwk, audience, { method, url: new URL(path, this.url).href });
+  }
+
+  /** A GET of the worker API: its assertion travels in a header, there being no body. */
+  private async signedGet(path: string): Promise<RequestInit> {
+    const name = this.options.name ?? '';
+    return { headers: { [ASSERTION_HEADER]: await this.assertion(name, await this.issuer(), 'GET', path.split('?')[0]!) } };
+  }
+
   private async call<T>(path: string, worker: string, body: Record<string, unknown>, repeatable = false): Promise<T> {
     const audience = await this.issuer();
     const request = async (): Promise<RequestInit> => ({
@@ -112,7 +125,7 @@ export class HttpBackend implements JobBackend {
       body: JSON.stringify({
         ...body,
         client_assertion_type: CLIENT_ASSERTION_TYPE,
-        client_assertion: await signClientAssertion(worker, this.privateJwk, audience),
+        client_assertion: await this.assertion(worker, audience, 'POST', path),
       }),
     });
     const r = await this.send(path, request, repeatable);
@@ -146,7 +159,8 @@ export class HttpBackend implements JobBackend {
   /** A long poll: the service answers when the store says work may be ready, or after `ms`. */
   async idle(ms: number, signal?: AbortSignal): Promise<void> {
     try {
-      await fetch(new URL(`/v1/wait?ms=${Math.floor(ms)}`, this.url), { ...(signal ? { signal } : {}) });
+      const path = `/v1/wait?ms=${Math.floor(ms)}`;
+      await fetch(new URL(path, this.url), { ...(await this.signedGet(path)), ...(signal ? { signal } : {}) });
     } catch {
       // the service is away or we were stopped: a short pause, and the claim waits out the rest
       await pause(Math.min(ms, 1000), signal);
@@ -154,9 +168,9 @@ export class HttpBackend implements JobBackend {
   }
 
   async open(): Promise<boolean> {
-    const r = await this.send('/v1/jobs?open=1', undefined, true);
+    const r = await this.send('/v1/open', () => this.signedGet('/v1/open'), true);
     const data: unknown = await r.json().catch(() => null);
-    if (!r.ok) throw serviceError('/v1/jobs', r.status, data);
+    if (!r.ok) throw serviceError('/v1/open', r.status, data);
     return (data as { open: boolean }).open;
   }
 }

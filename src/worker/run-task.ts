@@ -1,53 +1,64 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+/** One job's task: a fresh archive of its revision, handed to the sandbox with its limits, its log kept and cut at its limit. */
+import { join } from 'node:path';
+import { archiveRevision } from '../hg/archive.js';
+import type { JobRecord } from '../jobs/job-types.js';
+import { SANDBOX_WORKDIR } from '../sandbox/bwrap-args.js';
+import { taskLimits } from '../sandbox/limits.js';
+import type { Sandbox } from '../sandbox/open-sandbox.js';
+import type { TaskRun } from '../sandbox/sandbox-types.js';
+import { keepInputsOnly } from './hermetic-archive.js';
+import { openTaskLog } from './task-log.js';
 
-export interface TaskRun {
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
+const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin';
+
+export interface TaskOutcome extends TaskRun {
+  timeoutSeconds: number;
 }
 
 /**
- * Runs a task's `run` with `sh -c` in its prepared directory, under its timeout, writing its
- * output to `logPath`. The environment is minimal: PATH, HOME, the task's `env`, and the
+ * Runs a job's `run` with `sh -c` in a fresh archive of its revision (`dir/src`, outside any .hg/), in the
+ * sandbox, as the sandbox's account. The environment is minimal: PATH, HOME, the task's `env` and the
  * TASKGATE_* variables; the worker's own credentials are never passed on.
  */
-export function runTask(options: {
-  command: string;
-  cwd: string;
-  env: Record<string, string>;
-  timeoutSeconds: number;
+export async function runTask(options: {
+  sandbox: Sandbox;
+  /** The repository holding the revision. */
+  root: string;
+  job: JobRecord;
+  taskToken: string;
+  /** The job's own folder, made fresh for it. */
+  dir: string;
   logPath: string;
-}): Promise<TaskRun> {
-  mkdirSync(dirname(options.logPath), { recursive: true });
-  const log = createWriteStream(options.logPath, { flags: 'a', mode: 0o640 });
-  return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', options.command], {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      // the whole process group: a task's children go with it
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, options.timeoutSeconds * 1000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      log.end(() => resolve({ exitCode: code, signal, timedOut }));
-    });
-    child.on('error', () => {
-      clearTimeout(timer);
-      log.end(() => resolve({ exitCode: 127, signal: null, timedOut: false }));
-    });
+  manifestPath: string;
+}): Promise<TaskOutcome> {
+  const { sandbox, job } = options;
+  const limits = taskLimits(job.definition, `task ${job.task}`);
+  const archive = join(options.dir, 'src');
+  await archiveRevision(options.root, job.rev, archive);
+  if (job.definition.hermetic === true) keepInputsOnly(archive, job.definition, options.manifestPath);
+  await sandbox.own(options.dir);
+  const boxed = sandbox.mode === 'bwrap';
+  const log = openTaskLog(options.logPath, limits.logBytes);
+  const result = await sandbox.start({
+    command: job.definition.run,
+    dir: archive,
+    network: job.definition.network === true,
+    limits,
+    output: (chunk) => log.write(chunk),
+    env: {
+      PATH: boxed ? SYSTEM_PATH : (process.env['PATH'] ?? '/usr/bin:/bin'),
+      // inside the sandbox /tmp is the task's own
+      HOME: boxed ? '/tmp' : options.dir,
+      TMPDIR: boxed ? '/tmp' : options.dir,
+      PWD: boxed ? SANDBOX_WORKDIR : archive,
+      LANG: 'C.UTF-8',
+      ...(job.definition.env ?? {}),
+      TASKGATE_TOKEN: options.taskToken,
+      TASKGATE_JOB: job.id,
+      TASKGATE_REV: job.rev,
+      TASKGATE_ATTEMPT: String(job.attempts),
+    },
   });
+  await log.close();
+  return { ...result, timeoutSeconds: limits.timeoutSeconds };
 }

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { TaskgateConfig } from '../config/config-types.js';
-import { durationSeconds } from '../config/duration.js';
-import { archiveRevision } from '../hg/archive.js';
 import type { Claimed } from '../exchange/exchange-types.js';
+import type { TaskgateConfig } from '../config/config-types.js';
+import { openSandbox } from '../sandbox/open-sandbox.js';
+import type { TaskRun } from '../sandbox/sandbox-types.js';
 import type { JobBackend } from './job-backend.js';
-import { runTask, type TaskRun } from './run-task.js';
+import { runTask } from './run-task.js';
+import type { ClaimVerifier } from './verify-claim.js';
 
 export interface WorkerOptions {
   /** A repository holding the revisions (the central one in process; a local clone for a remote worker). */
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   once?: boolean;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** A remote worker's check of each claimed job against its pinned JWKS; a refused job runs nothing. */
+  verify?: ClaimVerifier;
 }
 
 /**
@@ -32,19 +35,24 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
   const base = options.name ?? `${hostname()}:${process.pid}`;
   let ran = 0;
 
-  if (!config.worker.runAs || userInfo().username !== config.worker.runAs) {
-    log(
-      `taskgate worker: WARNING: tasks run as ${userInfo().username}, not as an unprivileged worker.runAs account: pushed code can read what this account can (the repository's .hg/, keys)`,
-    );
-  }
+  // the account, bubblewrap and the work folder are checked before any job is claimed
+  const sandbox = openSandbox({
+    mode: config.worker.sandbox,
+    ...(config.worker.runAs ? { runAs: config.worker.runAs } : {}),
+    ...(config.worker.workdir ? { workdir: config.worker.workdir } : {}),
+    repoRoot: root,
+  });
+  if (sandbox.warning) log(sandbox.warning);
 
   async function run(worker: string, claimed: Claimed): Promise<void> {
     const { job } = claimed;
     log(`taskgate worker: ${worker} runs ${job.task} (${job.id}) at ${job.rev.slice(0, 12)}, attempt ${job.attempts}`);
     const lease = keepLease(backend, worker, claimed);
-    const dir = mkdtempSync(join(config.worker.workdir ?? tmpdir(), `taskgate-${job.id.slice(0, 8)}-`));
+    const dir = mkdtempSync(join(sandbox.workdir, `taskgate-${job.id.slice(0, 8)}-`));
+    const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
     try {
-      const { result, timeout, logPath } = await runJob(root, config, claimed, dir);
+      const result = await runTask({ sandbox, root, job, taskToken: claimed.taskToken, dir, logPath, manifestPath: config.manifest.path });
+      const timeout = result.timeoutSeconds;
       await lease.settle();
       if (lease.lost()) {
         log(`taskgate worker: ${job.task} (${job.id}): the lease was lost; the result is dropped`);
@@ -77,6 +85,18 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
         // woken by the store when work arrives (postgres), else this is a poll interval
         await backend.idle(options.once ? 200 : 10_000, options.signal);
         continue;
+      }
+      if (options.verify) {
+        const refused = await options.verify(worker, claimed).then(
+          () => null,
+          (error: Error) => error,
+        );
+        if (refused) {
+          log(`taskgate worker: ${refused.message}`);
+          // an honest service learns at once; a forged token is of no use to anyone
+          await backend.fail(worker, claimed.token, { reason: 'claim not verified by the worker' }).catch(() => undefined);
+          continue;
+        }
       }
       await run(worker, claimed);
     }
@@ -119,31 +139,6 @@ function keepLease(backend: JobBackend, worker: string, claimed: Claimed) {
       await beat;
     },
   };
-}
-
-/** Runs the job's task in a fresh archive of its exact revision under `dir`, with the task identity token. */
-async function runJob(root: string, config: TaskgateConfig, claimed: Claimed, dir: string) {
-  const { job } = claimed;
-  const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
-  const archive = join(dir, 'src');
-  await archiveRevision(root, job.rev, archive);
-  const timeout = durationSeconds(job.definition.timeout ?? '1h', `task ${job.task} timeout`);
-  const result = await runTask({
-    command: job.definition.run,
-    cwd: archive,
-    timeoutSeconds: timeout,
-    logPath,
-    env: {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      HOME: dir,
-      LANG: 'C.UTF-8',
-      ...(job.definition.env ?? {}),
-      TASKGATE_TOKEN: claimed.taskToken,
-      TASKGATE_JOB: job.id,
-      TASKGATE_REV: job.rev,
-    },
-  });
-  return { result, timeout, logPath };
 }
 
 function failureOf(result: TaskRun, timeout: number): string {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -7,6 +7,8 @@ import { afterAll } from 'vitest';
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const GATE_HOOK = join(ROOT, 'hooks', 'pretxnchangegroup');
 export const TRIGGER_HOOK = join(ROOT, 'hooks', 'changegroup');
+export const REFS_HOOK = join(ROOT, 'hooks', 'pretxnclose');
+export const BOOKMARK_HOOK = join(ROOT, 'hooks', 'txnclose-bookmark');
 export const TASKGATE = join(ROOT, 'bin', 'taskgate');
 export const HELPERS = join(ROOT, 'test', 'helpers');
 
@@ -61,6 +63,8 @@ export interface CentralOptions {
   keys?: boolean;
   /** The folder's name under `dir` (default: central). */
   name?: string;
+  /** Install the pretxnclose hook (default: yes, as `taskgate install` does). */
+  refs?: boolean;
   /** Extra files to place under .hg/ (e.g. a base config for `extends`). */
   files?: Record<string, string>;
 }
@@ -69,8 +73,9 @@ export interface CentralOptions {
 export async function makeCentral(dir: string, options: CentralOptions): Promise<string> {
   const central = join(dir, options.name ?? 'central');
   await hgOk(dir, ['init', central]);
-  const trigger = options.trigger ? `changegroup.taskgate = ${TRIGGER_HOOK}\n` : '';
-  writeFileSync(join(central, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\n${trigger}${options.hgrc ?? ''}`);
+  const trigger = options.trigger ? `changegroup.taskgate = ${TRIGGER_HOOK}\ntxnclose-bookmark.taskgate = ${BOOKMARK_HOOK}\n` : '';
+  const refs = options.refs === false ? '' : `pretxnclose.taskgate = ${REFS_HOOK}\n`;
+  writeFileSync(join(central, '.hg', 'hgrc'), `[hooks]\npretxnchangegroup.taskgate = ${GATE_HOOK}\n${refs}${trigger}${options.hgrc ?? ''}`);
   writeFileSync(join(central, '.hg', 'taskgate.json'), JSON.stringify(options.config, null, 2));
   if (options.keys ?? options.trigger) {
     const r = await execa(TASKGATE, ['keys', 'init', '-R', central], { env: baseEnv(), extendEnv: false, reject: false });
@@ -149,4 +154,36 @@ export async function jobsOf(central: string): Promise<
   const r = await taskgate(central, ['jobs', 'list', '--json']);
   if (r.exitCode !== 0) throw new Error(`jobs list failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
+}
+
+/** What a job's task printed in one attempt (its log under the central repository's .hg/taskgate/logs). */
+export function taskLog(central: string, jobId: string, attempt = 1): string {
+  const path = join(central, '.hg', 'taskgate', 'logs', jobId, `${attempt}.log`);
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/**
+ * Every line every task printed under `dir` (the logs of each repository or worker clone in it). Lines that
+ * start with a `date +%s%N` time come back in time order, without it: sandboxed tasks share no file to append to.
+ */
+export function taskLines(dir: string): string[] {
+  const lines: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      if (e.isDirectory() && e.name === 'logs' && d.endsWith(join('.hg', 'taskgate'))) {
+        for (const job of readdirSync(full))
+          for (const attempt of readdirSync(join(full, job)))
+            lines.push(
+              ...readFileSync(join(full, job, attempt), 'utf8')
+                .split('\n')
+                .filter((l) => l !== ''),
+            );
+      } else if (e.isDirectory() && depth < 4) walk(full, depth + 1);
+    }
+  };
+  walk(dir, 0);
+  const timed = (l: string) => /^\d{19} /.test(l);
+  if (!lines.every(timed)) return lines;
+  return lines.sort((a, b) => (BigInt(a.slice(0, 19)) < BigInt(b.slice(0, 19)) ? -1 : 1)).map((l) => l.slice(20));
 }

@@ -27,12 +27,12 @@ async function firstLine(proc: ResultPromise, pattern: RegExp): Promise<RegExpEx
   });
 }
 
-/** `hg serve` on 127.0.0.1: anonymous http pushes. Returns the base URL. */
-export async function hgServe(repo: string): Promise<string> {
+/** `hg serve` on 127.0.0.1: anonymous http pushes (`env`: what its hooks inherit). Returns the base URL. */
+export async function hgServe(repo: string, env: Record<string, string | undefined> = {}): Promise<string> {
   const proc = execa(
     'hg',
     ['serve', '-R', repo, '-a', '127.0.0.1', '-p', '0', '--config', 'web.push_ssl=false', '--config', 'web.allow-push=*'],
-    { env: baseEnv(), extendEnv: false, reject: false },
+    { env: baseEnv(env), extendEnv: false, reject: false },
   );
   running.push(proc);
   const m = await firstLine(proc, /listening at (http:\/\/[^\s]+?)\/? \(bound/);

@@ -168,7 +168,7 @@ describe.each(ENGINES)('the $name store', (engine) => {
     expect([...a.created, ...b.created].sort()).toEqual(jobs.map((j) => j.id).sort());
     expect([...a.existing, ...b.existing].sort()).toEqual(jobs.map((j) => j.id).sort());
     const third = await store.enqueue(batch(jobs, [n]));
-    expect(third).toEqual({ created: [], existing: jobs.map((j) => j.id) });
+    expect(third).toEqual({ created: [], existing: jobs.map((j) => j.id), superseded: [] });
     expect((await store.listJobs({ repo: 'acme/app' })).map((j) => [j.task, j.status])).toEqual([
       ['build', 'ready'],
       ['test', 'pending'],

@@ -2,7 +2,19 @@ import { execa } from 'execa';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TASKGATE, baseEnv, commit, hgOk, jobsOf, makeCentral, makeClone, push, taskgate, tempDir } from '../helpers/hg-fixture.js';
+import {
+  TASKGATE,
+  baseEnv,
+  commit,
+  hgOk,
+  jobsOf,
+  makeCentral,
+  makeClone,
+  push,
+  taskLines,
+  taskgate,
+  tempDir,
+} from '../helpers/hg-fixture.js';
 import { freshDatabase, ownCluster, sql } from '../helpers/postgres.js';
 import { taskgateServe } from '../helpers/servers.js';
 
@@ -16,14 +28,15 @@ function central(dir: string, name: string, config: Record<string, unknown>): Pr
   return makeCentral(dir, { name, config, trigger: true, keys: false });
 }
 
-const TASKS = (log: string) =>
+// each task prints the time, its name and its job: sandboxed tasks write nothing outside their archive
+const TASKS = () =>
   JSON.stringify({
     version: 1,
     tasks: {
-      a: { inputs: ['src/**'], run: `echo "a $TASKGATE_JOB" >> ${log}` },
-      b: { requires: ['a'], run: `echo "b $TASKGATE_JOB" >> ${log}` },
-      c: { requires: ['a'], run: `echo "c $TASKGATE_JOB" >> ${log}` },
-      d: { requires: ['b', 'c'], run: `echo "d $TASKGATE_JOB" >> ${log}` },
+      a: { inputs: ['src/**'], run: 'echo "$(date +%s%N) a $TASKGATE_JOB"' },
+      b: { requires: ['a'], run: 'echo "$(date +%s%N) b $TASKGATE_JOB"' },
+      c: { requires: ['a'], run: 'echo "$(date +%s%N) c $TASKGATE_JOB"' },
+      d: { requires: ['b', 'c'], run: 'echo "$(date +%s%N) d $TASKGATE_JOB"' },
     },
   });
 
@@ -36,7 +49,7 @@ describe('PostgreSQL deployments', () => {
     const repo = await central(dir, 'central', { repo: { id: 'acme/app' }, store: { backend: 'postgres', url }, policy: { rules: [] } });
     expect((await taskgate(dir, ['keys', 'init', '-R', repo])).exitCode).toBe(0);
     const work = await makeClone(dir, repo);
-    await commit(work, { 'tasks.json': TASKS(join(dir, 'runs.log')), 'src/a.ts': '1' }, 'first');
+    await commit(work, { 'tasks.json': TASKS(), 'src/a.ts': '1' }, 'first');
     const first = await push(work, repo);
     expect(first.exitCode, first.all).toBe(0);
     expect(first.all).toContain('4 jobs queued');
@@ -76,7 +89,7 @@ describe('PostgreSQL deployments', () => {
     expect((await sql<{ n: string }>(url, 'SELECT count(*) AS n FROM jobs'))[0]!.n).toBe('8');
     const w = await taskgate(repo, ['worker', '--once', '--concurrency', '2']);
     expect(w.exitCode, w.stderr).toBe(0);
-    const runs = readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n');
+    const runs = taskLines(dir);
     expect(runs).toHaveLength(8);
     expect(new Set(runs).size).toBe(8);
   });
@@ -101,11 +114,10 @@ describe('PostgreSQL deployments', () => {
     const primary = await central(dir, 'primary', config);
     const mirror = await central(dir, 'mirror', config);
     expect((await taskgate(dir, ['keys', 'init', '-R', primary])).exitCode).toBe(0);
-    const log = join(dir, 'runs.log');
 
     // a push to each server, then each syncs to the other (as mirrors do): their hooks see the other's heads too
     const alice = await makeClone(dir, primary, 'alice');
-    await commit(alice, { 'tasks.json': TASKS(log), 'src/a.ts': 'from alice' }, 'alice');
+    await commit(alice, { 'tasks.json': TASKS(), 'src/a.ts': 'from alice' }, 'alice');
     expect((await push(alice, primary)).exitCode).toBe(0);
     await hgOk(primary, ['push', '-f', mirror]);
     const bob = await makeClone(dir, mirror, 'bob');
@@ -134,7 +146,7 @@ describe('PostgreSQL deployments', () => {
 
     const done = await jobsOf(primary);
     expect(done.map((j) => j.status)).toEqual(Array(8).fill('done'));
-    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    const lines = taskLines(dir);
     expect(lines).toHaveLength(8);
     expect(new Set(lines).size).toBe(8);
     // in order: within each head, a before b and c, and both before d
@@ -160,7 +172,7 @@ describe('PostgreSQL deployments', () => {
     const repo = await central(dir, 'central', { repo: { id: 'acme/app' }, policy: { rules: [] } });
     expect((await taskgate(dir, ['keys', 'init', '-R', repo])).exitCode).toBe(0);
     const work = await makeClone(dir, repo);
-    await commit(work, { 'tasks.json': TASKS(join(dir, 'runs.log')), 'src/a.ts': '1' }, 'first');
+    await commit(work, { 'tasks.json': TASKS(), 'src/a.ts': '1' }, 'first');
     expect((await push(work, repo)).exitCode).toBe(0);
     expect((await taskgate(repo, ['worker', '--once'])).exitCode).toBe(0);
     await commit(work, { 'src/a.ts': '2' }, 'second');
@@ -173,8 +185,8 @@ describe('PostgreSQL deployments', () => {
     writeFileSync(configPath, JSON.stringify({ ...config, store: { backend: 'postgres', url } }));
     const migrate = await taskgate(repo, ['store', 'migrate']);
     expect(migrate.exitCode, migrate.stderr).toBe(0);
-    expect(migrate.stdout).toBe('store: schema version 0 -> 1');
-    expect((await taskgate(repo, ['store', 'migrate'])).stdout).toBe('store: schema version 1: nothing to do');
+    expect(migrate.stdout).toBe('store: schema version 0 -> 2');
+    expect((await taskgate(repo, ['store', 'migrate'])).stdout).toBe('store: schema version 2: nothing to do');
     const copy = await taskgate(repo, ['store', 'copy', '--from', join(repo, '.hg', 'taskgate', 'jobs.db'), '--json']);
     expect(copy.exitCode, copy.stderr).toBe(0);
     expect(JSON.parse(copy.stdout).copied).toMatchObject({ jobs: 8, attempts: 4 });

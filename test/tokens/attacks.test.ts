@@ -199,19 +199,40 @@ describe('exchange attacks, each refused by the service and the store', () => {
     expect(late).toMatchObject({ ok: false, reason: 'replay', job: { status: 'failed', reason: 'token_replay' } });
   });
 
-  it('a worker assertion reused, or presented after its exp', async () => {
+  it('a worker assertion reused (also after a restart), presented after its exp, future-dated, too long-lived, or lifted from another request', async () => {
     const worker = await newWorkerKey('build-01');
     const keys = new Map([['build-01', worker.publicJwk]]);
-    const seen = new Map<string, number>();
-    const assertion = await signClientAssertion('build-01', worker.privateJwk, ISS, NOW);
-    expect(await verifyClientAssertion(assertion, keys, { audience: ISS, now: NOW, seen })).toBe('build-01');
-    await expect(verifyClientAssertion(assertion, keys, { audience: ISS, now: NOW, seen })).rejects.toThrow(/already used/);
-    const fresh = await signClientAssertion('build-01', worker.privateJwk, ISS, NOW);
-    await expect(
-      verifyClientAssertion(fresh, keys, { audience: ISS, now: new Date(NOW.getTime() + 125_000), seen: new Map() }),
-    ).rejects.toThrow(/refused.*exp/);
-    await expect(verifyClientAssertion(fresh, keys, { audience: 'https://other.test', now: NOW, seen: new Map() })).rejects.toThrow(
-      /refused.*aud/,
-    );
+    const file = join(tempDir(), 'jobs.db');
+    let store = new SqliteStore(file);
+    const claim = { method: 'POST', url: 'https://hg.acme.test/v1/claim' };
+    const check = (now: Date, path = '/v1/claim', method = 'POST', audience = ISS) => ({
+      audience,
+      now,
+      request: { method, path },
+      use: (jti: string, exp: number) => store.useAssertion(jti, exp, Math.floor(now.getTime() / 1000)),
+    });
+    const assertion = await signClientAssertion('build-01', worker.privateJwk, ISS, claim, NOW);
+    expect(await verifyClientAssertion(assertion, keys, check(NOW))).toBe('build-01');
+    await expect(verifyClientAssertion(assertion, keys, check(NOW))).rejects.toThrow(/already used/);
+    // the used jti lives in the store: a restart does not forget it
+    await store.close();
+    store = new SqliteStore(file);
+    await expect(verifyClientAssertion(assertion, keys, check(NOW))).rejects.toThrow(/already used/);
+    const fresh = await signClientAssertion('build-01', worker.privateJwk, ISS, claim, NOW);
+    await expect(verifyClientAssertion(fresh, keys, check(new Date(NOW.getTime() + 125_000)))).rejects.toThrow(/refused.*exp/);
+    await expect(verifyClientAssertion(fresh, keys, check(NOW, '/v1/claim', 'POST', 'https://other.test'))).rejects.toThrow(/refused.*aud/);
+    // lifted from a claim, presented to complete, or with another method
+    await expect(verifyClientAssertion(fresh, keys, check(NOW, '/v1/complete'))).rejects.toThrow(/another request \(htm\/htu\)/);
+    await expect(verifyClientAssertion(fresh, keys, check(NOW, '/v1/claim', 'GET'))).rejects.toThrow(/another request/);
+    // dated a year ahead, with a one-minute lifetime from then
+    const ahead = await signClientAssertion('build-01', worker.privateJwk, ISS, claim, new Date(NOW.getTime() + 365 * 86_400_000));
+    await expect(verifyClientAssertion(ahead, keys, check(NOW))).rejects.toThrow(/refused|future/);
+    const skewed = await signClientAssertion('build-01', worker.privateJwk, ISS, claim, new Date(NOW.getTime() + 90_000), 600);
+    await expect(verifyClientAssertion(skewed, keys, check(NOW))).rejects.toThrow(/future|5 minutes/);
+    const long = await signClientAssertion('build-01', worker.privateJwk, ISS, claim, NOW, 3600);
+    await expect(verifyClientAssertion(long, keys, check(NOW))).rejects.toThrow(/longer than 5 minutes/);
+    // a refused presentation records nothing: the honest request still goes through
+    expect(await verifyClientAssertion(fresh, keys, check(NOW))).toBe('build-01');
+    await store.close();
   });
 });

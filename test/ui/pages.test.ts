@@ -7,17 +7,18 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createServer } from '../../src/server/create-server.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { JobStore } from '../../src/store/store-types.js';
-import { uiRoutes } from '../../src/ui/ui-routes.js';
+import { pageNotFound, uiRoutes } from '../../src/ui/ui-routes.js';
 import { TASKGATE, baseEnv, commit, jobsOf, taskgate } from '../helpers/hg-fixture.js';
 import { expectAccepted, scenario, type Scenario } from '../helpers/scenario.js';
 
 const TASKS = {
   version: 1,
   tasks: {
-    build: { inputs: ['src/**'], run: 'echo built' },
-    test: { requires: ['build'], inputs: ['test/**'], run: 'echo tested' },
-    package: { requires: ['build', 'test'], run: 'echo packaged' },
-    docs: { inputs: ['docs/**'], run: 'echo documented' },
+    // each task outlasts the service's 400 ms poll, so an open stream sees it running
+    build: { inputs: ['src/**'], run: 'sleep 1; echo built' },
+    test: { requires: ['build'], inputs: ['test/**'], run: 'sleep 1; echo tested' },
+    package: { requires: ['build', 'test'], run: 'sleep 1; echo packaged' },
+    docs: { inputs: ['docs/**'], run: 'sleep 1; echo documented' },
   },
 };
 
@@ -41,7 +42,15 @@ async function app(s: Scenario): Promise<FastifyInstance> {
   const config = loadConfig({ root: s.central, env: {} });
   const store = await openStore(config);
   const pages = uiRoutes({ config, store, root: s.central });
-  const server = await createServer({ config, store, root: s.central, baseUrl: () => 'http://127.0.0.1', pages });
+  const server = await createServer({
+    config,
+    store,
+    root: s.central,
+    host: '127.0.0.1',
+    baseUrl: () => 'http://127.0.0.1',
+    pages,
+    pageNotFound,
+  });
   open.push({ app: server, store });
   return server;
 }
@@ -66,7 +75,7 @@ describe('readers (DESIGN §15, loopback mode)', () => {
       expect(remote.statusCode, url).toBe(401);
       expect(remote.body).not.toContain(job.id);
       expect(remote.body).not.toContain('build');
-      expect(remote.body).toContain('ERR_READER_DENIED');
+      expect(remote.body).toContain('ERR_UNAUTHENTICATED');
     }
     const local = await server.inject({ url: `/jobs/${job.id}`, remoteAddress: '127.0.0.1' });
     expect(local.statusCode).toBe(200);

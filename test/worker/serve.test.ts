@@ -73,9 +73,9 @@ describe('taskgate serve and remote workers', () => {
     const job = (await (await fetch(`${url}/v1/jobs`)).json()) as { jobs: Array<Record<string, unknown>> };
     expect(job.jobs).toHaveLength(2);
     expect(job.jobs.every((j) => !('token' in j))).toBe(true);
-    const lineage = (await (await fetch(`${url}/v1/lineage/${String(job.jobs[0]!['id'])}`)).json()) as {
-      lineage: Array<{ reasons: unknown[] }>;
-    };
+    // a page is ordered by (created_at, id): find task a by name
+    const a = job.jobs.find((j) => j['task'] === 'a')!;
+    const lineage = (await (await fetch(`${url}/v1/lineage/${String(a['id'])}`)).json()) as { lineage: Array<{ reasons: unknown[] }> };
     expect(lineage.lineage[0]!.reasons).toContainEqual({ kind: 'file', file: 'src/a.ts', glob: 'src/**' });
   });
 
@@ -110,7 +110,7 @@ describe('the exchange through the service', () => {
       error: { message: string };
     }
     const call = async (path: string, body: Record<string, unknown>) => {
-      const assertion = await signClientAssertion('w-remote', jwk, 'urn:taskgate:acme/app');
+      const assertion = await signClientAssertion('w-remote', jwk, 'urn:taskgate:acme/app', { method: 'POST', url: `${url}${path}` });
       const r = await fetch(`${url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -138,7 +138,10 @@ describe('the exchange through the service', () => {
     expect((await taskgate(s.central, ['jobs', 'retry', jobId])).exitCode).toBe(0);
     const again = await remote(s, url, 'w-remote', key);
     expect(again.exitCode, again.all).toBe(0);
-    expect((await jobsOf(s.central)).map((j) => j.status)).toEqual(['done', 'done']);
+    expect(
+      (await jobsOf(s.central)).map((j) => j.status),
+      again.all,
+    ).toEqual(['done', 'done']);
   });
 });
 

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HELPERS, TASKGATE, baseEnv, commit, jobsOf, taskgate } from '../helpers/hg-fixture.js';
+import { HELPERS, TASKGATE, baseEnv, commit, jobsOf, taskLog, taskgate } from '../helpers/hg-fixture.js';
 import { expectAccepted, scenario, type Scenario } from '../helpers/scenario.js';
 
 const running: Array<ResultPromise<{ all: true; reject: false }>> = [];
@@ -32,8 +32,18 @@ function worker(s: Scenario, name: string, once = true): ResultPromise<{ all: tr
   return p;
 }
 
-/** A task that records its start and end in a shared file. */
-const step = (log: string, name: string, extra = '') => `echo "start ${name}" >> ${log}; ${extra} sleep 0.3; echo "end ${name}" >> ${log}`;
+/** A task that prints its start and end with the time (a sandboxed task writes nothing but its own archive and its log). */
+const step = (name: string, extra = '') => `echo "$(date +%s%N) start ${name}"; ${extra} sleep 0.3; echo "$(date +%s%N) end ${name}"`;
+
+/** Every job's first-attempt log, merged in time order, without the times. */
+function timeline(central: string, jobs: Array<{ id: string }>): string[] {
+  return jobs
+    .flatMap((j) => taskLog(central, j.id).trim().split('\n'))
+    .filter((l) => l !== '')
+    .map((l) => l.split(' '))
+    .sort((a, b) => (BigInt(a[0]!) < BigInt(b[0]!) ? -1 : 1))
+    .map((f) => f.slice(1).join(' '));
+}
 
 function db(s: Scenario) {
   return new Database(join(s.central, '.hg', 'taskgate', 'jobs.db'), { readonly: true });
@@ -41,17 +51,19 @@ function db(s: Scenario) {
 
 describe('workers', () => {
   it('a diamond runs A, then B and C, then D, with three worker processes, each job once', async () => {
-    const s0 = await scenario({ repo: { id: 'acme/app' } });
-    const log = join(s0.dir, 'order.log');
-    const s = await withTasks({
-      a: { inputs: ['src/**'], run: step(log, 'a') },
-      b: { requires: ['a'], run: step(log, 'b') },
-      c: { requires: ['a'], run: step(log, 'c') },
-      d: { requires: ['b', 'c'], run: step(log, 'd', 'test -f src/a.ts &&') },
-    });
+    const s = await withTasks(
+      {
+        a: { inputs: ['src/**'], run: step('a') },
+        b: { requires: ['a'], run: step('b') },
+        c: { requires: ['a'], run: step('c') },
+        d: { requires: ['b', 'c'], run: step('d', 'test -f src/a.ts &&') },
+        // no heartbeat within a job on a busy machine: the token chain below has no renewal in it
+      },
+      { lease: '60s', heartbeat: '15s' },
+    );
     const results = await Promise.all([worker(s, 'w1'), worker(s, 'w2'), worker(s, 'w3')]);
     for (const r of results) expect(r.exitCode, r.all).toBe(0);
-    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    const lines = timeline(s.central, await jobsOf(s.central));
     for (const t of ['a', 'b', 'c', 'd']) expect(lines.filter((l) => l === `start ${t}`)).toHaveLength(1);
     const at = (l: string) => lines.indexOf(l);
     expect(at('end a')).toBeLessThan(at('start b'));
@@ -81,17 +93,15 @@ describe('workers', () => {
   });
 
   it('a failing task with retries: 1 runs twice, ends failed, and its dependents end upstream_failed', async () => {
-    const s0 = await scenario({ repo: { id: 'acme/app' } });
-    const log = join(s0.dir, 'runs.log');
     const s = await withTasks({
-      a: { inputs: ['src/**'], run: `echo run >> ${log}; exit 3`, retries: 1 },
+      a: { inputs: ['src/**'], run: 'echo "run $TASKGATE_ATTEMPT"; exit 3', retries: 1 },
       b: { requires: ['a'], run: 'true' },
       c: { requires: ['b'], run: 'true' },
     });
     const r = await worker(s, 'w1');
     expect(r.exitCode, r.all).toBe(0);
-    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['run', 'run']);
     const jobs = await jobsOf(s.central);
+    expect([taskLog(s.central, jobs[0]!.id, 1), taskLog(s.central, jobs[0]!.id, 2)]).toEqual(['run 1\n', 'run 2\n']);
     expect(jobs.map((j) => [j.task, j.status])).toEqual([
       ['a', 'failed'],
       ['b', 'upstream_failed'],
@@ -103,15 +113,13 @@ describe('workers', () => {
   });
 
   it('a worker killed mid-job: after the lease expires the job runs again under a new token, and the dead token is refused', async () => {
-    const s0 = await scenario({ repo: { id: 'acme/app' } });
-    const marker = join(s0.dir, 'first-attempt');
-    // the first attempt writes its pid, so that the test can end the orphaned task after killing its worker
+    // the first attempt says it started and sleeps; the sandbox ends it with its worker (--die-with-parent)
     const s = await withTasks({
-      a: { inputs: ['src/**'], run: `if [ -f ${marker} ]; then exit 0; fi; echo $$ > ${marker}; exec sleep 29.75` },
+      a: { inputs: ['src/**'], run: 'if [ "$TASKGATE_ATTEMPT" != 1 ]; then exit 0; fi; echo started; exec sleep 29.75' },
     });
     const doomed = worker(s, 'doomed', false);
     let job = (await jobsOf(s.central))[0]!;
-    for (let i = 0; i < 100 && !(job.status === 'running' && existsSync(marker) && readFileSync(marker, 'utf8').trim() !== ''); i++) {
+    for (let i = 0; i < 100 && !(job.status === 'running' && taskLog(s.central, job.id).includes('started')); i++) {
       await new Promise((r) => setTimeout(r, 100));
       job = (await jobsOf(s.central))[0]!;
     }
@@ -122,11 +130,6 @@ describe('workers', () => {
     };
     doomed.kill('SIGKILL');
     await doomed;
-    try {
-      process.kill(Number(readFileSync(marker, 'utf8').trim()), 'SIGKILL');
-    } catch {
-      // already gone
-    }
     const rescue = await worker(s, 'rescuer');
     expect(rescue.exitCode, rescue.all).toBe(0);
     const after = (await jobsOf(s.central))[0]!;

@@ -13,6 +13,7 @@ function emailOf(author: string): string | null {
 /** `author`: the author matches `pattern`; with `matchPusher`, the author's email is one of the pusher's. */
 export const authorRule: RuleDefinition<AuthorRuleConfig> = {
   name: 'author',
+  fields: { pattern: 'regex' },
   perChangeset: true,
   needs: () => ({}),
   check(config, cs, ctx) {

@@ -1,12 +1,14 @@
+/** The `branch` rule: branch names, and who may push to, create, close or not push to a branch. */
 import type { BranchRuleConfig } from '../../config/config-types.js';
 import { printable } from '../../errors/printable.js';
-import { who } from '../describe.js';
+import { who, whoText } from '../describe.js';
 import { glob, regex } from '../patterns.js';
 import type { RuleDefinition, Violation } from '../policy-types.js';
 
-/** `branch`: names match `names`; `push`, `create` and `close` each need their who-list. */
+/** `branch`: names match `names`; `push`, `create` and `close` each need their who-list; `deny` names who may not push. */
 export const branchRule: RuleDefinition<BranchRuleConfig> = {
   name: 'branch',
+  fields: { names: 'regex', push: 'globToWho', deny: 'globToWho', create: 'who', close: 'who' },
   needs: (config) => ({ branchBases: config.create !== undefined }),
   check(config, cs, ctx) {
     const out: Violation[] = [];
@@ -24,7 +26,17 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
         out.push({
           rule: config.id,
           node: cs.node,
-          message: `${who(ctx.pusher)} may not push to branch ${name} (allowed: ${list.join(', ')})`,
+          message: `${who(ctx.pusher)} may not push to branch ${name} (allowed: ${whoText(list)})`,
+          hint: 'push to another branch and ask someone allowed to merge it',
+        });
+      }
+    }
+    for (const [pattern, list] of Object.entries(config.deny ?? {})) {
+      if (glob(pattern)(cs.branch) && ctx.reaches(list)) {
+        out.push({
+          rule: config.id,
+          node: cs.node,
+          message: `${who(ctx.pusher)} may not push to branch ${name} (denied to ${whoText(list)})`,
           hint: 'push to another branch and ask someone allowed to merge it',
         });
       }
@@ -37,7 +49,7 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
         out.push({
           rule: config.id,
           node: cs.node,
-          message: `${who(ctx.pusher)} may not create branch ${name} (allowed: ${config.create.join(', ')})`,
+          message: `${who(ctx.pusher)} may not create branch ${name} (allowed: ${whoText(config.create)})`,
           hint: 'commit on an existing branch, or ask someone allowed to create the branch first',
         });
       }
@@ -46,7 +58,7 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
       out.push({
         rule: config.id,
         node: cs.node,
-        message: `${who(ctx.pusher)} may not close branch ${name} (allowed: ${config.close.join(', ')})`,
+        message: `${who(ctx.pusher)} may not close branch ${name} (allowed: ${whoText(config.close)})`,
         hint: 'strip the closing changeset (hg strip) and ask someone allowed to close the branch',
       });
     }

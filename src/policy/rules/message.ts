@@ -6,6 +6,7 @@ import type { RuleDefinition, Violation } from '../policy-types.js';
 /** `message`: the description matches `pattern` and none of `forbid`. */
 export const messageRule: RuleDefinition<MessageRuleConfig> = {
   name: 'message',
+  fields: { pattern: 'regex', forbid: 'regexes' },
   perChangeset: true,
   needs: () => ({}),
   check(config, cs) {
@@ -21,11 +22,13 @@ export const messageRule: RuleDefinition<MessageRuleConfig> = {
       });
     }
     for (const forbidden of config.forbid ?? []) {
-      if (regex(forbidden).test(desc)) {
+      const hit = regex(forbidden).search(desc);
+      if (hit) {
+        // the line that matched (the first of a multi-line match), not the summary line
         out.push({
           rule: config.id,
           node: cs.node,
-          message: `${quoteSummary(desc)} matches the forbidden ${forbidden}`,
+          message: `${quoteSummary(desc, hit.start)} matches the forbidden ${forbidden}`,
           hint: 'fold or reword it before pushing (hg histedit)',
         });
       }

@@ -2,7 +2,7 @@ import type { OwnershipRuleConfig } from '../../config/config-types.js';
 import type { Changeset } from '../../hg/hg-types.js';
 import type { ParsedManifest } from '../../manifest/manifest-types.js';
 import { printable } from '../../errors/printable.js';
-import { showPath, who } from '../describe.js';
+import { showPath, who, whoText } from '../describe.js';
 import type { RuleContext, RuleDefinition, Violation } from '../policy-types.js';
 
 /** Tasks whose manifest entry this changeset changes, against the manifest before the push. */
@@ -21,6 +21,7 @@ function redefinedTasks(cs: Changeset, base: ParsedManifest, ctx: RuleContext): 
  */
 export const ownershipRule: RuleDefinition<OwnershipRuleConfig> = {
   name: 'ownership',
+  fields: {},
   needs: (_config, manifestPath) => ({ track: [manifestPath], branchBases: true }),
   check(config, cs, ctx) {
     const base = ctx.manifestAt(ctx.baseRevOf(cs));
@@ -34,7 +35,7 @@ export const ownershipRule: RuleDefinition<OwnershipRuleConfig> = {
       out.push({
         rule: config.id,
         node: cs.node,
-        message: `${who(ctx.pusher)} may not change task ${name}: ${what}; owners: ${owners.join(', ')}`,
+        message: `${who(ctx.pusher)} may not change task ${name}: ${what}; owners: ${whoText(owners)}`,
         hint: `ask an owner of ${name} to push this change`,
       });
     };

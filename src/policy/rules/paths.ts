@@ -1,5 +1,5 @@
 import type { PathsRuleConfig } from '../../config/config-types.js';
-import { showPath, who } from '../describe.js';
+import { showPath, who, whoText } from '../describe.js';
 import { glob } from '../patterns.js';
 import type { RuleDefinition, Violation } from '../policy-types.js';
 
@@ -9,6 +9,8 @@ import type { RuleDefinition, Violation } from '../policy-types.js';
  */
 export const pathsRule: RuleDefinition<PathsRuleConfig> = {
   name: 'paths',
+  fields: { deny: 'globToWho', allow: 'globToWho' },
+  filesScoped: true,
   perChangeset: true,
   needs: () => ({}),
   check(config, cs, ctx) {
@@ -21,7 +23,7 @@ export const pathsRule: RuleDefinition<PathsRuleConfig> = {
         out.push({
           rule: config.id,
           node: cs.node,
-          message: `${who(ctx.pusher)} may not change ${showPath(file)} (denied to ${denied[1].join(', ')})`,
+          message: `${who(ctx.pusher)} may not change ${showPath(file)} (denied to ${whoText(denied[1])})`,
           hint: `leave ${denied[0]} out of this push, or ask someone allowed to change it`,
         });
         continue;

@@ -10,6 +10,9 @@ export const DEFAULT_SECRET_SCAN_BYTES = 2_000_000;
 /** `secrets`: added or changed lines that look like credentials. The report names file, line and kind, never the secret. */
 export const secretsRule: RuleDefinition<SecretsRuleConfig> = {
   name: 'secrets',
+  unbypassable: true,
+  fields: { allowPaths: 'globs' },
+  filesScoped: true,
   perChangeset: true,
   needs: (config) => ({ addedLines: config.maxFileBytes ?? DEFAULT_SECRET_SCAN_BYTES }),
   check(config, cs) {

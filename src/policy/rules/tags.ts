@@ -1,55 +1,48 @@
+// Rule `tags`: protected tags, judged as the repository resolves them.
 import type { TagsRuleConfig } from '../../config/config-types.js';
+import type { TagMove } from '../../hg/refs-types.js';
 import { printable } from '../../errors/printable.js';
+import { who } from '../describe.js';
 import { regex } from '../patterns.js';
-import type { RuleDefinition, Violation } from '../policy-types.js';
+import type { RefsContext, RuleDefinition, Violation } from '../policy-types.js';
 
-const HGTAGS = '.hgtags';
-const NULL_NODE = '0'.repeat(40);
+const short = (node: string) => node.slice(0, 12);
 
-/** Tag name -> the node it points at (NULL_NODE: removed), as `.hgtags` says: later lines win. */
-export function parseHgtags(content: Buffer | null | undefined): Map<string, string> {
-  const tags = new Map<string, string>();
-  if (!content) return tags;
-  for (const line of content.toString('utf8').split('\n')) {
-    const m = /^([0-9a-f]{40}) (.+)$/.exec(line.trim());
-    if (m) tags.set(m[2]!.trim(), m[1]!);
+function judgeTag(config: TagsRuleConfig, tag: TagMove, ctx: RefsContext): Violation | null {
+  const name = printable(tag.name);
+  if (tag.old === null) {
+    // a new protected tag: allowed to `create` (everyone when the list is not given)
+    if (tag.new === null || config.create === undefined || ctx.grants(config.create)) return null;
+    return {
+      rule: config.id,
+      node: null,
+      message: `${who(ctx.pusher)} may not create the protected tag ${name} (at ${short(tag.new)}; allowed: ${config.create.length > 0 ? config.create.join(', ') : 'nobody'})`,
+      hint: 'leave the tag to someone allowed to create it: remove the line from .hgtags and push again',
+    };
   }
-  return tags;
+  return {
+    rule: config.id,
+    node: null,
+    message:
+      tag.new === null
+        ? `removes the protected tag ${name} (was ${short(tag.old)})`
+        : `moves the protected tag ${name} from ${short(tag.old)} to ${short(tag.new)}`,
+    hint: 'published release tags are permanent, on every branch and head: drop the .hgtags change and tag a new version instead',
+  };
 }
 
-/** `tags`: a tag matching `protect` may not be moved or removed once published (in `.hgtags` before the push). */
+/**
+ * `tags`: a tag matching `protect` may not be moved or removed once published, judged on the
+ * tags as the repository resolves them (every head, the newest wins) before the transaction and
+ * with it pending, so an `.hgtags` edit on any branch or head counts (DESIGN §16).
+ */
 export const tagsRule: RuleDefinition<TagsRuleConfig> = {
   name: 'tags',
-  needs: (config) => (config.protect === undefined ? {} : { track: [HGTAGS], branchBases: true }),
-  check(config, cs, ctx) {
-    if (config.protect === undefined || !cs.judged.some((f) => f.path === HGTAGS)) return [];
+  fields: { protect: 'regex', create: 'who' },
+  needs: () => ({}),
+  checkRefs(config, refs, ctx) {
+    if (config.protect === undefined || refs.tags.length === 0) return [];
     const protect = regex(config.protect);
-    // changesets are read in revision order: the first is the oldest
-    const firstIncoming = ctx.push.changesets[0]?.rev ?? cs.rev;
-    // published: what any pre-push version of .hgtags that was read says
-    const published = new Map<string, string>();
-    for (const [rev, content] of ctx.push.fileVersions.get(HGTAGS) ?? []) {
-      if (rev >= firstIncoming) continue;
-      for (const [tag, node] of parseHgtags(content)) if (node !== NULL_NODE) published.set(tag, node);
-    }
-    const before = parseHgtags(ctx.fileAt(HGTAGS, cs.parentRevs[0] ?? null));
-    for (const [tag, node] of before) if (node !== NULL_NODE && !published.has(tag)) published.set(tag, node);
-    const after = parseHgtags(ctx.fileAt(HGTAGS, cs.rev));
-    const out: Violation[] = [];
-    for (const [tag, node] of published) {
-      if (!protect.test(tag)) continue;
-      const now = after.get(tag);
-      if (now === node) continue;
-      const removed = now === undefined || now === NULL_NODE;
-      out.push({
-        rule: config.id,
-        node: cs.node,
-        message: removed
-          ? `removes the protected tag ${printable(tag)}`
-          : `moves the protected tag ${printable(tag)} from ${node.slice(0, 12)} to ${now.slice(0, 12)}`,
-        hint: 'published release tags are permanent; tag a new version instead',
-      });
-    }
-    return out;
+    return refs.tags.filter((t) => protect.test(t.name)).flatMap((t) => judgeTag(config, t, ctx) ?? []);
   },
 };

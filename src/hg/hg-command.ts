@@ -1,0 +1,88 @@
+// Which program runs hg: chg (a warm command server, DESIGN §13) where installed, plain hg otherwise.
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
+
+/** `hg.command` in the configuration: `auto` (chg when installed), `chg`, `hg`, or a path to either. */
+let choice = 'auto';
+
+/** Set by the hooks and commands once their configuration is loaded. */
+export function setHgCommand(command: string | undefined): void {
+  choice = command ?? 'auto';
+}
+
+/** The first executable named `name` on PATH, or null. */
+function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
+  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
+    if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+/**
+ * The folder of chg's sockets: one per account, owner-only, never a symlink. Anything else
+ * (another account's folder, a planted link) means chg is not used: its server would run
+ * commands for whoever controls the socket.
+ */
+export function chgSocketDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const base = env['XDG_RUNTIME_DIR'] && isAbsolute(env['XDG_RUNTIME_DIR']) ? env['XDG_RUNTIME_DIR'] : tmpdir();
+  const dir = join(base, `taskgate-chg-${process.getuid?.() ?? 0}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return null;
+  }
+  try {
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) return null;
+  } catch {
+    return null;
+  }
+  return dir;
+}
+
+export interface HgCommand {
+  /** The program to run. */
+  file: string;
+  /** Extra arguments before the command's own. */
+  args: string[];
+  /** Extra environment (chg's socket). */
+  env: Record<string, string>;
+  /** Whether this is chg: a failure is retried once with plain hg. */
+  chg: boolean;
+}
+
+const PLAIN: HgCommand = { file: 'hg', args: [], env: {}, chg: false };
+
+/** chg's server exits after this long without a command: one cold start after a quiet hour. */
+const CHG_IDLE_SECONDS = 3600;
+
+function chgCommand(file: string, env: NodeJS.ProcessEnv): HgCommand | null {
+  const dir = chgSocketDir(env);
+  if (dir === null) return null;
+  return {
+    file,
+    // the server keeps its own working folder and standard streams off the caller's (chg's --daemon-postexec)
+    args: ['--config', `chgserver.idletimeout=${CHG_IDLE_SECONDS}`],
+    env: { CHGSOCKNAME: join(dir, 'server') },
+    chg: true,
+  };
+}
+
+/** What runs hg for `env`: TASKGATE_HG wins (tests, wrappers), then `hg.command`. */
+export function hgCommand(env: NodeJS.ProcessEnv = process.env): HgCommand {
+  const forced = env['TASKGATE_HG'] ?? process.env['TASKGATE_HG'];
+  if (forced) return { ...PLAIN, file: forced };
+  if (choice === 'hg') return PLAIN;
+  if (choice === 'auto' || choice === 'chg') {
+    const chg = onPath('chg', env);
+    return (chg === null ? null : chgCommand(chg, env)) ?? PLAIN;
+  }
+  // a path: chg when its name says so
+  return /(^|\/)chg$/.test(choice) ? (chgCommand(choice, env) ?? PLAIN) : { ...PLAIN, file: choice };
+}
+
+/** Plain hg, for the retry after chg failed. */
+export function plainHg(): HgCommand {
+  return PLAIN;
+}

@@ -1,0 +1,224 @@
+// A push is read once (DESIGN §13): the gate leaves what it read for the later hooks of the same transaction.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { PushData, ReadOptions } from './hg-types.js';
+import { ReadParser } from './read-push.js';
+
+/** Which transaction and which changegroup of it a plan is for, and which manifest file it carries. */
+interface PlanKey {
+  txn: string;
+  node: string;
+  nodeLast: string;
+  /** The configuration's manifest.path when the gate read: a plan for another path carries the wrong file. */
+  manifestPath: string;
+}
+
+const NODE = /^[0-9a-f]{40}$/;
+const HEADER = 'taskgate-plan-v1';
+/** A plan left by a transaction that never reached its trigger (refused later, crashed) goes after this long. */
+const STALE_MS = 60 * 60 * 1000;
+
+function plansDir(root: string): string {
+  return join(root, '.hg', 'taskgate', 'plans');
+}
+
+/** A plan is keyed only when hg names the transaction and the whole range. */
+export function planKeyOf(hook: { txnId: string | null; node: string; nodeLast: string }, manifestPath: string): PlanKey | null {
+  if (!hook.txnId || !NODE.test(hook.node) || !NODE.test(hook.nodeLast)) return null;
+  return { txn: hook.txnId, node: hook.node, nodeLast: hook.nodeLast, manifestPath };
+}
+
+/** The gate's needs and what the trigger (and pretxnclose) read, merged: both in one read. */
+export function withPlanNeeds(needs: ReadOptions, manifestPath: string): ReadOptions {
+  const track = [...new Set([...(needs.track ?? []), manifestPath])];
+  return { ...needs, headStatus: true, track };
+}
+
+/** An owner-only folder or file of this account, never a link: anything else is not trusted. */
+function ownedPrivate(path: string, dir: boolean): boolean {
+  const st = lstatSync(path);
+  return (dir ? st.isDirectory() : st.isFile()) && st.uid === process.getuid?.() && (st.mode & 0o077) === 0;
+}
+
+/**
+ * The repository's plan key: 32 random bytes in `.hg/taskgate/plans/key`, readable only by
+ * the account that serves pushes. Created on first use (atomically: a link that fails if
+ * another hook made it first). Null when it cannot be made or is not private.
+ */
+function planSecret(root: string, create: boolean): Buffer | null {
+  const dir = plansDir(root);
+  const file = join(dir, 'key');
+  try {
+    if (create) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!ownedPrivate(dir, true)) return null;
+    try {
+      if (!ownedPrivate(file, false)) return null;
+    } catch (error) {
+      if (!create || (error as NodeJS.ErrnoException).code !== 'ENOENT') return null;
+      const tmp = join(dir, `.key-${process.pid}-${randomBytes(6).toString('hex')}`);
+      writeFileSync(tmp, randomBytes(32), { mode: 0o600, flag: 'wx' });
+      try {
+        linkSync(tmp, file);
+      } catch {
+        // another hook made it first: use theirs
+      } finally {
+        rmSync(tmp, { force: true });
+      }
+      if (!ownedPrivate(file, false)) return null;
+    }
+    const secret = readFileSync(file);
+    return secret.length === 32 ? secret : null;
+  } catch {
+    return null;
+  }
+}
+
+function planPath(root: string, key: PlanKey): string {
+  const id = createHash('sha256').update(`${key.txn}\n${key.node}\n${key.nodeLast}`).digest('hex').slice(0, 32);
+  return join(plansDir(root), `${id}.plan`);
+}
+
+function mac(secret: Buffer, key: PlanKey, body: string): Buffer {
+  return createHmac('sha256', secret)
+    .update(`${HEADER}\n${key.txn}\n${key.node}\n${key.nodeLast}\n${Buffer.from(key.manifestPath, 'utf8').toString('hex')}\n`)
+    .update(body)
+    .digest();
+}
+
+/**
+ * Keeps, of the reader's lines, what a later hook needs: each changeset without its sizes and
+ * added lines, the manifest's versions, the heads' status. Byte strings in the reader's
+ * output are hex, so a key name cannot occur inside a value.
+ */
+export class PlanRecorder extends ReadParser {
+  readonly lines: string[] = [];
+  private readonly manifestLine: string;
+
+  constructor(manifestPath: string, onChangeset?: ConstructorParameters<typeof ReadParser>[0]) {
+    super(onChangeset);
+    this.manifestLine = `{"t":"file","path":"${Buffer.from(manifestPath, 'utf8').toString('hex')}",`;
+  }
+
+  override line(line: string): void {
+    super.line(line);
+    if (line.startsWith('{"t":"cs",')) {
+      const cut = [line.indexOf(',"sizes":'), line.indexOf(',"added":')].filter((i) => i > 0);
+      this.lines.push(cut.length > 0 ? `${line.slice(0, Math.min(...cut))}}` : line);
+    } else if (line.startsWith(this.manifestLine) || line.startsWith('{"t":"headstatus",') || line.startsWith('{"t":"end",')) {
+      this.lines.push(line);
+    }
+  }
+}
+
+/** Removes plans of transactions that never reached their trigger. */
+function sweep(dir: string, now: number): void {
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.plan') && !name.startsWith('.')) continue;
+    const path = join(dir, name);
+    try {
+      if (now - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
+ * Leaves the plan of one transaction's changegroup: owner-only, written to a temporary file
+ * and renamed (a reader sees all of it or none), keyed with the repository's secret. Returns
+ * false when it could not (the later hooks then read for themselves).
+ */
+export function writePlan(root: string, key: PlanKey, lines: string[]): boolean {
+  const secret = planSecret(root, true);
+  if (secret === null) return false;
+  const dir = plansDir(root);
+  const body = `${lines.join('\n')}\n`;
+  const header = JSON.stringify({
+    v: 1,
+    txn: key.txn,
+    node: key.node,
+    nodeLast: key.nodeLast,
+    manifestPath: key.manifestPath,
+    mac: mac(secret, key, body).toString('hex'),
+  });
+  const tmp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    sweep(dir, Date.now());
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, `${header}\n`);
+      writeSync(fd, body);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, planPath(root, key));
+    return true;
+  } catch {
+    rmSync(tmp, { force: true });
+    return false;
+  }
+}
+
+function readPlanFile(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) return null;
+    return readFileSync(fd, 'latin1');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The push data the gate of this very transaction and range read, or null: no plan, or one
+ * that is not this transaction's, not for this range, not keyed with the repository's
+ * secret, for another manifest path, or damaged. `consume` removes it (the last hook of the transaction does).
+ */
+export function readPlan(root: string, key: PlanKey, options: { consume: boolean }): PushData | null {
+  const path = planPath(root, key);
+  const text = readPlanFile(path);
+  if (options.consume) rmSync(path, { force: true });
+  if (text === null) return null;
+  const secret = planSecret(root, false);
+  if (secret === null) return null;
+  const at = text.indexOf('\n');
+  try {
+    const header = JSON.parse(text.slice(0, at)) as Partial<PlanKey> & { v?: number; mac?: string };
+    const body = text.slice(at + 1);
+    const same = header.txn === key.txn && header.node === key.node && header.nodeLast === key.nodeLast;
+    if (header.v !== 1 || !same || header.manifestPath !== key.manifestPath) return null;
+    const expected = mac(secret, key, body);
+    const given = Buffer.from(header.mac ?? '', 'hex');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    const parser = new ReadParser();
+    for (const line of body.split('\n')) if (line !== '') parser.line(line);
+    const push = parser.finish();
+    // the range must be exactly the transaction's: first and last changeset as hg named them
+    if (push.changesets[0]?.node !== key.node || push.changesets.at(-1)?.node !== key.nodeLast) return null;
+    return push;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,110 @@
+// Tasks triggered by a bookmark move (DESIGN §16): a `txnclose-bookmark` hook, run once the push
+// is final, queues the tasks whose `bookmarks` globs match the moved bookmark, at its new node,
+// with changed files = the status between its old and new node.
+import { parseArgs } from 'node:util';
+import type { RepoConfig } from '../config/config-types.js';
+import { loadConfig } from '../config/load-config.js';
+import { printable } from '../errors/printable.js';
+import { TaskgateError, formatError, toTaskgateError } from '../errors/taskgate-error.js';
+import { findRepoRoot } from '../hg/find-root.js';
+import { readBookmarkMove, type BookmarkMoveRead } from '../hg/read-bookmark-move.js';
+import { resolvePusher } from '../identity/resolve-pusher.js';
+import { affectedTasks, type AffectedTask } from '../manifest/affected.js';
+import { parseManifest } from '../manifest/parse-manifest.js';
+import { landPush } from './land-push.js';
+import { buildBatch } from './push-batch.js';
+import type { TriggerIo } from './run-trigger.js';
+
+const NODE = /^[0-9a-f]{40}$/;
+
+interface Move {
+  bookmark: string;
+  old: string | null;
+  new: string | null;
+  txn: string | null;
+  source: string | null;
+  url: string;
+}
+
+function parseMove(env: NodeJS.ProcessEnv): Move {
+  if (env['HG_HOOKTYPE'] !== 'txnclose-bookmark') {
+    throw new TaskgateError(
+      env['HG_HOOKTYPE'] === undefined ? 'ERR_NOT_IN_HOOK' : 'ERR_HOOK_ENV',
+      `hooks/txnclose-bookmark runs as ${env['HG_HOOKTYPE'] ?? 'no hook'}`,
+      'register it as txnclose-bookmark.taskgate in hgrc (taskgate install writes it)',
+    );
+  }
+  const node = (v: string | undefined) => (v && NODE.test(v) ? v : null);
+  return {
+    bookmark: env['HG_BOOKMARK'] ?? '',
+    old: node(env['HG_OLDNODE']),
+    new: node(env['HG_NODE']),
+    txn: env['HG_TXNID'] ?? null,
+    source: env['HG_SOURCE'] ?? null,
+    url: env['HG_URL'] ?? '',
+  };
+}
+
+/** The tasks filtered to the bookmark that the move affects, each with the move as its first reason. */
+function tasksOf(move: Move & { new: string }, read: BookmarkMoveRead, manifestPath: string, by: string | null): AffectedTask[] | string {
+  if (!read.after) return `no ${printable(manifestPath)} at ${move.new.slice(0, 12)}, nothing to run`;
+  const after = parseManifest(read.after, manifestPath);
+  if (!after.ok) return `${printable(manifestPath)} cannot be read, nothing queued: ${printable(after.errors.slice(0, 3).join('; '))}`;
+  const before = read.before ? parseManifest(read.before, manifestPath) : null;
+  const why = { kind: 'bookmark', bookmark: move.bookmark, from: move.old, to: move.new, by } as const;
+  return affectedTasks({ changedFiles: read.changedFiles, before, after, branch: read.branch, bookmark: move.bookmark }).map((t) => ({
+    ...t,
+    reasons: [why, ...t.reasons],
+  }));
+}
+
+async function queue(
+  root: string,
+  config: RepoConfig,
+  move: Move & { new: string },
+  env: NodeJS.ProcessEnv,
+  now: () => Date,
+): Promise<string> {
+  const pusher = resolvePusher(move.url, env, config.identity);
+  const read = await readBookmarkMove(root, { old: move.old, new: move.new }, config.manifest.path, env);
+  const tasks = tasksOf(move, read, config.manifest.path, pusher.name);
+  const name = printable(move.bookmark);
+  if (typeof tasks === 'string') return `taskgate: bookmark ${name}: ${tasks}`;
+  if (tasks.length === 0) return `taskgate: bookmark ${name}: no task filtered to it is affected`;
+  const plan = {
+    node: move.new,
+    rev: read.rev,
+    branch: read.branch,
+    base: null,
+    changedFiles: read.changedFiles,
+    manifest: 'ok' as const,
+    problems: [],
+    tasks,
+  };
+  // its own push id: the changegroup trigger of the same transaction records the pushed heads under the transaction id
+  const ref = { id: `${move.txn ?? `bookmark:${move.new}`}:bookmark:${move.bookmark}`, node: move.new, nodeLast: move.new };
+  const batch = buildBatch(config, [plan], ref, { sub: pusher.name, via: pusher.channel, groups: [...pusher.groups] }, 'hook', now());
+  // the move's node is already on the server: nothing below it to catch up with
+  const landed = await landPush(root, config, env, batch, [], now);
+  const where = landed.outbox ? ' (in the outbox until `taskgate reconcile`: the store is unavailable)' : '';
+  return `taskgate: bookmark ${name} moved to ${move.new.slice(0, 12)}: ${tasks.length} job${tasks.length === 1 ? '' : 's'} queued${where}: ${tasks.map((t) => t.task).join(', ')}`;
+}
+
+/** The txnclose-bookmark hook: bookmark -> manifest -> tasks filtered to it -> jobs. The move is already final. */
+export async function runBookmarkTrigger(argv: string[], env: NodeJS.ProcessEnv, io: TriggerIo): Promise<number> {
+  try {
+    const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
+    const move = parseMove(env);
+    const root = findRepoRoot(io.cwd);
+    const config = loadConfig({ explicit: values.config, env, root, requireRepoId: true });
+    // only pushes: a bookmark an admin moves on the server itself queues nothing; a deleted one runs nothing
+    if (move.source === null || !config.gate.sources.includes(move.source) || move.new === null) return 0;
+    io.write(`${await queue(root, config, { ...move, new: move.new }, env, io.now ?? (() => new Date()))}\n`);
+    return 0;
+  } catch (error) {
+    io.write(
+      `${formatError(toTaskgateError(error), 'taskgate: ')}\ntaskgate: the bookmark moved, but its tasks were not queued (reconcile does not replay bookmark moves): fix this, then move the bookmark again\n`,
+    );
+    return 1;
+  }
+}
