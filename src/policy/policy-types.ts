@@ -1,5 +1,5 @@
 import type { RuleConfig } from '../config/config-types.js';
-import type { Changeset, HgFile, PushData, ReadOptions } from '../hg/hg-types.js';
+import type { Changeset, PushData, ReadOptions } from '../hg/hg-types.js';
 import type { RefChanges } from '../hg/refs-types.js';
 import type { IdentityConfig, Pusher } from '../identity/pusher.js';
 import type { ManifestResult } from '../manifest/manifest-types.js';
@@ -74,5 +74,3 @@ export type Needs = Pick<
   ReadOptions,
   'sizes' | 'addedLines' | 'track' | 'headFiles' | 'heads' | 'branchBases' | 'flags' | 'parentBranches'
 >;
-
-export type { HgFile };
