@@ -15,7 +15,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '*.ts', 'scripts/*.mjs', 'scripts/*.ts'] },
+        projectService: { allowDefaultProject: ['*.js', '*.ts', 'scripts/*.mjs', 'scripts/*.cjs', 'scripts/*.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // a Fastify plugin, hook and route handler are async by contract (an async plugin needs no done callback)
-    files: ['src/server/routes/*.ts', 'src/server/reader-guard.ts', 'src/ui/ui-routes.ts'],
+    files: ['src/server/routes/*.ts', 'src/server/create-server.ts', 'src/ui/ui-routes.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },
   },
   {
@@ -49,6 +49,17 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: nodeGlobals },
+  },
+  {
+    // the hooks' bundle loader is CommonJS: the hooks require it without an ESM loader (DESIGN §13)
+    files: ['**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: { ...nodeGlobals, require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     // the web UI's script runs in the browser

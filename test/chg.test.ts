@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { baseEnv, commit, executable, jobsOf, makeClone, tempDir } from './helpers/hg-fixture.js';
+import { baseEnv, commit, executable, jobsOf, makeClone } from './helpers/hg-fixture.js';
 import { onlyRules } from './helpers/policy.js';
 import { scenario, type Scenario } from './helpers/scenario.js';
 import { DUMMY_SSH, hgServe } from './helpers/servers.js';

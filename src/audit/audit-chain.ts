@@ -61,38 +61,26 @@ export function fileTrail(path: string): AuditTrail {
   return {
     name: path,
     append: (event, data, now) => appendAudit(path, event, data, now),
-    verify: async () => verifyAudit(path),
-    tail: async (n) =>
-      fileLines(path)
-        .slice(-n)
-        .map((l) => JSON.parse(l) as AuditRecord),
-    lines: async () => fileLines(path),
-    head: async () => {
-      // from the end of the file: the trigger asks on every push
-      const last = lastLine(path);
-      return last === null ? null : lastOf([last]);
-    },
+    verify: () => later(() => verifyAudit(path)),
+    tail: (n) =>
+      later(() =>
+        fileLines(path)
+          .slice(-n)
+          .map((l) => JSON.parse(l) as AuditRecord),
+      ),
+    lines: () => later(() => fileLines(path)),
+    head: () =>
+      later(() => {
+        // from the end of the file: the trigger asks on every push
+        const last = lastLine(path);
+        return last === null ? null : lastOf([last]);
+      }),
   };
 }
 
 /** Synchronous file work behind the async interface: a throw becomes a rejection. */
 function later<T>(work: () => T): Promise<T> {
   return new Promise((resolve) => resolve(work()));
-}
-
-function tailAudit(path: string, n: number): AuditRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new TaskgateError('ERR_AUDIT_BROKEN', `cannot read the audit log ${path}`, 'check its permissions');
-  }
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .slice(-n)
-    .map((l) => JSON.parse(l) as AuditRecord);
 }
 
 /** A chain kept by a store. */

@@ -90,7 +90,7 @@ export function checkAnchor(lines: string[], anchor: Anchor): string[] {
     return [
       `checkpoint of ${anchor.at}: it covers ${anchor.seq} records, the log holds ${lines.length} (records were deleted or the log replaced)`,
     ];
-  let rec: AuditRecord | null = null;
+  let rec: AuditRecord | null;
   try {
     rec = JSON.parse(lines[anchor.seq - 1]!) as AuditRecord;
   } catch {

@@ -86,7 +86,7 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
 }
 
 /** `taskgate uninstall REPO`: removes exactly the hook lines install writes. */
-export async function uninstallCommand(args: string[], io: CliIo): Promise<number> {
+export function uninstallCommand(args: string[], io: CliIo): number {
   const { values, positionals } = parseCliArgs('uninstall', args, { json: { type: 'boolean' } }, UNINSTALL_USAGE);
   if (!positionals[0]) throw new TaskgateError('ERR_USAGE', 'taskgate uninstall: give the repository', `usage: ${UNINSTALL_USAGE}`);
   const root = findRepoRoot(resolve(io.cwd, positionals[0]));

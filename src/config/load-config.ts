@@ -164,7 +164,7 @@ function readConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateCo
     }
     const base = readJson(basePath, currentPath);
     refuseDuplicateIds(base, basePath);
-    if (base['repo'] && typeof base['repo'] === 'object' && 'id' in (base['repo'] as object)) {
+    if (base['repo'] && typeof base['repo'] === 'object' && 'id' in base['repo']) {
       throw new TaskgateError(
         'ERR_CONFIG_EXTENDS',
         `base configuration ${basePath} sets repo.id, which is never inherited`,

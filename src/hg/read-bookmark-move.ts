@@ -38,7 +38,7 @@ export async function readBookmarkMove(
     } else if (rec['t'] === 'status') {
       for (const key of ['added', 'modified', 'removed']) out.changedFiles.push(...(rec[key] as string[]).map(text));
     } else if (rec['t'] === 'file') {
-      const data = rec['data'] === null ? null : Buffer.from(String(rec['data']), 'hex');
+      const data = rec['data'] === null ? null : Buffer.from(typeof rec['data'] === 'string' ? rec['data'] : '', 'hex');
       if (rec['at'] === 'old') out.before = data;
       else out.after = data;
     } else if (rec['t'] === 'end') ended = true;

@@ -27,7 +27,7 @@ function node(value: unknown): string | null {
   if (typeof value === 'string' && NODE.test(value)) return value;
   throw new TaskgateError(
     'ERR_HG_OUTPUT',
-    `hg taskgate-refs printed a malformed node: ${String(value).slice(0, 60)}`,
+    `hg taskgate-refs printed a malformed node: ${JSON.stringify(value).slice(0, 60)}`,
     'report this as a bug',
   );
 }

@@ -54,13 +54,14 @@ async function streamOnce(
 ): Promise<'done' | 'retry'> {
   let lines = 0;
   let rest = '';
-  let failure: unknown = null;
+  // set by the line callback: the reader's own error, which ends the hg process
+  const stopped: { error?: Error } = {};
   const result = await spawnHg(
     command.file,
     [...command.args, ...args],
     { cwd: options.cwd, env: { ...hgEnv(options.env), ...command.env } },
     (chunk, kill) => {
-      if (failure !== null) return;
+      if (stopped.error) return;
       const parts = (rest + chunk).split('\n');
       rest = parts.pop() ?? '';
       try {
@@ -70,12 +71,12 @@ async function streamOnce(
           onLine(line);
         }
       } catch (error) {
-        failure = error;
+        stopped.error = error instanceof Error ? error : new Error(String(error));
         kill();
       }
     },
   );
-  if (failure !== null) throw failure;
+  if (stopped.error) throw stopped.error;
   if (lines === 0 && retryPlain(command, result, options)) return 'retry';
   checkResult(result, args, options);
   if (rest !== '') onLine(rest);

@@ -48,7 +48,7 @@ export function spawnHg(
       resolve({
         failed,
         ...(exitCode === null ? {} : { exitCode }),
-        ...(spawnError ? { code: (spawnError as NodeJS.ErrnoException).code ?? 'ERROR' } : {}),
+        ...(spawnError ? { code: spawnError.code ?? 'ERROR' } : {}),
         stderr,
         stdout: Buffer.concat(out),
       });

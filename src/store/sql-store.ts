@@ -310,7 +310,10 @@ export class SqlJobs {
   async listPushes(filter: PushFilter = {}): Promise<PushRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.repo) (where.push('repo = ?'), args.push(filter.repo));
+    if (filter.repo) {
+      where.push('repo = ?');
+      args.push(filter.repo);
+    }
     if (filter.after) {
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
       args.push(filter.after.createdAt, filter.after.createdAt, filter.after.id);

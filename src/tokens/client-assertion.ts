@@ -95,7 +95,7 @@ function checkClaims(payload: JWTPayload, worker: string, options: AssertionChec
     throw refused(`the client assertion of ${worker} lives longer than 5 minutes`, 'sign assertions for a minute at most');
   const htm = payload['htm'];
   const htu = payload['htu'];
-  let path: string | null = null;
+  let path: string | null;
   try {
     path = typeof htu === 'string' ? new URL(htu).pathname : null;
   } catch {

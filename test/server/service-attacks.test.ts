@@ -29,10 +29,13 @@ async function serve(repo: string, env: Record<string, string> = {}): Promise<Se
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${seen}`)), 30_000);
-    proc.stdout!.on('data', (chunk: Buffer) => {
+    proc.stdout.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const m = /listening on (http:\/\/\S+)/.exec(seen);
-      if (m) (clearTimeout(timer), resolve(m[1]!));
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
     });
     proc.catch(() => reject(new Error(`serve exited: ${seen}`)));
   });
@@ -76,13 +79,19 @@ async function deploy(backend: 'sqlite' | 'postgres', tasks = 2, server: Record<
   return { s, jwk: JSON.parse(readFileSync(keyFile, 'utf8')), dbUrl };
 }
 
+/** The parts of the service's JSON answers these tests read. */
+interface Answer {
+  claimed: { token: string };
+  error: { code: string; message: string };
+}
+
 async function post(url: string, path: string, assertion: string, extra: Record<string, unknown> = {}) {
   const r = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ ...extra, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }),
   });
-  return { status: r.status, body: (await r.json()) as Record<string, any> };
+  return { status: r.status, body: (await r.json()) as Answer };
 }
 
 const assertionFor = (jwk: Record<string, unknown>, url: string, path: string, method = 'POST', now = new Date()) =>
@@ -193,7 +202,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const claim = await assertionFor(setup.jwk, svc.url, '/v1/claim');
       const first = await post(svc.url, '/v1/claim', claim);
       expect(first.status).toBe(200);
-      const token = first.body['claimed'].token as string;
+      const token = first.body['claimed'].token;
       expect(await stop(svc)).toBeLessThan(5000);
       svc = await serve(setup.s.central);
       // the same assertion, after the restart, on the port the new service took (the path is what binds)

@@ -46,7 +46,7 @@ function modeProblems(config: FilesRuleConfig, cs: Changeset, ctx: RuleContext):
       out.push([`${showPath(file)} is a symlink, and symlinks are not allowed here`, 'commit the file itself, not a link to it']);
     if (!mayExec && flags.now === 'x' && flags.before !== 'x') {
       const why =
-        exec === false ? 'executable files are not allowed here' : `${who(ctx.pusher)} may not add it (allowed: ${whoText(exec!)})`;
+        exec === false ? 'executable files are not allowed here' : `${who(ctx.pusher)} may not add it (allowed: ${whoText(exec)})`;
       out.push([`${showPath(file)} gets the executable bit: ${why}`, 'clear the bit (chmod -x FILE, then hg commit --amend)']);
     }
   });
