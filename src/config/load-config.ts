@@ -143,12 +143,8 @@ export function loadConfig(location: ConfigLocation, checks?: ConfigChecks): Tas
   return location.requireRepoId ? withRepoId(config) : config;
 }
 
-function readConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateConfig {
-  const path = findConfigPath(location);
-  const useDefaults =
-    location.defaultsIfMissing === true && location.explicit === undefined && !location.env?.['TASKGATE_CONFIG'] && !existsSync(path);
-  const own = useDefaults ? {} : readJson(path, null);
-  refuseDuplicateIds(own, path);
+/** Follows the `extends` chain from a configuration file: the merged object and every file read, own first. */
+function readChain(own: Record<string, unknown>, path: string): { merged: unknown; files: string[] } {
   const files = [path];
   let merged: unknown = own;
   let current = own;
@@ -176,6 +172,16 @@ function readConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateCo
     current = base;
     currentPath = basePath;
   }
+  return { merged, files };
+}
+
+function readConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateConfig {
+  const path = findConfigPath(location);
+  const useDefaults =
+    location.defaultsIfMissing === true && location.explicit === undefined && !location.env?.['TASKGATE_CONFIG'] && !existsSync(path);
+  const own = useDefaults ? {} : readJson(path, null);
+  refuseDuplicateIds(own, path);
+  const { merged, files } = readChain(own, path);
   const withoutExtends = { ...(merged as Record<string, unknown>) };
   delete withoutExtends['extends'];
   if (!validateConfig(withoutExtends)) {

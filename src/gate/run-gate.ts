@@ -8,10 +8,11 @@ import { findRepoRoot } from '../hg/find-root.js';
 import { setHgCommand } from '../hg/hg-command.js';
 import { parseHookArgs, parseHookEnv, type HookEnv } from '../hg/hook-env.js';
 import { planKeyOf, writePlan } from '../hg/push-plan.js';
+import type { Pusher } from '../identity/pusher.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { policyChecks } from '../policy/config-check.js';
 import { formatReport } from '../policy/report.js';
-import { judge } from './judge.js';
+import { judge, type Judgement } from './judge.js';
 import { recordGateVerdict } from './txn-verdict.js';
 
 export interface GateIo {
@@ -71,42 +72,56 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
       io.write(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), max: config.gate.maxViolations, mode: 'push' }));
       return EXIT.failed;
     }
-    // accepted: the pretxnclose hook of this transaction writes the push's one record, with its own verdict
-    const left = {
-      txn: hook.txnId,
-      touchesTags: push.changesets.some((cs) => cs.parents.length > 1 || cs.files.some((f) => f.path === '.hgtags')),
-      changesets: push.changesets.length,
-    };
-    // each exemption by a rule's exemptWhen is a record of its own (DESIGN §18)
-    for (const e of verdict.exempted) await appendAudit(config.audit.path, 'push.exempted', { ...base, ...e }, now);
-    if (verdict.bypassed.length > 0) {
-      await recordGateVerdict(
-        root,
-        config,
-        { ...left, event: 'push.bypassed', data: { ...base, verdict: 'accepted', bypassed: verdict.bypassed } },
-        now,
-      );
-      // the reason is the pusher's own text: escaped like every other line they see
-      io.write(
-        `taskgate: policy bypassed by ${printable(pusher.name ?? '')}: ${printable(verdict.bypassed.map((b) => b.reason).join('; '))}\n`,
-      );
-    } else {
-      await recordGateVerdict(root, config, { ...left, event: 'push.accepted', data: base }, now);
-    }
+    await recordAccepted(root, config, hook, { push, verdict }, { base, pusher, now, io });
     // only an accepted push leaves a plan; the trigger reads for itself when there is none
     if (planKey && planLines) writePlan(root, planKey, planLines);
     return EXIT.ok;
   } catch (error) {
     const te = toTaskgateError(error);
     io.write(`taskgate: push rejected: the policy could not be checked\n${formatError(te, 'taskgate: ')}\ntaskgate: nothing was added\n`);
-    if (config && te.code === 'ERR_INTERNAL') {
-      try {
-        const { getLogger } = await import('../log/logger.js');
-        (await getLogger(config.log.path, config.log.level)).error({ err: error, code: te.code }, 'gate failed');
-      } catch {
-        // the pusher already has the error; a log that cannot be written must not hide it
-      }
-    }
+    if (config && te.code === 'ERR_INTERNAL') await logInternal(config, error);
     return exitCodeOf(te.code);
+  }
+}
+
+/** An accepted push: its exemptions now, its verdict left for this transaction's pretxnclose hook to record. */
+async function recordAccepted(
+  root: string,
+  config: TaskgateConfig,
+  hook: HookEnv,
+  { push, verdict }: Pick<Judgement, 'push' | 'verdict'>,
+  { base, pusher, now, io }: { base: Record<string, unknown>; pusher: Pusher; now: () => Date; io: GateIo },
+): Promise<void> {
+  // accepted: the pretxnclose hook of this transaction writes the push's one record, with its own verdict
+  const left = {
+    txn: hook.txnId,
+    touchesTags: push.changesets.some((cs) => cs.parents.length > 1 || cs.files.some((f) => f.path === '.hgtags')),
+    changesets: push.changesets.length,
+  };
+  // each exemption by a rule's exemptWhen is a record of its own (DESIGN §18)
+  for (const e of verdict.exempted) await appendAudit(config.audit.path, 'push.exempted', { ...base, ...e }, now);
+  if (verdict.bypassed.length > 0) {
+    await recordGateVerdict(
+      root,
+      config,
+      { ...left, event: 'push.bypassed', data: { ...base, verdict: 'accepted', bypassed: verdict.bypassed } },
+      now,
+    );
+    // the reason is the pusher's own text: escaped like every other line they see
+    io.write(
+      `taskgate: policy bypassed by ${printable(pusher.name ?? '')}: ${printable(verdict.bypassed.map((b) => b.reason).join('; '))}\n`,
+    );
+  } else {
+    await recordGateVerdict(root, config, { ...left, event: 'push.accepted', data: base }, now);
+  }
+}
+
+/** A bug, for the service log (loaded only now: pino stays off the gate's path). */
+async function logInternal(config: TaskgateConfig, error: unknown): Promise<void> {
+  try {
+    const { getLogger } = await import('../log/logger.js');
+    (await getLogger(config.log.path, config.log.level)).error({ err: error, code: 'ERR_INTERNAL' }, 'gate failed');
+  } catch {
+    // the pusher already has the error; a log that cannot be written must not hide it
   }
 }

@@ -24,6 +24,20 @@ export interface WorkerOptions {
   verify?: ClaimVerifier;
 }
 
+/** The worker's own check of a claim (when configured); a refused claim is failed back to the service. */
+async function claimVerified(options: WorkerOptions, worker: string, claimed: Claimed, log: (line: string) => void): Promise<boolean> {
+  if (!options.verify) return true;
+  const refused = await options.verify(worker, claimed).then(
+    () => null,
+    (error: Error) => error,
+  );
+  if (!refused) return true;
+  log(`taskgate worker: ${refused.message}`);
+  // an honest service learns at once; a forged token is of no use to anyone
+  await options.backend.fail(worker, claimed.token, { reason: 'claim not verified by the worker' }).catch(() => undefined);
+  return false;
+}
+
 /**
  * `taskgate worker`: claims ready jobs in dependency order, runs each task in a fresh archive
  * of its exact revision with `sh -c` under its timeout, heartbeats, and completes or fails it.
@@ -86,18 +100,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
         await backend.idle(options.once ? 200 : 10_000, options.signal);
         continue;
       }
-      if (options.verify) {
-        const refused = await options.verify(worker, claimed).then(
-          () => null,
-          (error: Error) => error,
-        );
-        if (refused) {
-          log(`taskgate worker: ${refused.message}`);
-          // an honest service learns at once; a forged token is of no use to anyone
-          await backend.fail(worker, claimed.token, { reason: 'claim not verified by the worker' }).catch(() => undefined);
-          continue;
-        }
-      }
+      if (!(await claimVerified(options, worker, claimed, log))) continue;
       await run(worker, claimed);
     }
   }
