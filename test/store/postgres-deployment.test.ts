@@ -185,8 +185,8 @@ describe('PostgreSQL deployments', () => {
     writeFileSync(configPath, JSON.stringify({ ...config, store: { backend: 'postgres', url } }));
     const migrate = await taskgate(repo, ['store', 'migrate']);
     expect(migrate.exitCode, migrate.stderr).toBe(0);
-    expect(migrate.stdout).toBe('store: schema version 0 -> 2');
-    expect((await taskgate(repo, ['store', 'migrate'])).stdout).toBe('store: schema version 2: nothing to do');
+    expect(migrate.stdout).toBe('store: schema version 0 -> 3');
+    expect((await taskgate(repo, ['store', 'migrate'])).stdout).toBe('store: schema version 3: nothing to do');
     const copy = await taskgate(repo, ['store', 'copy', '--from', join(repo, '.hg', 'taskgate', 'jobs.db'), '--json']);
     expect(copy.exitCode, copy.stderr).toBe(0);
     expect(JSON.parse(copy.stdout).copied).toMatchObject({ jobs: 8, attempts: 4 });
