@@ -312,7 +312,7 @@ describe('the docs, run as an admin would', () => {
       const storeEntry = JSON.parse(storeExample.text.replace(/postgres:\/\/[^"]+/, pgUrl)) as Record<string, unknown>;
       const current = JSON.parse(readFileSync(join(central, '.hg', 'taskgate.json'), 'utf8')) as Record<string, unknown>;
       writeFileSync(join(central, '.hg', 'taskgate.json'), JSON.stringify({ ...current, ...storeEntry }));
-      expect(await run(/^taskgate store migrate /)).toContain('schema version 0 -> 2');
+      expect(await run(/^taskgate store migrate /)).toContain('schema version 0 -> 3');
       expect(await run(/^taskgate store copy /)).toContain(`jobs: ${jobsBefore.length} copied`);
       expect((await jobsOf(central)).map((j) => [j.id, j.status])).toEqual(jobsBefore.map((j) => [j.id, j.status]));
 
