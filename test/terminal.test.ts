@@ -55,10 +55,11 @@ describe('on a terminal: progress and colour', () => {
     expect(tty.stdout).toContain('\r\x1b[Ktaskgate: minting queued tokens');
     // the line is cleared before the summary
     expect(tty.stdout).toMatch(/\r\x1b\[Koutbox: 0 batches drained/);
-    // an error after the progress started still starts on a clean line
+    // a configuration error is found at load, before any progress: the error starts the output, on a clean line
     const unnamed = await scenario({ policy: { rules: [] } });
     const failed = await onTerminal(unnamed.dir, ['reconcile', '-R', unnamed.central]);
     expect(failed.exitCode).toBe(2);
-    expect(failed.stdout).toMatch(/draining the outbox\r\x1b\[Kerror\[ERR_CONFIG_INVALID\]/);
+    expect(failed.stdout).toMatch(/^error\[ERR_CONFIG_INVALID\]: configuration .* has no repo\.id/);
+    expect(failed.stdout).not.toContain('draining the outbox');
   });
 });

@@ -22,7 +22,11 @@ async function forger(real: string): Promise<string> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      fetch(new URL(req.url!, real), { method: req.method!, headers: { 'content-type': 'application/json' }, ...(body ? { body } : {}) })
+      // a man in the middle passes the worker's own assertion on (a GET carries it in a header)
+      const assertion = req.headers['taskgate-client-assertion'];
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (typeof assertion === 'string') headers['taskgate-client-assertion'] = assertion;
+      fetch(new URL(req.url!, real), { method: req.method!, headers, ...(body ? { body } : {}) })
         .then(async (r) => {
           let text = await r.text();
           if (req.url === '/v1/claim') {
