@@ -157,6 +157,8 @@ export interface TaskgateConfig {
 }
 
 export interface ServerConfig {
+  /** The web UI's public address: pushers' reports end with a link to their push's page (DESIGN §17). */
+  url?: string;
   /** `proxy` (the default off loopback): the reader named by a trusted proxy's header; `loopback`: anyone reaching a loopback-only listener. */
   readers?: 'proxy' | 'loopback';
   proxy?: { header?: string; trusted?: string[]; allow?: WhoList };

@@ -1,4 +1,5 @@
 import type { TaskgateConfig } from '../config/config-types.js';
+import { detailsLine } from '../config/push-page-url.js';
 import { loadConfig } from '../config/load-config.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { printable } from '../errors/printable.js';
@@ -70,6 +71,8 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
         now,
       );
       io.write(formatReport(verdict, { order: push.changesets.map((cs) => cs.node), max: config.gate.maxViolations, mode: 'push' }));
+      const details = detailsLine(config, hook.txnId);
+      if (details) io.write(`${details}\n`);
       return EXIT.failed;
     }
     await recordAccepted(root, config, hook, { push, verdict }, { base, pusher, now, io });

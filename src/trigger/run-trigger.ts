@@ -2,6 +2,7 @@
 import { appendAudit } from '../audit/audit-log.js';
 import { makeCheckpoints } from '../exchange/audit-checkpoint.js';
 import { loadConfig } from '../config/load-config.js';
+import { detailsLine } from '../config/push-page-url.js';
 import { exitCodeOf } from '../errors/error-codes.js';
 import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
 import { printable } from '../errors/printable.js';
@@ -109,6 +110,9 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
       const anchored = await makeCheckpoints(config, null, now(), true).catch((e: unknown) => toTaskgateError(e));
       if (!Array.isArray(anchored)) lines.push(`taskgate: warning: no audit checkpoint made (${anchored.code}: ${anchored.hint})`);
     }
+    // the report ends with the push's page when jobs were queued or a bypass was asked for (DESIGN §17)
+    const details = batch.jobs.length > 0 || hook.bypassVar !== null ? detailsLine(config, hook.txnId) : null;
+    if (details) lines.push(details);
     io.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (error) {
