@@ -2,6 +2,7 @@ import { printable } from '../errors/printable.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { readChangesets } from '../hg/read-push.js';
 import type { AffectedReason } from '../manifest/affected.js';
+import { describeReason as describeReasonIn } from '../manifest/describe-reason.js';
 import { planPush } from '../trigger/plan-push.js';
 import { EXIT } from '../errors/error-codes.js';
 import type { CliIo } from './cli-io.js';
@@ -10,13 +11,8 @@ import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
 export const AFFECTED_USAGE = 'taskgate affected [-R REPO] -r REVSET [--json]';
 
-export function describeReason(r: AffectedReason): string {
-  if (r.kind === 'file') return `${printable(r.file)} matches ${printable(r.glob)}`;
-  if (r.kind === 'upstream') return `requires ${r.task}`;
-  if (r.kind === 'bookmark')
-    return `bookmark ${printable(r.bookmark)} moved from ${r.from === null ? 'nowhere' : r.from.slice(0, 12)} to ${r.to.slice(0, 12)} by ${r.by === null ? 'an unknown pusher' : printable(r.by)}`;
-  return r.change === 'new-manifest' ? 'the manifest is new' : r.change === 'new-task' ? 'the task is new' : 'its definition changed';
-}
+/** Why a task was affected, for a terminal: pushed names escaped. */
+export const describeReason = (r: AffectedReason): string => describeReasonIn(r, printable);
 
 /** `taskgate affected`: what the trigger did or would do for these revisions taken as one push. */
 export async function affectedCommand(args: string[], io: CliIo): Promise<number> {

@@ -1,8 +1,9 @@
 // The job page: status, attempts, the log's tail, lineage (glob, file, changeset, push, pusher), the token chain (never a token), upstream and downstream.
 import type { StoredJob } from '../store/store-types.js';
+import { describeReason } from '../manifest/describe-reason.js';
 import { TAIL_BYTES, logFile, readLog } from './job-log.js';
 import { notFound } from './page-query.js';
-import { chip, describeReason, short, type JobChip, type UiContext } from './ui-context.js';
+import { chip, short, type JobChip, type UiContext } from './ui-context.js';
 
 export interface JobView {
   id: string;

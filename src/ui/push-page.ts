@@ -1,11 +1,12 @@
 // The push page: the verdict, the jobs' DAG as SVG, the changed files and why each task was affected.
 import type { StoredJob } from '../store/store-types.js';
 import type { ChangesetSummary } from './changeset-summaries.js';
+import { describeReason } from '../manifest/describe-reason.js';
 import { dagSvg, jobNodes } from './dag-formats.js';
 import { layoutDag } from './dag-layout.js';
 import { notFound } from './page-query.js';
 import { rejectionReport } from './pushes-page.js';
-import { describeReason, short, type UiContext } from './ui-context.js';
+import { short, type UiContext } from './ui-context.js';
 
 export interface PushView {
   id: string;
@@ -57,7 +58,7 @@ export async function pushPage(ctx: UiContext, id: string): Promise<PushView> {
       head: short(j.rev),
       branch: j.branch,
       status: j.status,
-      reasons: j.reasons.map(describeReason),
+      reasons: j.reasons.map((r) => describeReason(r)),
       more: Math.max(0, j.filesMatched - j.reasons.filter((r) => r.kind === 'file').length),
     })),
   };

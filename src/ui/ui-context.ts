@@ -1,7 +1,6 @@
 // What every page reads from: the configuration, the job store, the repository, the gate's verdicts and the changesets read so far.
 import type { TaskgateConfig } from '../config/config-types.js';
 import type { JobStore, StoredJob } from '../store/store-types.js';
-import type { AffectedReason } from '../manifest/affected.js';
 import { ChangesetSummaries } from './changeset-summaries.js';
 import { GateRecords } from './gate-records.js';
 
@@ -36,15 +35,6 @@ export interface JobChip {
 export const chip = (j: Pick<StoredJob, 'id' | 'task' | 'status'>): JobChip => ({ id: j.id, task: j.task, status: j.status });
 
 export const short = (node: string): string => node.slice(0, 12);
-
-/** Why a task was affected, in words (the same words as `taskgate affected`). */
-export function describeReason(r: AffectedReason): string {
-  if (r.kind === 'file') return `${r.file} matches ${r.glob}`;
-  if (r.kind === 'upstream') return `requires ${r.task}`;
-  if (r.kind === 'bookmark')
-    return `bookmark ${r.bookmark} moved from ${r.from === null ? 'nowhere' : short(r.from)} to ${short(r.to)} by ${r.by ?? 'an unknown pusher'}`;
-  return r.change === 'new-manifest' ? 'the manifest is new' : r.change === 'new-task' ? 'the task is new' : 'its definition changed';
-}
 
 /** Jobs grouped by the head they run at, heads in the order first seen. */
 export function byHead(
