@@ -3,6 +3,7 @@ import type { TaskgateConfig } from '../config/config-types.js';
 import { readChangesets } from '../hg/read-push.js';
 import type { AffectedReason } from '../manifest/affected.js';
 import type { AttemptRow, JobStore, PushRecord, StoredJob, TokenRow } from '../store/store-types.js';
+import { txnOfPushId } from '../jobs/push-id.js';
 import { gateRecordOf } from './gate-record.js';
 
 export interface JobLineage {
@@ -104,7 +105,7 @@ export async function lineageOfJobs(
   const changesets = await pushChangesets(jobs, root, env);
   // one read of the audit file per push, not per job
   const verdicts = new Map<string, { verdict: string; at: string } | null>();
-  for (const id of new Set(jobs.map((j) => j.push.id))) verdicts.set(id, gateRecordOf(config.audit.path, { txn: id }));
+  for (const id of new Set(jobs.map((j) => j.push.id))) verdicts.set(id, gateRecordOf(config.audit.path, { txn: txnOfPushId(id) }));
   const out: JobLineage[] = [];
   for (const job of jobs) out.push(await lineageOne(job, store, changesetsOf(job, changesets), verdicts.get(job.push.id) ?? null));
   return out;

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load-config.js';
 import { printable } from '../errors/printable.js';
 import { TaskgateError, formatError, toTaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
+import { bookmarkPushId } from '../jobs/push-id.js';
 import { readBookmarkMove, type BookmarkMoveRead } from '../hg/read-bookmark-move.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { affectedTasks, type AffectedTask } from '../manifest/affected.js';
@@ -82,7 +83,7 @@ async function queue(
     tasks,
   };
   // its own push id: the changegroup trigger of the same transaction records the pushed heads under the transaction id
-  const ref = { id: `${move.txn ?? `bookmark:${move.new}`}:bookmark:${move.bookmark}`, node: move.new, nodeLast: move.new };
+  const ref = { id: bookmarkPushId(move.txn, move.bookmark, move.new), node: move.new, nodeLast: move.new };
   const batch = buildBatch(config, [plan], ref, { sub: pusher.name, via: pusher.channel, groups: [...pusher.groups] }, 'hook', now());
   // the move's node is already on the server: nothing below it to catch up with
   const landed = await landPush(root, config, env, batch, [], now);

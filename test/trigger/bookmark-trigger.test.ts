@@ -14,7 +14,9 @@ const manifest = JSON.stringify({
 
 describe('bookmark triggers', () => {
   it('a bookmark-only move of production queues exactly the tasks filtered to it; other bookmarks queue nothing', async () => {
-    const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [] } }, { trigger: true });
+    // a bookmarks rule, so pretxnclose reads and records every move (with no refs rule it reads none)
+    const guard = { rule: 'bookmarks', protect: [{ pattern: '^@$', move: ['*'] }] };
+    const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [guard] } }, { trigger: true });
     const a = await commit(s.work, { 'tasks.json': manifest, 'src/a.ts': 'a' }, 'one');
     await expectAccepted(s);
     // a pushed head queues the tasks without a bookmarks filter only
@@ -39,6 +41,8 @@ describe('bookmark triggers', () => {
     expect(atB.find((j) => j.task === 'smoke')!.requires).toEqual([deploy.id]);
     const lineage = await taskgate(s.central, ['lineage', deploy.id]);
     expect(lineage.stdout).toContain(`bookmark production moved from ${a.slice(0, 12)} to ${b.slice(0, 12)} by bob`);
+    // the move's jobs have a push id of their own; the verdict is found under its transaction
+    expect(lineage.stdout).toMatch(/push TXN:\S+:bookmark:production by bob via local at \S+, accepted by the gate/);
 
     // another bookmark: nothing filtered to it
     const before = (await jobsOf(s.central)).length;
