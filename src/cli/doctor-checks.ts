@@ -13,6 +13,7 @@ import { openStore } from '../store/open-store.js';
 import type { JobStore } from '../store/store-types.js';
 import { readKeyFile } from '../tokens/key-store.js';
 import { pendingOutbox } from '../trigger/outbox.js';
+import { pendingMoves } from '../trigger/pending-moves.js';
 import { readUnprocessed } from '../trigger/unprocessed.js';
 import type { CliIo } from './cli-io.js';
 import { localPushChecks } from './doctor-access.js';
@@ -213,6 +214,19 @@ function outbox(ctx: DoctorContext): Check[] {
   ];
 }
 
+function bookmarkMoves(ctx: DoctorContext): Check[] {
+  const pending = pendingMoves(ctx.root);
+  if (pending.length === 0) return [{ name: 'bookmark moves', status: 'ok', detail: 'every move queued' }];
+  return [
+    {
+      name: 'bookmark moves',
+      status: 'fail',
+      detail: `${pending.length} bookmark move${pending.length === 1 ? '' : 's'} whose hook did not finish wait in .hg/taskgate/moves/`,
+      hint: 'run `taskgate reconcile` to queue their jobs',
+    },
+  ];
+}
+
 async function unprocessedPushes(ctx: DoctorContext, config: TaskgateConfig): Promise<Check[]> {
   if (!ctx.store || !hasRepoId(config)) return [];
   try {
@@ -262,6 +276,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   withConfig(store),
   withConfig(manifest),
   withConfig(outbox),
+  withConfig(bookmarkMoves),
   withConfig(unprocessedPushes),
   withConfig((_ctx, config) => workerAccount(config)),
 ];

@@ -17,7 +17,7 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
   const r = await reconcile(root, config, io.env, io.now, (text) => bar.update(text)).finally(() => bar.done());
   if (values.json) {
     io.out(
-      `${JSON.stringify({ drained: r.drained, heads: r.plans.map((p) => p.node), created: r.created, existing: r.existing, minted: r.minted.map((m) => m.jti).length })}\n`,
+      `${JSON.stringify({ drained: r.drained, heads: r.plans.map((p) => p.node), created: r.created, existing: r.existing, minted: r.minted.map((m) => m.jti).length, moves: r.moves })}\n`,
     );
   } else {
     io.out(`outbox: ${r.drained} batch${r.drained === 1 ? '' : 'es'} drained\n`);
@@ -27,6 +27,9 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
         : `unprocessed changesets up to ${r.plans.map((p) => p.node.slice(0, 12)).join(', ')} (pushed by ${r.actor?.sub ?? 'an unknown pusher'}): ${r.created.length} jobs created, ${r.existing.length} already there\n`,
     );
     io.out(`queued tokens minted: ${r.minted.length}\n`);
+    io.out(
+      `bookmark moves replayed: ${r.moves.replayed} (${r.moves.jobs} jobs)${r.moves.damaged > 0 ? `; ${r.moves.damaged} damaged records left in .hg/taskgate/moves/` : ''}\n`,
+    );
   }
   return EXIT.ok;
 }

@@ -12,7 +12,9 @@ import { readBookmarkMove, type BookmarkMoveRead } from '../hg/read-bookmark-mov
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { affectedTasks, type AffectedTask } from '../manifest/affected.js';
 import { parseManifest } from '../manifest/parse-manifest.js';
+import { faultPoint } from '../errors/fault-point.js';
 import { landPush } from './land-push.js';
+import { recordMove, settleMove, type PendingMove } from './pending-moves.js';
 import { buildBatch } from './push-batch.js';
 import type { TriggerIo } from './run-trigger.js';
 
@@ -47,7 +49,7 @@ function parseMove(env: NodeJS.ProcessEnv): Move {
 }
 
 /** The tasks filtered to the bookmark that the move affects, each with the move as its first reason. */
-function tasksOf(move: Move & { new: string }, read: BookmarkMoveRead, manifestPath: string, by: string | null): AffectedTask[] | string {
+function tasksOf(move: PendingMove, read: BookmarkMoveRead, manifestPath: string, by: string | null): AffectedTask[] | string {
   if (!read.after) return `no ${printable(manifestPath)} at ${move.new.slice(0, 12)}, nothing to run`;
   const after = parseManifest(read.after, manifestPath);
   if (!after.ok) return `${printable(manifestPath)} cannot be read, nothing queued: ${printable(after.errors.slice(0, 3).join('; '))}`;
@@ -59,19 +61,23 @@ function tasksOf(move: Move & { new: string }, read: BookmarkMoveRead, manifestP
   }));
 }
 
-async function queue(
+/**
+ * Queues the move's jobs as `actor` pushed it: the hook's own pusher, or the one a pending
+ * move recorded when reconcile replays it. Job ids are deterministic: a replay duplicates nothing.
+ */
+export async function queueMove(
   root: string,
   config: RepoConfig,
-  move: Move & { new: string },
+  move: PendingMove,
   env: NodeJS.ProcessEnv,
   now: () => Date,
-): Promise<string> {
-  const pusher = resolvePusher(move.url, env, config.identity);
+  source: 'hook' | 'reconcile' = 'hook',
+): Promise<{ line: string; jobs: number }> {
   const read = await readBookmarkMove(root, { old: move.old, new: move.new }, config.manifest.path, env);
-  const tasks = tasksOf(move, read, config.manifest.path, pusher.name);
+  const tasks = tasksOf(move, read, config.manifest.path, move.actor.sub);
   const name = printable(move.bookmark);
-  if (typeof tasks === 'string') return `taskgate: bookmark ${name}: ${tasks}`;
-  if (tasks.length === 0) return `taskgate: bookmark ${name}: no task filtered to it is affected`;
+  if (typeof tasks === 'string') return { line: `taskgate: bookmark ${name}: ${tasks}`, jobs: 0 };
+  if (tasks.length === 0) return { line: `taskgate: bookmark ${name}: no task filtered to it is affected`, jobs: 0 };
   const plan = {
     node: move.new,
     rev: read.rev,
@@ -84,11 +90,12 @@ async function queue(
   };
   // its own push id: the changegroup trigger of the same transaction records the pushed heads under the transaction id
   const ref = { id: bookmarkPushId(move.txn, move.bookmark, move.new), node: move.new, nodeLast: move.new };
-  const batch = buildBatch(config, [plan], ref, { sub: pusher.name, via: pusher.channel, groups: [...pusher.groups] }, 'hook', now());
+  const batch = buildBatch(config, [plan], ref, move.actor, source, now());
   // the move's node is already on the server: nothing below it to catch up with
   const landed = await landPush(root, config, env, batch, [], now);
   const where = landed.outbox ? ' (in the outbox until `taskgate reconcile`: the store is unavailable)' : '';
-  return `taskgate: bookmark ${name} moved to ${move.new.slice(0, 12)}: ${tasks.length} job${tasks.length === 1 ? '' : 's'} queued${where}: ${tasks.map((t) => t.task).join(', ')}`;
+  const line = `taskgate: bookmark ${name} moved to ${move.new.slice(0, 12)}: ${tasks.length} job${tasks.length === 1 ? '' : 's'} queued${where}: ${tasks.map((t) => t.task).join(', ')}`;
+  return { line, jobs: tasks.length };
 }
 
 /** The txnclose-bookmark hook: bookmark -> manifest -> tasks filtered to it -> jobs. The move is already final. */
@@ -100,11 +107,24 @@ export async function runBookmarkTrigger(argv: string[], env: NodeJS.ProcessEnv,
     const config = loadConfig({ explicit: values.config, env, root, requireRepoId: true });
     // only pushes: a bookmark an admin moves on the server itself queues nothing; a deleted one runs nothing
     if (move.source === null || !config.gate.sources.includes(move.source) || move.new === null) return 0;
-    io.write(`${await queue(root, config, { ...move, new: move.new }, env, io.now ?? (() => new Date()))}\n`);
+    const pusher = resolvePusher(move.url, env, config.identity);
+    const pending: PendingMove = {
+      txn: move.txn,
+      bookmark: move.bookmark,
+      old: move.old,
+      new: move.new,
+      actor: { sub: pusher.name, via: pusher.channel, groups: [...pusher.groups] },
+    };
+    // kept until its jobs are handed on (store or outbox): a hook that dies on the way leaves it for reconcile
+    const file = recordMove(root, pending);
+    faultPoint('bookmark:recorded');
+    const { line } = await queueMove(root, config, pending, env, io.now ?? (() => new Date()));
+    settleMove(file);
+    io.write(`${line}\n`);
     return 0;
   } catch (error) {
     io.write(
-      `${formatError(toTaskgateError(error), 'taskgate: ')}\ntaskgate: the bookmark moved, but its tasks were not queued (reconcile does not replay bookmark moves): fix this, then move the bookmark again\n`,
+      `${formatError(toTaskgateError(error), 'taskgate: ')}\ntaskgate: the bookmark moved, but its tasks were not queued: run \`taskgate reconcile\` once this is fixed\n`,
     );
     return 1;
   }

@@ -1,44 +1,25 @@
 // The trigger's outbox: prepared jobs that could not reach the store, kept durably until the next run drains them.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { enqueuePush } from '../exchange/enqueue-push.js';
 import type { Minted } from '../exchange/mint-queued-tokens.js';
 import type { EnqueueBatch, JobStore } from '../store/store-types.js';
+import { writeDurably } from './durable-file.js';
 
 /** The outbox of a repository: prepared jobs that could not reach the store (DESIGN §9). */
 function outboxDir(root: string): string {
   return join(root, '.hg', 'taskgate', 'outbox');
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Writes a batch durably: a temporary file, fsync, rename, fsync of the folder. */
 export function writeOutbox(root: string, batch: EnqueueBatch): string {
   const dir = outboxDir(root);
   try {
-    mkdirSync(dir, { recursive: true });
     const name = `${Date.now()}-${createHash('sha256').update(batch.push.id).digest('hex').slice(0, 16)}.json`;
-    const tmp = join(dir, `.${name}.tmp`);
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(batch));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, join(dir, name));
-    fsyncDir(dir);
-    return join(dir, name);
+    return writeDurably(dir, name, JSON.stringify(batch));
   } catch (error) {
     throw new TaskgateError(
       'ERR_OUTBOX',

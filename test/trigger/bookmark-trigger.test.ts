@@ -51,4 +51,36 @@ describe('bookmark triggers', () => {
     expect(other.all).toContain('taskgate: bookmark feature: no task filtered to it is affected');
     expect((await jobsOf(s.central)).length).toBe(before);
   });
+
+  it('a bookmark hook that dies after recording the move leaves it to reconcile, which queues it once, as its pusher', async () => {
+    const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [] } }, { trigger: true });
+    const a = await commit(s.work, { 'tasks.json': manifest, 'src/a.ts': 'a' }, 'one');
+    await expectAccepted(s);
+    await hgOk(s.work, ['bookmark', '-r', a, 'production']);
+    // the move is final before the hook runs: a killed txnclose hook cannot undo it
+    const killed = await hg(s.work, ['push', '-B', 'production', s.central], {
+      LOGNAME: 'bob',
+      TASKGATE_TEST_KILL_AT: 'bookmark:recorded',
+    });
+    expect(killed.all).not.toContain('jobs queued');
+    expect((await hgOk(s.central, ['bookmarks', '-T', '{bookmark}\n'])).trim()).toBe('production');
+    expect((await jobsOf(s.central)).map((j) => j.task)).toEqual(['build']);
+
+    const doctor = await taskgate(s.central, ['doctor']);
+    expect(doctor.stdout).toMatch(/bookmark moves.*1 bookmark move whose hook did not finish/);
+
+    const first = await taskgate(s.central, ['reconcile']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stdout).toContain('bookmark moves replayed: 1 (2 jobs)');
+    const jobs = await jobsOf(s.central);
+    expect(jobs.map((j) => j.task).sort()).toEqual(['build', 'deploy', 'smoke']);
+    const deploy = jobs.find((j) => j.task === 'deploy')!;
+    expect(deploy.reasons[0]).toEqual({ kind: 'bookmark', bookmark: 'production', from: null, to: a, by: 'bob' });
+
+    // nothing left to replay, nothing doubled
+    const again = await taskgate(s.central, ['reconcile']);
+    expect(again.stdout).toContain('bookmark moves replayed: 0 (0 jobs)');
+    expect((await jobsOf(s.central)).length).toBe(3);
+    expect((await taskgate(s.central, ['doctor'])).stdout).toMatch(/bookmark moves.*every move queued/);
+  });
 });
