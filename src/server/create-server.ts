@@ -48,7 +48,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     serverFactory: boundedHttpServer(limits),
     bodyLimit: limits.bodyLimit,
     forceCloseConnections: true,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // unknown fields are refused, not dropped; query strings are coerced to the schema's types
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     // the router's own refusals (a parameter too long, a malformed URL) in the shape of every error
