@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { buildHeadJobs } from '../src/jobs/build-jobs.js';
 import { taskLimits } from '../src/sandbox/limits.js';
 import { openSandbox, type Sandbox } from '../src/sandbox/open-sandbox.js';
+import { openTaskLog } from '../src/worker/task-log.js';
 import { JobService } from '../src/exchange/job-service.js';
 import { openStore } from '../src/store/open-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
@@ -12,7 +13,11 @@ import { newWorkerKey, signClientAssertion, verifyClientAssertion } from '../src
 import { initKeys } from '../src/tokens/key-store.js';
 
 /** Milliseconds per job for `count` independent no-op jobs: claim, then complete, by one worker. */
-export async function workerOverhead(dir: string, count: number, task?: () => Promise<void>): Promise<number> {
+export async function workerOverhead(
+  dir: string,
+  count: number,
+  task?: (jobId: string, taskToken: string) => Promise<void>,
+): Promise<number> {
   mkdirSync(join(dir, '.hg'), { recursive: true });
   writeFileSync(join(dir, '.hg', 'taskgate.json'), JSON.stringify({ repo: { id: 'bench/overhead' } }));
   const config = loadConfig({ root: dir });
@@ -54,7 +59,7 @@ export async function workerOverhead(dir: string, count: number, task?: () => Pr
   for (let i = 0; i < count; i++) {
     const claimed = await service.claim('bench-worker');
     if (!claimed) throw new Error(`no job to claim after ${i}`);
-    if (task) await task();
+    if (task) await task(claimed.job.id, claimed.taskToken);
     await service.complete('bench-worker', claimed.token, { exitCode: 0 });
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -153,20 +158,29 @@ export async function claimThroughput(
   return done / seconds;
 }
 
-/** One no-op task (`true`) in a fresh folder handed to the task account, as the worker runs it (the archive aside). */
-async function noOp(sandbox: Sandbox, dir: string): Promise<void> {
-  const job = mkdtempSync(join(dir, 'job-'));
-  await sandbox.own(job);
+/**
+ * One no-op task (`true`) as the worker runs it, the archive aside: a fresh folder handed to the
+ * task account, its log file, the task identity token in its environment, the folder removed.
+ * Returns how long the task's own process took (prlimit, bwrap, sh: from its spawn to its exit).
+ */
+async function noOp(sandbox: Sandbox, dir: string, job = 'bench', taskToken = ''): Promise<number> {
+  const folder = mkdtempSync(join(dir, 'job-'));
+  await sandbox.own(folder);
+  const log = openTaskLog(join(dir, 'logs', job, '1.log'), 1 << 20);
+  const start = process.hrtime.bigint();
   const r = await sandbox.start({
     command: 'true',
-    dir: job,
-    env: { PATH: '/usr/bin:/bin' },
+    dir: folder,
+    env: { PATH: '/usr/bin:/bin', TASKGATE_TOKEN: taskToken, TASKGATE_JOB: job },
     network: false,
     limits: taskLimits({}, 'bench'),
-    output: () => {},
+    output: (chunk) => log.write(chunk),
   });
-  rmSync(job, { recursive: true, force: true });
+  const taskMs = Number(process.hrtime.bigint() - start) / 1e6;
+  await log.close();
+  rmSync(folder, { recursive: true, force: true });
   if (r.exitCode !== 0) throw new Error(`the no-op task failed: ${JSON.stringify(r)}`);
+  return taskMs;
 }
 
 /** Milliseconds per no-op task in bubblewrap and with worker.sandbox "none", interleaved; medians. */
@@ -188,12 +202,22 @@ export async function sandboxCost(dir: string, count: number): Promise<{ bwrap: 
   return { bwrap: median(times.bwrap), none: median(times.none) };
 }
 
-/** The worker's overhead per no-op job with its task in bubblewrap: claim, sandboxed no-op, complete. */
-export async function sandboxedWorkerOverhead(dir: string, count: number): Promise<number> {
+/**
+ * The worker's own overhead per no-op job with its task in bubblewrap (DESIGN §13: the budget is
+ * the worker's own, the task's process is the sandbox's figure): claim, the folder, the account,
+ * the log, the sandboxed no-op task, complete; minus the time of the task's own process, timed
+ * around it in the same jobs. Milliseconds per job: all of it, the task's process, the worker's own.
+ */
+export async function sandboxedWorkerOverhead(dir: string, count: number): Promise<{ total: number; task: number; own: number }> {
   const jobs = join(dir, 'jobs');
   mkdirSync(jobs, { recursive: true, mode: 0o755 });
   const sandbox = openSandbox({ mode: 'bwrap', workdir: jobs, repoRoot: null });
-  return workerOverhead(dir, count, () => noOp(sandbox, jobs));
+  let taskMs = 0;
+  const total = await workerOverhead(dir, count, async (job, token) => {
+    taskMs += await noOp(sandbox, jobs, job, token);
+  });
+  const task = taskMs / count;
+  return { total, task, own: total - task };
 }
 
 type Store = Awaited<ReturnType<typeof openStore>>;

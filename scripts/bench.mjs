@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
+// `--inproc`: only the in-process figures (affected, the worker); `--trigger`: only the trigger's
+const only = { inproc: process.argv.includes('--inproc'), trigger: process.argv.includes('--trigger') };
+const pushes = !only.inproc && !only.trigger;
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick ? 3 : 7;
 const cache = join(root, '.bench-cache');
@@ -215,7 +218,7 @@ function report(name, value, budget, unit, detail) {
 }
 
 // 1. the gate on a 1-changeset push, against node + one hg log
-{
+if (pushes) {
   const src = history(201, 200);
   // --quick leaves the reported whole-push figure to section 1a
   const t = pushTimes(
@@ -269,7 +272,7 @@ function fiveOfTen() {
   }
   return dir;
 }
-{
+if (pushes) {
   const src = fiveOfTen();
   const t = pushTimes(src, 0, 1, ['none', 'node -e 0 pair', 'python', 'taskgate'], RUNS, { warm: true });
   const floor = t['node -e 0 pair'].hook;
@@ -296,13 +299,13 @@ if (process.argv.includes('--first')) {
 }
 
 // 1b. 1,000 changesets: the whole push with taskgate against the in-process Python hook (goal 1.5x)
-{
+if (pushes) {
   const src = history(10_000, 5000);
   reportWholePush(1000, pushTimes(src, -1, 999, ['none', 'python', 'taskgate'], quick ? 2 : RUNS), 1.5);
 }
 
 // 2. the gate on a 10,000-changeset push, against the bare hg log extraction
-{
+if (pushes) {
   const count = 10_000;
   const src = history(count, 5000);
   const logTimes = [];
@@ -392,7 +395,7 @@ function taskHistory(tasks) {
   }
   return dir;
 }
-{
+if (pushes || only.trigger) {
   const trigger = join(root, 'hooks/changegroup');
   for (const [tasks, budget] of [
     [10, 2],
@@ -432,7 +435,7 @@ function taskHistory(tasks) {
 }
 
 // 4. affected for a 5,000-task manifest and 50,000 changed files, in process
-{
+if (!only.trigger) {
   mkdirSync(cache, { recursive: true });
   const bundle = join(cache, 'manifest.mjs');
   const { build } = await import('esbuild');
@@ -486,7 +489,7 @@ function taskHistory(tasks) {
 
 // 5. a worker's own overhead per no-op job with SQLite: claim (queued token checked, running token
 //    signed), exchange, complete (done receipt signed, dependents released), audit records
-{
+if (!only.trigger) {
   mkdirSync(cache, { recursive: true });
   const bundle = join(cache, 'service.mjs');
   const { build } = await import('esbuild');
@@ -526,14 +529,15 @@ function taskHistory(tasks) {
     `a no-op task: ${boxes.bwrap.toFixed(1)} ms in bwrap, ${boxes.none.toFixed(1)} ms with "none" (limits and account switch in both)`,
   );
   const boxedJobs = quick ? 50 : 200;
-  const boxedPerJob = await sandboxedWorkerOverhead(join(boxDir, 'overhead'), boxedJobs);
+  const boxed = await sandboxedWorkerOverhead(join(boxDir, 'overhead'), boxedJobs);
   rmSync(boxDir, { recursive: true, force: true });
   report(
-    'worker overhead per no-op job with the sandbox (claim, exchange, sandboxed task, complete), SQLite',
-    Number(boxedPerJob.toFixed(1)),
+    "worker's own overhead per no-op job with the sandbox (claim, exchange, folder, account, log, complete), SQLite",
+    Number(boxed.own.toFixed(1)),
     20,
     'ms',
-    `${boxedJobs} jobs, one worker`,
+    `${boxedJobs} jobs, one worker: ${boxed.total.toFixed(1)} ms per job in all, less the sandboxed no-op task's own process` +
+      ` (prlimit, bwrap, sh: ${boxed.task.toFixed(1)} ms, timed around each); the archive (hg archive per job) is not in it`,
   );
 
   // 6. claim-and-complete throughput: SQLite (one process) next to PostgreSQL with 1, 4 and 16
@@ -557,6 +561,11 @@ function taskHistory(tasks) {
     ' jobs/s',
     `before the checks ${sqlite.toFixed(0)} jobs/s; with them ${(checked / sqlite).toFixed(2)}x`,
   );
+  // --inproc stops here: PostgreSQL and the web UI are for the whole bench
+  if (only.inproc) {
+    finish(false);
+    process.exit();
+  }
   // PostgreSQL in a cluster of its own, started and dropped by pg_virtualenv around one child
   // process: when the bench is interrupted, that child goes and pg_virtualenv drops the cluster
   // -t: a temporary cluster folder even as root, not the machine's shared 15/regress, which

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { plainGlob } from './plain-globs.js';
 
 /** One glob dialect everywhere: paths and branch names, dotfiles included. */
 const OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, strictBrackets: true };
@@ -14,11 +15,24 @@ const compiled = new Map<string, Matcher>();
 export function compileGlob(glob: string): Matcher {
   let m = compiled.get(glob);
   if (!m) {
-    const re = picomatch.makeRe(glob, OPTIONS);
-    m = (value: string) => re.test(value);
+    m = plainGlob(glob)?.match ?? regexMatcher(glob);
     compiled.set(glob, m);
   }
   return m;
+}
+
+function regexMatcher(glob: string): Matcher {
+  const re = picomatch.makeRe(glob, OPTIONS);
+  return (value: string) => re.test(value);
+}
+
+/** Literal base directory of a glob (`src` for `src/**`), or '' when it has none or cannot be trusted. */
+export function globBase(glob: string): string {
+  const plain = plainGlob(glob);
+  if (plain) return plain.base;
+  const base = picomatch.scan(glob).base;
+  // an escaped character makes the scanned base unreliable
+  return base.includes('\\') ? '' : base;
 }
 
 /** Null when the glob compiles (and is then cached for use), else why not; used to report every bad glob at load time. */

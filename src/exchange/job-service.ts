@@ -37,8 +37,9 @@ export class JobService {
     this.repos = config.worker.repos ?? (config.repo.id ? [config.repo.id] : undefined);
   }
 
-  static async create(config: TaskgateConfig, store: JobStore, now: () => Date = () => new Date()): Promise<JobService> {
-    return new JobService(config, store, await TokenMinter.load(config), now);
+  static create(config: TaskgateConfig, store: JobStore, now: () => Date = () => new Date()): Promise<JobService> {
+    // a key file that cannot be read is a rejection, as it was when the key was imported asynchronously
+    return new Promise((resolve) => resolve(new JobService(config, store, TokenMinter.load(config), now)));
   }
 
   private secs(): number {
@@ -123,7 +124,7 @@ export class JobService {
   private async claimJob(worker: string, job: StoredJob): Promise<Claimed | null> {
     const prev = await this.queuedJti(worker, job);
     if (!prev) return null;
-    const running = await this.minter.running(job, worker, prev, this.now());
+    const running = this.minter.running(job, worker, prev, this.now());
     const r = await this.exchange(job, prev, worker, { transition: 'claim', issued: running });
     if (!r.ok) {
       if (r.reason === 'replay') await this.audit('token.replay', { job: job.id, jti: prev, worker, transition: 'claim' });
@@ -133,7 +134,7 @@ export class JobService {
     return {
       job: r.job,
       token: issuedToken(r),
-      taskToken: await this.minter.task(job, worker, this.now()),
+      taskToken: this.minter.task(job, worker, this.now()),
       leaseSeconds: this.leaseSeconds,
       heartbeatSeconds: this.heartbeatSeconds,
     };
@@ -164,7 +165,7 @@ export class JobService {
     const { job, jti } = await this.presented(worker, token);
     const r = await this.exchange(job, jti, worker, {
       transition: 'heartbeat',
-      issued: await this.minter.running(job, worker, jti, this.now()),
+      issued: this.minter.running(job, worker, jti, this.now()),
     });
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'heartbeat');
     return issuedToken(r);
@@ -173,7 +174,7 @@ export class JobService {
   /** Completion: a done receipt, and the dependents it releases get their queued tokens. */
   async complete(worker: string, token: string, outcome: Outcome = {}): Promise<Completed> {
     const { job, jti } = await this.presented(worker, token);
-    const receipt = await this.minter.done(job, worker, jti, this.now());
+    const receipt = this.minter.done(job, worker, jti, this.now());
     const r = await this.exchange(job, jti, worker, {
       transition: 'complete',
       issued: receipt,

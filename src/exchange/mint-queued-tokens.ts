@@ -22,10 +22,10 @@ export async function mintQueuedTokens(
 ): Promise<Minted[]> {
   const jobs = await store.jobsNeedingToken(config.repo.id);
   if (jobs.length === 0) return [];
-  const signer = minter ?? (await TokenMinter.load(config));
+  const signer = minter ?? TokenMinter.load(config);
   const at = now();
   const signed = await Promise.all(
-    jobs.map(async (job) => ({ job, signed: await signer.queued(job, await store.doneReceipts(job.requires), at) })),
+    jobs.map(async (job) => ({ job, signed: signer.queued(job, await store.doneReceipts(job.requires), at) })),
   );
   const took = new Set(await store.setQueuedTokens(signed.map(({ job, signed: s }) => ({ jobId: job.id, ...s }))));
   return signed.filter(({ job }) => took.has(job.id)).map(({ job, signed: s }) => ({ job: job.id, task: job.task, jti: s.jti }));

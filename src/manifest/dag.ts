@@ -57,8 +57,11 @@ class NameHeap {
     let i = a.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (a[parent]! <= a[i]!) break;
-      [a[parent], a[i]] = [a[i]!, a[parent]!];
+      const up = a[parent]!;
+      if (up <= name) break;
+      // a plain swap: a destructuring one allocates an array per step before the JIT warms up
+      a[i] = up;
+      a[parent] = name;
       i = parent;
     }
   }
@@ -77,7 +80,9 @@ class NameHeap {
         if (l < a.length && a[l]! < a[m]!) m = l;
         if (r < a.length && a[r]! < a[m]!) m = r;
         if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
+        const down = a[m]!;
+        a[m] = a[i]!;
+        a[i] = down;
         i = m;
       }
     }

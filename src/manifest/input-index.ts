@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { globBase } from '../config/globs.js';
 import type { CompiledTask } from './manifest-types.js';
 
 interface Entry {
@@ -26,48 +26,61 @@ function prefixes(path: string): string[] {
  */
 export type InputVisitor = (task: CompiledTask, glob: string) => void;
 
-/** Literal base of a glob (`src` for `src/**`), or '' when it has none or cannot be trusted. */
-export function globBase(glob: string): string {
-  const base = picomatch.scan(glob).base;
-  // an escaped character makes the scanned base unreliable
-  return base.includes('\\') ? '' : base;
-}
-
 /** Whether `prefix` is `path` or one of its parent directories ('' is everyone's). */
 export function underBase(path: string, base: string): boolean {
   return base === '' || path === base || (path.startsWith(base) && path.charCodeAt(base.length) === 47);
 }
 
-export function buildInputIndex(tasks: Iterable<CompiledTask>): (path: string, visit: InputVisitor) => void {
-  // base -> glob -> the tasks that list it: a glob shared by many tasks is tested once per path
-  const byBase = new Map<string, Map<string, Entry[]>>();
+/** base -> glob -> what shares it: each glob is tested once per path, however many tasks list it. */
+type ByBase<T> = Map<string, Map<string, T[]>>;
+
+function file<T>(index: ByBase<T>, base: string, glob: string, item: T): void {
+  let globs = index.get(base);
+  if (!globs) index.set(base, (globs = new Map<string, T[]>()));
+  let list = globs.get(glob);
+  if (!list) globs.set(glob, (list = []));
+  list.push(item);
+}
+
+/**
+ * The index. Excludes with a literal base are filed like includes, so a path marks the tasks it
+ * is excluded from before its includes are visited; a task with an exclude that has no base
+ * (`!**\/*.md`) tests its excludes itself, only for the paths its includes match.
+ */
+export function buildInputIndex(all: Iterable<CompiledTask>): (path: string, visit: InputVisitor) => void {
+  const tasks = [...all];
+  const includes: ByBase<Entry> = new Map();
+  const excludes: ByBase<{ index: number; match: (path: string) => boolean }> = new Map();
+  const size = tasks.reduce((n, t) => Math.max(n, t.index + 1), 0);
   for (const task of tasks) {
-    for (const { glob, match } of task.includes) {
-      const base = globBase(glob);
-      let globs = byBase.get(base);
-      if (!globs) byBase.set(base, (globs = new Map<string, Entry[]>()));
-      let list = globs.get(glob);
-      if (!list) globs.set(glob, (list = []));
-      list.push({ task, glob, match });
-    }
+    for (const { glob, match } of task.includes) file(includes, globBase(glob), glob, { task, glob, match });
+    if (task.excludeGlobs.some((e) => e.base === '')) continue;
+    for (const { glob, base, match } of task.excludeGlobs) file(excludes, base, glob, { index: task.index, match });
   }
-  // seen[task.index] === generation: the task was already reported for the current path
-  const seen = new Int32Array(
-    Math.max(0, ...[...byBase.values()].flatMap((g) => [...g.values()].flatMap((l) => l.map((e) => e.task.index)))) + 1,
-  );
+  const lazy = new Uint8Array(size);
+  for (const task of tasks) if (task.excludeGlobs.some((e) => e.base === '')) lazy[task.index] = 1;
+  // seen[i] / excluded[i] === generation: task i was reported / is excluded for the current path
+  const seen = new Int32Array(size);
+  const excluded = new Int32Array(size);
   let generation = 0;
   return (path, visit) => {
     generation += 1;
-    for (const prefix of prefixes(path)) {
-      const globs = byBase.get(prefix);
+    const dirs = prefixes(path);
+    for (const prefix of dirs) {
+      const globs = excludes.get(prefix);
+      if (globs) for (const list of globs.values()) if (list[0]!.match(path)) for (const e of list) excluded[e.index] = generation;
+    }
+    for (const prefix of dirs) {
+      const globs = includes.get(prefix);
       if (!globs) continue;
       for (const entries of globs.values()) {
         if (!entries[0]!.match(path)) continue;
         for (const e of entries) {
-          const t = e.task;
-          if (seen[t.index] === generation || (t.hasExcludes && t.excludes(path))) continue;
-          seen[t.index] = generation;
-          visit(t, e.glob);
+          const i = e.task.index;
+          if (seen[i] === generation) continue;
+          seen[i] = generation;
+          if (excluded[i] === generation || (lazy[i] === 1 && e.task.excludes(path))) continue;
+          visit(e.task, e.glob);
         }
       }
     }

@@ -37,7 +37,8 @@ export interface CompiledTask {
   name: string;
   /** Position in the manifest: a dense number for per-task arrays. */
   index: number;
-  hasExcludes: boolean;
+  /** The `!` excludes, compiled, each with its literal base directory ('' when it has none). */
+  excludeGlobs: ReadonlyArray<{ glob: string; base: string; match: (path: string) => boolean }>;
   definition: TaskDefinition;
   /** What decides what the task does (inputs, requires, run, env, timeout), as a stable string. */
   definitionKey: string;

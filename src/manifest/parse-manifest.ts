@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ErrorObject } from 'ajv';
-import { compileAnyGlob, compileGlob, globError } from '../config/globs.js';
+import { compileAnyGlob, compileGlob, globBase, globError } from '../config/globs.js';
 import validateTasks from '../generated/validate-tasks.js';
 import { topoOrder } from './dag.js';
-import { buildInputIndex, globBase, underBase, type InputVisitor } from './input-index.js';
+import { buildInputIndex, underBase, type InputVisitor } from './input-index.js';
 import { definitionKey, entryKey } from './normalize.js';
 import type { CompiledTask, InputMatch, ManifestResult, TaskDefinition, TaskManifest } from './manifest-types.js';
 
@@ -24,19 +24,26 @@ function schemaMessage(e: ErrorObject): string {
 function compileTask(name: string, definition: TaskDefinition, index: number): CompiledTask {
   const includes = (definition.inputs ?? []).filter((g) => !g.startsWith('!')).map((glob) => ({ glob, match: compileGlob(glob) }));
   // an exclude is tested only for paths under its literal base: most paths are not
-  const excludeList = (definition.inputs ?? [])
+  const excludeGlobs = (definition.inputs ?? [])
     .filter((g) => g.startsWith('!'))
-    .map((g) => ({ base: globBase(g.slice(1)), match: compileGlob(g.slice(1)) }));
-  const excludes = (path: string) => excludeList.some((e) => underBase(path, e.base) && e.match(path));
+    .map((g) => ({ glob: g.slice(1), base: globBase(g.slice(1)), match: compileGlob(g.slice(1)) }));
+  const excludes = (path: string) => excludeGlobs.some((e) => underBase(path, e.base) && e.match(path));
   const branches = definition.branches ? compileAnyGlob(definition.branches) : null;
   const bookmarks = definition.bookmarks ? compileAnyGlob(definition.bookmarks) : null;
+  // the keys are JSON of the definition: made when first compared (a trigger with no manifest before needs none)
+  let key: string | null = null;
+  let entry: string | null = null;
   return {
     name,
     index,
-    hasExcludes: excludeList.length > 0,
+    excludeGlobs,
     definition,
-    definitionKey: definitionKey(definition),
-    entryKey: entryKey(definition),
+    get definitionKey() {
+      return (key ??= definitionKey(definition));
+    },
+    get entryKey() {
+      return (entry ??= entryKey(definition));
+    },
     includes,
     excludes,
     matchesInput(path) {

@@ -1,17 +1,14 @@
 /** A worker's sandbox, set up once at its start: the account tasks run as, bubblewrap checked, the work folder checked. */
-import { execFile } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, isAbsolute } from 'node:path';
-import { promisify } from 'node:util';
 import { TaskgateError } from '../errors/taskgate-error.js';
+import { chownTree } from './chown-tree.js';
 import { findTool } from './find-tool.js';
 import { probeBwrap } from './probe-bwrap.js';
 import type { SandboxMode, TaskAccount, TaskRequest, TaskRun } from './sandbox-types.js';
 import { startTask, type Launcher } from './start-task.js';
 import { taskAccount } from './task-account.js';
-
-const run = promisify(execFile);
 
 export interface Sandbox {
   mode: SandboxMode;
@@ -66,9 +63,12 @@ export function openSandbox(options: { mode: SandboxMode; runAs?: string; workdi
     account,
     workdir,
     warning: options.mode === 'none' ? UNSANDBOXED_WARNING : null,
-    async own(dir) {
-      if (account.switchTo) await run('chown', ['-R', '--no-dereference', `${account.uid}:${account.gid}`, dir]);
-    },
+    // in process: a `chown -R` per job cost a process start
+    own: (dir) =>
+      new Promise<void>((done) => {
+        if (account.switchTo) chownTree(dir, account.uid, account.gid);
+        done();
+      }),
     start: (request) => startTask(launcher, request),
   };
 }

@@ -16,6 +16,15 @@ export interface VerifiedToken {
   claims: JWTPayload & Record<string, unknown>;
 }
 
+/** One key set per JWKS object: jose imports each key once per set, not once per token. */
+const keySets = new WeakMap<{ keys: JWK[] }, ReturnType<typeof createLocalJWKSet>>();
+
+function keySet(jwks: { keys: JWK[] }): ReturnType<typeof createLocalJWKSet> {
+  let set = keySets.get(jwks);
+  if (!set) keySets.set(jwks, (set = createLocalJWKSet(jwks)));
+  return set;
+}
+
 /**
  * Verifies a taskgate token with the pinned rules of DESIGN §8: algorithms, typ, iss, aud,
  * required jti/exp/nbf/iat, at most 60 s of clock skew, and never a key from the token
@@ -45,7 +54,7 @@ export async function verifyJobToken(token: string, jwks: { keys: JWK[] }, optio
       'present the token of the right kind',
     );
   try {
-    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+    const { payload } = await jwtVerify(token, keySet(jwks), {
       algorithms: ['EdDSA', 'ES256'],
       typ: TOKEN_TYP[kind],
       issuer: options.issuer,
