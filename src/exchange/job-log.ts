@@ -1,5 +1,5 @@
 // A job's log on the store's host (worker.logs/JOB/ATTEMPT.log): the one place that finds it, reads its tail or a range, and names it.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { JobStore, StoredJob } from '../store/store-types.js';
@@ -8,6 +8,12 @@ import type { JobStore, StoredJob } from '../store/store-types.js';
 export function logFile(logs: string, jobId: string, attempt: number): string | null {
   if (!/^[0-9a-f]{8,64}$/.test(jobId) || !Number.isInteger(attempt) || attempt < 1) return null;
   return join(logs, jobId, `${attempt}.log`);
+}
+
+/** A claimed attempt starts with an empty log here: a job retried from scratch reuses its attempt numbers. */
+export function startJobLog(logs: string, jobId: string, attempt: number): void {
+  const path = logFile(logs, jobId, attempt);
+  if (path) rmSync(path, { force: true });
 }
 
 /** The marker line that ends a log cut at its limit (resources.log), on the worker and on the service alike. */

@@ -8,7 +8,7 @@ import type { Transition } from '../jobs/state-machine.js';
 import type { ExchangeResult, ExchangeStep, JobStore, StoredJob } from '../store/store-types.js';
 import { verifyJobToken } from '../tokens/verify-token.js';
 import { jobAuditTrail } from './audit-trail.js';
-import { startJobLog } from './log-upload.js';
+import { startJobLog } from './job-log.js';
 import type { Claimed, Completed, Failed, Outcome } from './exchange-types.js';
 import { mintQueuedTokens } from './mint-queued-tokens.js';
 import { TokenMinter } from './token-minter.js';

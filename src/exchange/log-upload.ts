@@ -1,8 +1,9 @@
 // The service's copy of a remote worker's log (DESIGN §14 "Logs travel"): chunks by offset from the holder of the running token, cut at resources.log.
-import { closeSync, fstatSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { taskLimits } from '../sandbox/limits.js';
+import type { StoredJob } from '../store/store-types.js';
 import { verifyJobToken } from '../tokens/verify-token.js';
 import type { JobService } from './job-service.js';
 import { cutMarker, logFile } from './job-log.js';
@@ -26,8 +27,8 @@ function refused(
   return new TaskgateError('ERR_TOKEN_INVALID', message, hint);
 }
 
-/** The job's current attempt, if `token` is its current running token and `worker` holds it; every other caller is refused. */
-async function heldAttempt(service: JobService, chunk: LogChunk, now: Date): Promise<number> {
+/** The job, if `token` is its current running token and `worker` holds it; every other caller is refused. */
+async function heldJob(service: JobService, chunk: LogChunk, now: Date): Promise<StoredJob> {
   const { config, store } = service;
   const v = await verifyJobToken(chunk.token, service.minter.jwks, {
     issuer: config.tokens.issuer,
@@ -44,7 +45,7 @@ async function heldAttempt(service: JobService, chunk: LogChunk, now: Date): Pro
     throw new TaskgateError('ERR_FORBIDDEN', `job ${job.id} belongs to another repository`, 'a worker sends logs of its own jobs only');
   if (job.status !== 'running') throw refused(`job ${job.id} is ${job.status}: its log is closed`, 'a log is sent while its job runs');
   if (job.tokenJti !== v.claims.jti) throw refused(`the running token of job ${job.id} is not its current one`);
-  return job.attempts;
+  return job;
 }
 
 /**
@@ -53,9 +54,8 @@ async function heldAttempt(service: JobService, chunk: LogChunk, now: Date): Pro
  * is refused with the size to resume from, and past `resources.log` the log is cut with a marker.
  */
 export async function appendJobLog(service: JobService, chunk: LogChunk, now: Date): Promise<{ offset: number; cut: boolean }> {
-  const attempt = await heldAttempt(service, chunk, now);
-  const job = (await service.store.getJob(chunk.jobId))!;
-  const path = logFile(service.config.worker.logs, job.id, attempt);
+  const job = await heldJob(service, chunk, now);
+  const path = logFile(service.config.worker.logs, job.id, job.attempts);
   if (!path) throw refused(`job ${chunk.jobId} has no log on this service`);
   const limit = taskLimits(job.definition, `task ${job.task}`).logBytes;
   return { offset: chunk.offset + chunk.data.length, cut: writeChunk(path, chunk, limit) };
@@ -86,10 +86,4 @@ function writeChunk(path: string, { offset, data }: LogChunk, limit: number): bo
   } finally {
     closeSync(fd);
   }
-}
-
-/** A claimed attempt starts with an empty log here: a job retried from scratch reuses its attempt numbers. */
-export function startJobLog(logs: string, jobId: string, attempt: number): void {
-  const path = logFile(logs, jobId, attempt);
-  if (path) rmSync(path, { force: true });
 }
