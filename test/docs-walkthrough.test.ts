@@ -212,6 +212,8 @@ describe('the docs, run as an admin would', () => {
       // workers
       expect(await run(/^taskgate worker -R \/srv\/hg\/app --once$/)).toContain('2 jobs run');
       expect(await run(/^taskgate lineage "\$JOB" -R \/srv\/hg\/app$/)).toContain('alice');
+      // the build task prints nothing: its log is there, and empty
+      expect(await run(/^taskgate jobs log "\$JOB" -R \/srv\/hg\/app$/)).toBe('');
       expect((await jobsOf(central)).map((j) => j.status)).toEqual(['done', 'done']);
 
       // a second push: cancel its build, then retry it
@@ -253,6 +255,8 @@ describe('the docs, run as an admin would', () => {
       await hgOk(dir, ['clone', '-q', central, cache]);
       const [remote] = start(/^taskgate worker --server /);
       await until('the remote worker', async () => (await jobsOf(central)).every((j) => j.status === 'done'));
+      // the log of an ended attempt, through serve as a reader: --follow stops at its end
+      expect(await run(/^taskgate jobs log "\$JOB" --attempt 1 --follow --server /)).toBe('');
       await stop([remote!, serve!]);
       expect((await jobsOf(central)).filter((j) => j.actor.sub === 'alice').length).toBeGreaterThanOrEqual(4);
 

@@ -8,6 +8,7 @@ import type { TaskgateConfig } from '../config/config-types.js';
 import { describeReason } from './affected-command.js';
 import { EXIT } from '../errors/error-codes.js';
 import type { CliIo } from './cli-io.js';
+import { localReader, printJobLog, remoteReader } from './jobs-log.js';
 import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 import { paint, type Colour } from './terminal.js';
@@ -20,29 +21,61 @@ const STATUS_TONE: Partial<Record<string, Colour>> = {
   expired: 'red',
 };
 
-export const JOBS_USAGE = 'taskgate jobs list|show|retry|cancel [ID] [-R REPO] [--status S] [--rev NODE] [--json]';
+export const JOBS_USAGE =
+  'taskgate jobs list|show|retry|cancel [ID] [-R REPO] [--status S] [--rev NODE] [--json] | taskgate jobs log ID [--attempt N] [--follow] [-R REPO | --server URL]';
 
 function publicJob(job: StoredJob, withToken: boolean): Record<string, unknown> {
   const { token, ...rest } = job;
   return withToken ? { ...rest, token } : rest;
 }
 
-const JOBS_OPTIONS = { ...REPO_OPTIONS, status: { type: 'string' }, rev: { type: 'string' }, limit: { type: 'string' } } as const;
+const JOBS_OPTIONS = {
+  ...REPO_OPTIONS,
+  status: { type: 'string' },
+  rev: { type: 'string' },
+  limit: { type: 'string' },
+  attempt: { type: 'string' },
+  follow: { type: 'boolean', short: 'f' },
+  server: { type: 'string' },
+} as const;
 type JobsValues = ReturnType<typeof parseCliArgs<typeof JOBS_OPTIONS>>['values'];
 
-/** `taskgate jobs list|show|retry|cancel`. `show --json` includes the current token, for admins on the server. */
+/** `taskgate jobs list|show|retry|cancel|log`. `show --json` includes the current token, for admins on the server. */
 export async function jobsCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCliArgs('jobs', args, JOBS_OPTIONS, JOBS_USAGE);
-  const { config } = repoConfig(values, io);
   const sub = positionals[0] ?? 'list';
-  if (sub !== 'list' && sub !== 'show' && sub !== 'retry' && sub !== 'cancel')
+  if (sub !== 'list' && sub !== 'show' && sub !== 'retry' && sub !== 'cancel' && sub !== 'log')
     throw new TaskgateError('ERR_USAGE', `taskgate jobs: unknown subcommand ${sub}`, `usage: ${JOBS_USAGE}`);
   const id = positionals[1];
   if (sub !== 'list' && !id) throw new TaskgateError('ERR_USAGE', `taskgate jobs ${sub}: give a job id`, `usage: ${JOBS_USAGE}`);
+  if (sub === 'log') return jobLog(id ?? '', values, io);
+  const { config } = repoConfig(values, io);
   return withStore(config, async (store) => {
     if (sub === 'list' || !id) return listJobs(store, config, values, io);
     if (sub === 'show') return showJob(await findJob(store, id), values, io);
     return retryOrCancel(store, config, sub, await findJob(store, id), values, io);
+  });
+}
+
+/** `jobs log`: through `taskgate serve` with --server, else from the store and the log files of this host. */
+async function jobLog(id: string, values: JobsValues, io: CliIo): Promise<number> {
+  const attempt = values.attempt === undefined ? undefined : Number(values.attempt);
+  if (attempt !== undefined && (!Number.isInteger(attempt) || attempt < 1))
+    throw new TaskgateError(
+      'ERR_USAGE',
+      `taskgate jobs log: --attempt ${values.attempt} is not an attempt number`,
+      'attempts count from 1',
+    );
+  const options = { ...(attempt ? { attempt } : {}), follow: values.follow ?? false };
+  if (values.server) {
+    await printJobLog(remoteReader(values.server, id), id, options, io);
+    return EXIT.ok;
+  }
+  const { config } = repoConfig(values, io);
+  return withStore(config, async (store) => {
+    const job = await findJob(store, id);
+    await printJobLog(localReader(store, config.worker.logs, job), job.id, options, io);
+    return EXIT.ok;
   });
 }
 

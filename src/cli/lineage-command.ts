@@ -1,6 +1,7 @@
 import { printable } from '../errors/printable.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { lineageOfJobs, resolveJobs } from '../exchange/lineage.js';
+import { logLabel } from '../exchange/job-log.js';
 import { withStore } from '../store/with-store.js';
 import { describeReason } from './affected-command.js';
 import { EXIT } from '../errors/error-codes.js';
@@ -38,10 +39,12 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
       for (const r of l.reasons) io.out(`    ${describeReason(r)}\n`);
       if (l.filesMatched > l.reasons.filter((r) => r.kind === 'file').length) io.out(`    (${l.filesMatched} files matched in all)\n`);
       for (const u of l.upstream) io.out(`  after ${u.task} (${u.id}): ${u.status}\n`);
-      for (const a of l.attempts)
+      for (const a of l.attempts) {
         io.out(
           `  attempt ${a.attempt} by ${printable(a.worker)}: ${a.outcome ?? 'running'}${a.exitCode !== null ? `, exit ${a.exitCode}` : ''}\n`,
         );
+        if (a.logBytes !== null) io.out(`    ${logLabel(l.job.id, a.attempt, a.logBytes)}\n`);
+      }
       io.out(`  tokens:\n`);
       for (const t of l.tokens)
         io.out(

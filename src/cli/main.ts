@@ -54,7 +54,7 @@ const COMMANDS: Record<
   jobs: {
     run: jobsCommand,
     usage: JOBS_USAGE,
-    summary: 'list, show, retry or cancel jobs',
+    summary: 'list, show, retry or cancel jobs, or read their logs',
     example: 'taskgate jobs list -R /srv/hg/app --status failed',
   },
   worker: {

@@ -46,6 +46,7 @@ export const ERRORS = {
   ERR_STORE_SCHEMA: environment('the job store schema does not match this taskgate', 503),
   ERR_STORE_BACKEND: environment('the configured job store backend is not available', 503),
   ERR_JOB_NOT_FOUND: failed('no such job', 404),
+  ERR_LOG_OFFSET: failed('a log chunk does not continue the log the service holds', 409),
   ERR_OUTBOX: failed('the outbox cannot be written or read'),
   ERR_SANDBOX_UNAVAILABLE: environment('bubblewrap cannot start a sandbox for tasks on this machine'),
   ERR_USAGE: usage('the command line or the request is not valid'),

@@ -14,6 +14,7 @@ export interface Claimed {
 /** What a worker reports of a run. */
 export interface Outcome {
   exitCode?: number | null;
+  /** Accepted from older workers and not kept: a log is named by job and attempt on the store's host. */
   log?: string | null;
   reason?: string | null;
 }

@@ -8,6 +8,7 @@ import type { Transition } from '../jobs/state-machine.js';
 import type { ExchangeResult, ExchangeStep, JobStore, StoredJob } from '../store/store-types.js';
 import { verifyJobToken } from '../tokens/verify-token.js';
 import { jobAuditTrail } from './audit-trail.js';
+import { startJobLog } from './job-log.js';
 import type { Claimed, Completed, Failed, Outcome } from './exchange-types.js';
 import { mintQueuedTokens } from './mint-queued-tokens.js';
 import { TokenMinter } from './token-minter.js';
@@ -130,6 +131,8 @@ export class JobService {
       if (r.reason === 'replay') await this.audit('token.replay', { job: job.id, jti: prev, worker, transition: 'claim' });
       return null;
     }
+    // the attempt's log on this host starts empty: a retried job numbers its attempts from 1 again
+    startJobLog(this.config.worker.logs, job.id, r.job.attempts);
     await this.audit('job.claimed', { job: job.id, task: job.task, rev: job.rev, worker, attempt: r.job.attempts, jti: running.jti, prev });
     return {
       job: r.job,
@@ -178,7 +181,8 @@ export class JobService {
     const r = await this.exchange(job, jti, worker, {
       transition: 'complete',
       issued: receipt,
-      outcome: { exitCode: outcome.exitCode ?? 0, log: outcome.log ?? null },
+      // a log is named by job and attempt on the store's host: a path a worker sends is not kept
+      outcome: { exitCode: outcome.exitCode ?? 0, log: null },
     });
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'complete');
     if (!r.retry) {
@@ -200,7 +204,7 @@ export class JobService {
   /** Failure: a retry with backoff while `retries` allow, else failed and the dependents upstream_failed. */
   async fail(worker: string, token: string, outcome: Outcome = {}): Promise<Failed> {
     const { job, jti } = await this.presented(worker, token);
-    const r = await this.exchange(job, jti, worker, { transition: 'fail', issued: null, outcome });
+    const r = await this.exchange(job, jti, worker, { transition: 'fail', issued: null, outcome: { ...outcome, log: null } });
     if (!r.ok) return this.refused(r, job.id, jti, worker, 'fail');
     if (!r.retry) {
       await this.audit('job.failed', {

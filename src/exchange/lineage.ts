@@ -5,6 +5,7 @@ import type { AffectedReason } from '../manifest/affected.js';
 import type { AttemptRow, JobStore, PushRecord, StoredJob, TokenRow } from '../store/store-types.js';
 import { txnOfPushId } from '../jobs/push-id.js';
 import { gateRecordOf } from './gate-record.js';
+import { logFile, logSize } from './job-log.js';
 
 export interface JobLineage {
   job: { id: string; task: string; rev: string; branch: string; status: string; reason: string | null };
@@ -21,8 +22,8 @@ export interface JobLineage {
   reasons: AffectedReason[];
   filesMatched: number;
   upstream: Array<{ id: string; task: string; status: string }>;
-  /** Attempts without the worker's log path: a reader never sees a server path. */
-  attempts: Array<Omit<AttemptRow, 'log'>>;
+  /** Attempts with the size of their log on the store's host (null: none there), never its path: a reader never sees a server path. */
+  attempts: Array<Omit<AttemptRow, 'log'> & { logBytes: number | null }>;
   tokens: Array<Pick<TokenRow, 'jti' | 'kind' | 'state' | 'prev' | 'worker' | 'createdAt' | 'transition'>>;
 }
 
@@ -107,7 +108,8 @@ export async function lineageOfJobs(
   const verdicts = new Map<string, { verdict: string; at: string } | null>();
   for (const id of new Set(jobs.map((j) => j.push.id))) verdicts.set(id, gateRecordOf(config.audit.path, { txn: txnOfPushId(id) }));
   const out: JobLineage[] = [];
-  for (const job of jobs) out.push(await lineageOne(job, store, changesetsOf(job, changesets), verdicts.get(job.push.id) ?? null));
+  for (const job of jobs)
+    out.push(await lineageOne(job, store, changesetsOf(job, changesets), verdicts.get(job.push.id) ?? null, config.worker.logs));
   return out;
 }
 
@@ -117,6 +119,7 @@ async function lineageOne(
   store: JobStore,
   changesets: Changesets,
   verdict: { verdict: string; at: string } | null,
+  logs: string,
 ): Promise<JobLineage> {
   const push: PushRecord | null = await store.getPush(job.push.id);
   return {
@@ -139,7 +142,10 @@ async function lineageOne(
         return { id, task: u?.task ?? '?', status: u?.status ?? 'missing' };
       }),
     ),
-    attempts: (await store.attemptsOf(job.id)).map(({ log: _log, ...a }) => a),
+    attempts: (await store.attemptsOf(job.id)).map(({ log: _log, ...a }) => ({
+      ...a,
+      logBytes: logSize(logFile(logs, job.id, a.attempt)),
+    })),
     tokens: (await store.tokensOf(job.id)).map((t) => ({
       jti: t.jti,
       kind: t.kind,

@@ -8,6 +8,7 @@ import { errorHandler, scrub } from './error-handler.js';
 import { boundedHttpServer, serviceLimits, WaiterGate } from './limits.js';
 import { authenticateReader, readerPolicy } from './reader-auth.js';
 import type { RouteContext } from './route-context.js';
+import { logUploadRoutes } from './routes/log-upload.js';
 import { policyRoutes } from './routes/policy.js';
 import { readRoutes } from './routes/read-api.js';
 import { wellKnownRoutes } from './routes/well-known.js';
@@ -66,7 +67,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
   // a closing service answers its waiting workers at once
   app.addHook('preClose', async () => context.waiters.closing.abort());
-  for (const routes of [wellKnownRoutes, policyRoutes, workerRoutes]) await app.register(routes, context);
+  for (const routes of [wellKnownRoutes, policyRoutes, workerRoutes, logUploadRoutes]) await app.register(routes, context);
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (req) => {
       authenticateReader({ remoteAddress: req.socket.remoteAddress, headers: req.headers }, readers, config);

@@ -1,11 +1,19 @@
 /** What the read APIs show of a job, a push or a lineage (DESIGN §15): what a reader needs, never a token, an env value or a server path. */
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { AttemptRow, StoredJob } from '../store/store-types.js';
+import { logFile, logSize } from '../exchange/job-log.js';
 import type { JobLineage } from '../exchange/lineage.js';
 
-/** An attempt with its log named by job and attempt (a URL of this service), never by the file it is kept in. */
-export function publicAttempt(a: AttemptRow): Omit<AttemptRow, 'log'> & { log: string | null } {
-  return { ...a, log: a.log === null ? null : `/v1/jobs/${encodeURIComponent(a.jobId)}/attempts/${a.attempt}/log` };
+/** The URL of an attempt's log on this service: logs are named by job and attempt, never by the file they are kept in. */
+function logUrl(jobId: string, attempt: number): string {
+  return `/v1/jobs/${encodeURIComponent(jobId)}/attempts/${attempt}/log`;
+}
+
+/** An attempt with its log's URL and size (null: no log on this host), never a path a worker sent. */
+export function publicAttempt(a: AttemptRow, logs: string): Omit<AttemptRow, 'log'> & { log: string | null; logBytes: number | null } {
+  const { log: _path, ...rest } = a;
+  const logBytes = logSize(logFile(logs, a.jobId, a.attempt));
+  return { ...rest, log: logBytes === null ? null : logUrl(a.jobId, a.attempt), logBytes };
 }
 
 /** A job without its token, and its task's env as names only (values may be secrets). */
@@ -19,7 +27,7 @@ export function publicJob(job: StoredJob) {
 export function publicLineage(l: JobLineage) {
   return {
     ...l,
-    attempts: l.attempts.map((a) => ({ ...a, log: `/v1/jobs/${encodeURIComponent(a.jobId)}/attempts/${a.attempt}/log` })),
+    attempts: l.attempts.map((a) => ({ ...a, log: a.logBytes === null ? null : logUrl(a.jobId, a.attempt) })),
   };
 }
 

@@ -1,9 +1,12 @@
 // The job page: status, attempts, the log's tail, lineage (glob, file, changeset, push, pusher), the token chain (never a token), upstream and downstream.
 import type { StoredJob } from '../store/store-types.js';
+import { logFile, readLogTail } from '../exchange/job-log.js';
 import { describeReason } from '../manifest/describe-reason.js';
-import { TAIL_BYTES, logFile, readLog } from './job-log.js';
 import { notFound } from './page-query.js';
 import { chip, short, type JobChip, type UiContext } from './ui-context.js';
+
+/** The end of a log that the job page shows. */
+export const TAIL_BYTES = 64 * 1024;
 
 export interface JobView {
   id: string;
@@ -65,7 +68,8 @@ export async function jobPage(ctx: UiContext, id: string): Promise<JobView> {
     lineageOf(ctx, job),
   ]);
   const last = attempts.at(-1);
-  const log = last ? readLog(logFile(ctx.config.worker.logs, id, last.attempt), TAIL_BYTES) : null;
+  const tail = last ? readLogTail(logFile(ctx.config.worker.logs, id, last.attempt), TAIL_BYTES) : null;
+  const log = tail ? { text: tail.data.toString('utf8'), size: tail.size, cut: tail.cut } : null;
   const g = ctx.gate.get(job.push.id);
   const push = await ctx.store.getPush(job.push.id);
   return {

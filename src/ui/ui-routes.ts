@@ -5,8 +5,8 @@ import { httpStatusOf, summaryOf } from '../errors/error-codes.js';
 import { isTaskgateError, TaskgateError } from '../errors/taskgate-error.js';
 import type { JobStore } from '../store/store-types.js';
 import { auditPage } from './audit-page.js';
-import { logFile, readLog, TAIL_BYTES } from './job-log.js';
-import { jobPage } from './job-page.js';
+import { logFile, readLogTail } from '../exchange/job-log.js';
+import { jobPage, TAIL_BYTES } from './job-page.js';
 import { LiveEvents, type LiveEvent } from './live-events.js';
 import { idParam, JOB_STATUSES, notFound, parseLogQuery, parseNoQuery, parsePagedQuery, parsePushesQuery } from './page-query.js';
 import { pushPage } from './push-page.js';
@@ -126,11 +126,13 @@ async function jobLog(ctx: UiContext, req: FastifyRequest, reply: FastifyReply):
   const job = await ctx.store.getJob(id);
   if (!job) throw notFound(`job ${id}`);
   const attempt = q.attempt ?? (await ctx.store.attemptsOf(id)).at(-1)?.attempt;
-  const log = attempt ? readLog(logFile(ctx.config.worker.logs, id, attempt), q.download ? Number.POSITIVE_INFINITY : TAIL_BYTES) : null;
+  const log = attempt
+    ? readLogTail(logFile(ctx.config.worker.logs, id, attempt), q.download ? Number.POSITIVE_INFINITY : TAIL_BYTES)
+    : null;
   if (!log) throw notFound(`log of job ${id}${attempt ? ` attempt ${attempt}` : ''} on this host`);
   reply.type('text/plain; charset=utf-8');
   if (q.download) reply.header('content-disposition', `attachment; filename="${id}-${attempt}.log"`);
-  return reply.send(log.text);
+  return reply.send(log.data.toString('utf8'));
 }
 
 /** Server-Sent Events: one line per change; a comment every 15 s keeps proxies from closing the stream. */

@@ -13,6 +13,8 @@ const AWAY_STATUSES = new Set([502, 503, 504]);
 const UNSURE_RETRY_MS = 25_000;
 /** A service that took the connection but does not answer is given up on after this long (the attempt counts as maybe-arrived). */
 const REQUEST_TIMEOUT_MS = 60_000;
+/** A log chunk that takes longer is tried again later (the service acknowledges a chunk it already has). */
+const LOG_TIMEOUT_MS = 15_000;
 
 interface HttpBackendOptions {
   /** One line when the service goes away and when it is back. */
@@ -154,6 +156,27 @@ export class HttpBackend implements JobBackend {
 
   fail(worker: string, token: string, outcome: Outcome): Promise<Failed> {
     return this.call<Failed>('/v1/fail', worker, { token, outcome });
+  }
+
+  /** One try, no retries of its own: the log uploader retries with its own backoff, and a failure never fails the job. */
+  async appendLog(worker: string, token: string, jobId: string, offset: number, data: Buffer): Promise<{ offset: number; cut: boolean }> {
+    const path = `/v1/jobs/${encodeURIComponent(jobId)}/log`;
+    const body = {
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: await this.assertion(worker, await this.issuer(), 'POST', path),
+      token,
+      offset,
+      data: data.toString('base64'),
+    };
+    const r = await fetch(new URL(path, this.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(LOG_TIMEOUT_MS),
+    });
+    const answer: unknown = await r.json().catch(() => null);
+    if (!r.ok) throw serviceError(path, r.status, answer);
+    return answer as { offset: number; cut: boolean };
   }
 
   /** A long poll: the service answers when the store says work may be ready, or after `ms`. */

@@ -12,6 +12,12 @@ export interface JobBackend {
   fail(worker: string, token: string, outcome: Outcome): Promise<Failed>;
   /** Whether any job still waits or runs (`--once` stops when none does). */
   open(): Promise<boolean>;
+  /**
+   * Sends a piece of a running job's log, from `offset`, with the job's current running token;
+   * answers where the service's copy ends. Only a remote worker has it: in process, the log is
+   * written where the service reads it, and nothing travels.
+   */
+  appendLog?(worker: string, token: string, jobId: string, offset: number, data: Buffer): Promise<{ offset: number; cut: boolean }>;
   /** Waits, when no job was ready, until one may be (PostgreSQL NOTIFY through the store or the service), at most `ms`. */
   idle(ms: number, signal?: AbortSignal): Promise<void>;
 }

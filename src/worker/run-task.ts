@@ -30,6 +30,8 @@ export async function runTask(options: {
   dir: string;
   logPath: string;
   manifestPath: string;
+  /** Told how many bytes the task has written so far, after each write to the log (a remote worker sends it on). */
+  onOutput?: (written: number) => void;
 }): Promise<TaskOutcome> {
   const { sandbox, job } = options;
   const limits = taskLimits(job.definition, `task ${job.task}`);
@@ -44,7 +46,10 @@ export async function runTask(options: {
     dir: archive,
     network: job.definition.network === true,
     limits,
-    output: (chunk) => log.write(chunk),
+    output: (chunk) => {
+      log.write(chunk);
+      options.onOutput?.(log.written);
+    },
     env: {
       PATH: boxed ? SYSTEM_PATH : (process.env['PATH'] ?? '/usr/bin:/bin'),
       // inside the sandbox /tmp is the task's own

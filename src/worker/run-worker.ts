@@ -6,7 +6,8 @@ import type { TaskgateConfig } from '../config/config-types.js';
 import { openSandbox } from '../sandbox/open-sandbox.js';
 import type { TaskRun } from '../sandbox/sandbox-types.js';
 import type { JobBackend } from './job-backend.js';
-import { runTask } from './run-task.js';
+import { startLogUpload, type LogUpload } from './log-uploader.js';
+import { runTask, type TaskOutcome } from './run-task.js';
 import type { ClaimVerifier } from './verify-claim.js';
 
 export interface WorkerOptions {
@@ -64,26 +65,24 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     const lease = keepLease(backend, worker, claimed);
     const dir = mkdtempSync(join(sandbox.workdir, `taskgate-${job.id.slice(0, 8)}-`));
     const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
+    const upload = uploadFor(backend, worker, lease, job.id, logPath, log);
     try {
-      const result = await runTask({ sandbox, root, job, taskToken: claimed.taskToken, dir, logPath, manifestPath: config.manifest.path });
-      const timeout = result.timeoutSeconds;
+      const onOutput = (written: number) => upload?.nudge(written);
+      const task = { sandbox, root, job, taskToken: claimed.taskToken, dir, logPath, manifestPath: config.manifest.path, onOutput };
+      const result = await runTask(task);
       await lease.settle();
       if (lease.lost()) {
         log(`taskgate worker: ${job.task} (${job.id}): the lease was lost; the result is dropped`);
         return;
       }
-      if (result.exitCode === 0) {
-        await backend.complete(worker, lease.token(), { exitCode: 0, log: logPath });
-        log(`taskgate worker: ${job.task} (${job.id}) done`);
-      } else {
-        const reason = failureOf(result, timeout);
-        const r = await backend.fail(worker, lease.token(), { exitCode: result.exitCode, log: logPath, reason });
-        log(`taskgate worker: ${job.task} (${job.id}) failed: ${reason}; now ${r.status}`);
-      }
+      // the whole log is on the service before the job ends there (a follower stops at the end)
+      await upload?.flush();
+      log(`taskgate worker: ${job.task} (${job.id}) ${await report(backend, worker, lease.token(), result)}`);
       ran += 1;
     } catch (error) {
       log(`taskgate worker: ${job.task} (${job.id}): ${(error as Error).message}`);
     } finally {
+      upload?.stop();
       await lease.settle();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -117,10 +116,12 @@ function keepLease(backend: JobBackend, worker: string, claimed: Claimed) {
   let token = claimed.token;
   let lost = false;
   let beat: Promise<void> | null = null;
+  // a request that presents the token without exchanging it (a log chunk): a heartbeat waits for it
+  let borrowed: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     if (beat || lost) return;
-    beat = backend
-      .heartbeat(worker, token)
+    beat = borrowed
+      .then(() => backend.heartbeat(worker, token))
       .then(
         (next) => {
           token = next;
@@ -136,12 +137,44 @@ function keepLease(backend: JobBackend, worker: string, claimed: Claimed) {
   return {
     token: () => token,
     lost: () => lost,
+    /** Runs `use` with the current token, never while a heartbeat is exchanging it: the token it presents is not stale. */
+    async borrow<T>(use: (token: string) => Promise<T>): Promise<T> {
+      while (beat) await beat;
+      const run = use(token);
+      borrowed = run.catch(() => undefined);
+      return run;
+    },
     /** No more heartbeats; resolves once the one in flight, if any, has its answer. */
     settle: async () => {
       clearInterval(timer);
       await beat;
     },
   };
+}
+
+/** A remote worker's log upload for one job, with the lease's current running token (it rotates at each heartbeat). */
+function uploadFor(
+  backend: JobBackend,
+  worker: string,
+  lease: ReturnType<typeof keepLease>,
+  jobId: string,
+  logPath: string,
+  log: (line: string) => void,
+): LogUpload | null {
+  if (!backend.appendLog) return null;
+  const send = backend.appendLog.bind(backend);
+  return startLogUpload(logPath, (offset, data) => lease.borrow((token) => send(worker, token, jobId, offset, data)), log);
+}
+
+/** Completes or fails the job by the task's exit; says which. */
+async function report(backend: JobBackend, worker: string, token: string, result: TaskOutcome): Promise<string> {
+  if (result.exitCode === 0) {
+    await backend.complete(worker, token, { exitCode: 0 });
+    return 'done';
+  }
+  const reason = failureOf(result, result.timeoutSeconds);
+  const r = await backend.fail(worker, token, { exitCode: result.exitCode, reason });
+  return `failed: ${reason}; now ${r.status}`;
 }
 
 function failureOf(result: TaskRun, timeout: number): string {

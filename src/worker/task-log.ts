@@ -1,6 +1,7 @@
 /** A task's log file, cut at its limit with one marker line: a task cannot fill the worker's disk. */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { cutMarker } from '../exchange/job-log.js';
 
 export interface TaskLog {
   write(chunk: Buffer): void;
@@ -11,7 +12,8 @@ export interface TaskLog {
 
 export function openTaskLog(path: string, limitBytes: number): TaskLog {
   mkdirSync(dirname(path), { recursive: true });
-  const out = createWriteStream(path, { flags: 'a', mode: 0o640 });
+  // an attempt's log starts empty: a job retried from scratch numbers its attempts from 1 again
+  const out = createWriteStream(path, { flags: 'w', mode: 0o640 });
   let written = 0;
   let cut = false;
   return {
@@ -28,7 +30,7 @@ export function openTaskLog(path: string, limitBytes: number): TaskLog {
       }
       if (room > 0) out.write(chunk.subarray(0, room));
       cut = true;
-      out.write(`\n[taskgate: log cut at ${limitBytes} bytes (resources.log); the rest of the output was dropped]\n`);
+      out.write(cutMarker(limitBytes));
     },
     close() {
       return new Promise((resolve) => out.end(() => resolve()));

@@ -163,26 +163,24 @@ export function taskLog(central: string, jobId: string, attempt = 1): string {
 }
 
 /**
- * Every line every task printed under `dir` (the logs of each repository or worker clone in it). Lines that
- * start with a `date +%s%N` time come back in time order, without it: sandboxed tasks share no file to append to.
+ * Every line every task printed under `dir` (the logs of each repository or worker clone in it), each attempt
+ * once: a remote worker's log is both in its clone and on the service. Lines that start with a `date +%s%N`
+ * time come back in time order, without it: sandboxed tasks share no file to append to.
  */
 export function taskLines(dir: string): string[] {
-  const lines: string[] = [];
+  const logs = new Map<string, string>();
   const walk = (d: string, depth: number): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const full = join(d, e.name);
       if (e.isDirectory() && e.name === 'logs' && d.endsWith(join('.hg', 'taskgate'))) {
         for (const job of readdirSync(full))
           for (const attempt of readdirSync(join(full, job)))
-            lines.push(
-              ...readFileSync(join(full, job, attempt), 'utf8')
-                .split('\n')
-                .filter((l) => l !== ''),
-            );
+            if (!logs.has(`${job}/${attempt}`)) logs.set(`${job}/${attempt}`, readFileSync(join(full, job, attempt), 'utf8'));
       } else if (e.isDirectory() && depth < 4) walk(full, depth + 1);
     }
   };
   walk(dir, 0);
+  const lines = [...logs.values()].flatMap((text) => text.split('\n').filter((l) => l !== ''));
   const timed = (l: string) => /^\d{19} /.test(l);
   if (!lines.every(timed)) return lines;
   return lines.sort((a, b) => (BigInt(a.slice(0, 19)) < BigInt(b.slice(0, 19)) ? -1 : 1)).map((l) => l.slice(20));

@@ -1,12 +1,12 @@
 // The read APIs (DESIGN §15): jobs, pushes, lineage and logs, for readers only, every list a page of at most 500.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { TaskgateError } from '../../errors/taskgate-error.js';
 import type { JobStatus } from '../../jobs/job-types.js';
+import { logFile, readLogTail } from '../../exchange/job-log.js';
 import { lineageOfJobs, resolveJobs } from '../../exchange/lineage.js';
 import { decodeCursor, page, publicAttempt, publicJob, publicLineage } from '../read-views.js';
 import type { RouteContext } from '../route-context.js';
+import { logReadRoutes } from './log-read.js';
 
 const MAX_PAGE = 500;
 /** The tail of a log that one answer carries. */
@@ -33,25 +33,6 @@ function notFound(what: string, hint: string): TaskgateError {
   return new TaskgateError('ERR_JOB_NOT_FOUND', `no ${what}`, hint);
 }
 
-/** The last `LOG_TAIL` bytes of a log file; the caller named it by job and attempt, never by path. */
-function logTail(path: string): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const start = Math.max(0, size - LOG_TAIL);
-    const buf = Buffer.alloc(size - start);
-    readSync(fd, buf, 0, buf.length, start);
-    return buf;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Jobs: a page of them, one with its attempts, and an attempt's log by job and attempt. */
 function jobRoutes(app: FastifyInstance, { config, store }: RouteContext): void {
   const repo = config.repo.id ? { repo: config.repo.id } : {};
@@ -71,7 +52,7 @@ function jobRoutes(app: FastifyInstance, { config, store }: RouteContext): void 
   app.get('/v1/jobs/:id', { schema: { params: idParams } }, async (req) => {
     const job = await store.getJob((req.params as { id: string }).id);
     if (!job) throw notFound('such job', 'list jobs with GET /v1/jobs');
-    return { job: publicJob(job), attempts: (await store.attemptsOf(job.id)).map(publicAttempt) };
+    return { job: publicJob(job), attempts: (await store.attemptsOf(job.id)).map((a) => publicAttempt(a, config.worker.logs)) };
   });
   const logParams = {
     ...idParams,
@@ -83,9 +64,9 @@ function jobRoutes(app: FastifyInstance, { config, store }: RouteContext): void 
     // the job must exist: its id, from the store, names the folder (no path comes from the request)
     const job = await store.getJob(id);
     const row = job ? (await store.attemptsOf(job.id)).find((a) => a.attempt === attempt) : undefined;
-    const text = job && row ? logTail(join(config.worker.logs, job.id, `${attempt}.log`)) : null;
-    if (!text) throw notFound('log for this job and attempt', 'a remote worker keeps its logs on its own host');
-    return reply.type('text/plain; charset=utf-8').send(text);
+    const tail = job && row ? readLogTail(logFile(config.worker.logs, job.id, attempt), LOG_TAIL) : null;
+    if (!tail) throw notFound('log for this job and attempt', 'read it with `taskgate jobs log JOB --attempt N`');
+    return reply.type('text/plain; charset=utf-8').send(tail.data);
   });
 }
 
@@ -127,12 +108,13 @@ function lineageRoutes(app: FastifyInstance, { config, store, root }: RouteConte
       ? sorted.filter((j) => j.createdAt > after.createdAt || (j.createdAt === after.createdAt && j.id > after.id))
       : sorted;
     const { items, next } = page(rest, limit);
-    return { lineage: (await lineageOfJobs(items, store, config, root)).map(publicLineage), next };
+    return { lineage: (await lineageOfJobs(items, store, config, root)).map((l) => publicLineage(l)), next };
   });
 }
 
 export const readRoutes: FastifyPluginAsync<RouteContext> = async (app, context) => {
   jobRoutes(app, context);
+  logReadRoutes(app, context);
   pushRoutes(app, context);
   lineageRoutes(app, context);
 };
