@@ -10,8 +10,8 @@ import { runTask } from './run-task.js';
 import type { ClaimVerifier } from './verify-claim.js';
 
 export interface WorkerOptions {
-  /** A repository holding the revisions (the central one in process; a local clone for a remote worker). */
-  root: string;
+  /** The central repository of an in-process worker (the sandbox checks its work folder is outside its .hg/); none for a remote one. */
+  root?: string;
   config: TaskgateConfig;
   backend: JobBackend;
   name?: string;
@@ -44,7 +44,7 @@ async function claimVerified(options: WorkerOptions, worker: string, claimed: Cl
  * Every state boundary is a token exchange through the backend.
  */
 export async function runWorker(options: WorkerOptions): Promise<{ ran: number }> {
-  const { config, backend, root } = options;
+  const { config, backend } = options;
   const log = options.log ?? (() => {});
   const base = options.name ?? `${hostname()}:${process.pid}`;
   let ran = 0;
@@ -54,7 +54,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     mode: config.worker.sandbox,
     ...(config.worker.runAs ? { runAs: config.worker.runAs } : {}),
     ...(config.worker.workdir ? { workdir: config.worker.workdir } : {}),
-    repoRoot: root,
+    repoRoot: options.root ?? null,
   });
   if (sandbox.warning) log(sandbox.warning);
 
@@ -64,8 +64,17 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     const lease = keepLease(backend, worker, claimed);
     const dir = mkdtempSync(join(sandbox.workdir, `taskgate-${job.id.slice(0, 8)}-`));
     const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
+    const source = sourceOf(backend, worker, lease, job);
     try {
-      const result = await runTask({ sandbox, root, job, taskToken: claimed.taskToken, dir, logPath, manifestPath: config.manifest.path });
+      const result = await runTask({
+        sandbox,
+        source: source.fetch,
+        job,
+        taskToken: claimed.taskToken,
+        dir,
+        logPath,
+        manifestPath: config.manifest.path,
+      });
       const timeout = result.timeoutSeconds;
       await lease.settle();
       if (lease.lost()) {
@@ -83,6 +92,8 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
       ran += 1;
     } catch (error) {
       log(`taskgate worker: ${job.task} (${job.id}): ${(error as Error).message}`);
+      // nothing ran: the job is failed back at once (a retry, maybe elsewhere) rather than left to its lease
+      await source.failBack();
     } finally {
       await lease.settle();
       rmSync(dir, { recursive: true, force: true });
@@ -140,6 +151,25 @@ function keepLease(backend: JobBackend, worker: string, claimed: Claimed) {
     settle: async () => {
       clearInterval(timer);
       await beat;
+    },
+  };
+}
+
+/** The job's source through the backend; a job whose source could not be had (a refused archive) can be failed back, nothing having run. */
+function sourceOf(backend: JobBackend, worker: string, lease: ReturnType<typeof keepLease>, job: Claimed['job']) {
+  const state: { failure: Error | null } = { failure: null };
+  return {
+    fetch: (dest: string) =>
+      backend.source(worker, lease.token(), job, dest).catch((error: Error) => {
+        state.failure = error;
+        throw error;
+      }),
+    async failBack(): Promise<void> {
+      if (!state.failure) return;
+      await lease.settle();
+      if (lease.lost()) return;
+      const reason = `no source: ${state.failure.message}`.slice(0, 1000);
+      await backend.fail(worker, lease.token(), { reason }).catch(() => undefined);
     },
   };
 }
