@@ -43,9 +43,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const now = options.now ?? (() => new Date());
   const readers = readerPolicy(config, options.host);
   const limits = serviceLimits(config);
+  // the certificate first: a configuration error before the keys and the store are opened
+  const tls = readTls(config);
   const service = await JobService.create(config, options.store, now);
   const context: RouteContext = { ...options, service, now, waiters: new WaiterGate(limits.maxWaiters) };
-  const tls = readTls(config);
   const app = Fastify({
     logger: false,
     serverFactory: boundedHttpServer(limits, tls),
