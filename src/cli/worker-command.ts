@@ -113,6 +113,7 @@ function remoteConfig(values: WorkerValues, io: CliIo): { root: string | null; c
  * retries; it never gives up on its own.
  */
 function remote(values: WorkerValues, io: CliIo, log: (line: string) => void, signal: AbortSignal, run: Run): Promise<{ ran: number }> {
+  const url = serviceUrl(values.server ?? '');
   const { root, config } = remoteConfig(values, io);
   const jwk = JSON.parse(readFileSync(resolve(io.cwd, values.key ?? ''), 'utf8')) as ConstructorParameters<typeof HttpBackend>[1];
   // workers trust nothing the service says: each claimed job is checked against the pinned JWKS (DESIGN §14)
@@ -126,8 +127,8 @@ function remote(values: WorkerValues, io: CliIo, log: (line: string) => void, si
     log,
     signal,
     ...(values.name ? { name: values.name } : {}),
-    // a private CA pinned in the worker's configuration: the only one trusted for this service
-    ...(trust?.ca ? { fetch: pinnedFetch(readCa(trust.ca)) } : {}),
+    // a private CA pinned in the worker's configuration: the only one trusted for this service (http is loopback only)
+    ...(trust?.ca && url.protocol === 'https:' ? { fetch: pinnedFetch(readCa(trust.ca)) } : {}),
     cache: new SourceCache(sourceCacheOptions(config)),
   });
   return run(root, config, backend, verify);
