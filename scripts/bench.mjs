@@ -214,6 +214,13 @@ function report(name, value, budget, unit, detail) {
   results.push({ name, value: Number(value.toFixed(3)), budget, unit, pass, detail });
 }
 
+// `--remote`: only the remote worker's figures (section 5c), a minute or so
+if (process.argv.includes('--remote')) {
+  await remoteSection(await serviceBundle());
+  finish(false);
+  process.exit();
+}
+
 // 1. the gate on a 1-changeset push, against node + one hg log
 {
   const src = history(201, 200);
@@ -487,19 +494,7 @@ function taskHistory(tasks) {
 // 5. a worker's own overhead per no-op job with SQLite: claim (queued token checked, running token
 //    signed), exchange, complete (done receipt signed, dependents released), audit records
 {
-  mkdirSync(cache, { recursive: true });
-  const bundle = join(cache, 'service.mjs');
-  const { build } = await import('esbuild');
-  await build({
-    entryPoints: [join(root, 'scripts/bench-entry.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: bundle,
-    logLevel: 'warning',
-    external: ['better-sqlite3', 'fastify', 'pino', 'pg'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  const bundle = await serviceBundle();
   const { workerOverhead } = await import(bundle);
   const jobs = quick ? 200 : 1000;
   const perJob = await workerOverhead(join(work, 'overhead'), jobs);
@@ -535,6 +530,8 @@ function taskHistory(tasks) {
     'ms',
     `${boxedJobs} jobs, one worker`,
   );
+
+  await remoteSection(bundle);
 
   // 6. claim-and-complete throughput: SQLite (one process) next to PostgreSQL with 1, 4 and 16
   //    workers, each with its own connection; scripts/bench runs under pg_virtualenv
@@ -620,6 +617,55 @@ function taskHistory(tasks) {
 }
 
 finish(false);
+
+/** scripts/bench-entry.ts bundled once (the exchange, the stores, the service), for sections 5 to 7. */
+async function serviceBundle() {
+  mkdirSync(cache, { recursive: true });
+  const bundle = join(cache, 'service.mjs');
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(root, 'scripts/bench-entry.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bundle,
+    logLevel: 'warning',
+    external: ['better-sqlite3', 'fastify', 'pino', 'pg', 'tar-stream'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return bundle;
+}
+
+/**
+ * 5c. a remote worker over loopback http (DESIGN §13, budgets of §14): its own overhead per no-op
+ * job (claim, source, complete, through `taskgate serve`'s app), and the source of a 10,000-file
+ * revision through the service against a local `hg archive` of it, interleaved.
+ */
+async function remoteSection(bundle) {
+  const { remoteWorkerOverhead, sourceAgainstArchive, workerOverhead } = await import(bundle);
+  const remoteDir = join(cache, 'remote');
+  mkdirSync(remoteDir, { recursive: true });
+  const jobs = quick ? 50 : 200;
+  // the in-process worker's overhead beside it, in the same minute: how busy the machine is
+  const inProcess = await workerOverhead(join(work, 'remote-reference'), jobs);
+  const remote = await remoteWorkerOverhead(remoteDir, jobs);
+  report(
+    'remote worker over loopback http, per no-op job (claim, source, exchange, complete)',
+    Number(remote.perJob.toFixed(1)),
+    40,
+    'ms',
+    `${jobs} jobs on a 20-file revision, one worker in the service's process; claim ${remote.phases.claim.toFixed(1)}, source ${remote.phases.source.toFixed(1)} (a cache hit by node; the first job's miss ${remote.missMs.toFixed(0)}), complete ${remote.phases.complete.toFixed(1)} ms; the in-process worker ${inProcess.toFixed(1)} ms per job in this run`,
+  );
+  const files = 10_000;
+  const t = await sourceAgainstArchive(remoteDir, files, quick ? 3 : RUNS);
+  report(
+    'source of a 10,000-file revision through the service / local `hg archive` of it',
+    Number((t.service / t.local).toFixed(2)),
+    1.3,
+    'x',
+    `${t.service.toFixed(0)} ms fetched, checked and extracted (no cache); ${t.local.toFixed(0)} ms \`hg archive\` to files`,
+  );
+}
 
 /** Prints what was measured (all of it, or what there is when interrupted), writes bench-results.json, removes the scratch folder. */
 function finish(interrupted) {
