@@ -65,17 +65,9 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     const dir = mkdtempSync(join(sandbox.workdir, `taskgate-${job.id.slice(0, 8)}-`));
     const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
     const source = sourceOf(backend, worker, lease, job);
+    const paths = { dir, logPath, manifestPath: config.manifest.path };
     try {
-      const result = await runTask({
-        sandbox,
-        source: source.fetch,
-        job,
-        taskToken: claimed.taskToken,
-        dir,
-        logPath,
-        manifestPath: config.manifest.path,
-      });
-      const timeout = result.timeoutSeconds;
+      const result = await runTask({ ...paths, sandbox, source: source.fetch, job, taskToken: claimed.taskToken });
       await lease.settle();
       if (lease.lost()) {
         log(`taskgate worker: ${job.task} (${job.id}): the lease was lost; the result is dropped`);
@@ -85,7 +77,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
         await backend.complete(worker, lease.token(), { exitCode: 0, log: logPath });
         log(`taskgate worker: ${job.task} (${job.id}) done`);
       } else {
-        const reason = failureOf(result, timeout);
+        const reason = failureOf(result, result.timeoutSeconds);
         const r = await backend.fail(worker, lease.token(), { exitCode: result.exitCode, log: logPath, reason });
         log(`taskgate worker: ${job.task} (${job.id}) failed: ${reason}; now ${r.status}`);
       }
