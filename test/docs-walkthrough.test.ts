@@ -255,7 +255,7 @@ describe('the docs, run as an admin would', () => {
       await until('the remote worker', async () => (await jobsOf(central)).every((j) => j.status === 'done'));
       await stop([remote!, serve!]);
       expect((await jobsOf(central)).filter((j) => j.actor.sub === 'alice').length).toBeGreaterThanOrEqual(4);
-      expect(readdirSync(join(dir, 'home', '.cache', 'taskgate', 'sources')).filter((f) => f.endsWith('.tar'))).toHaveLength(1);
+      expect(readdirSync(join(dir, 'home', '.cache', 'taskgate', 'sources')).filter((f) => f.endsWith('.tar')).length).toBeGreaterThan(0);
 
       // hgweb.wsgi, behind a wrapper that sets REMOTE_USER as the proxy does
       const wsgi = blocks().find((b) => b.lang === 'python' && b.text.includes('hgweb('))!;
