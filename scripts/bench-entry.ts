@@ -12,6 +12,8 @@ import { SqliteStore } from '../src/store/sqlite-store.js';
 import { newWorkerKey, signClientAssertion, verifyClientAssertion } from '../src/tokens/client-assertion.js';
 import { initKeys } from '../src/tokens/key-store.js';
 
+export { remoteWorkerOverhead, sourceAgainstArchive } from './bench-remote.js';
+
 /** Milliseconds per job for `count` independent no-op jobs: claim, then complete, by one worker. */
 export async function workerOverhead(
   dir: string,

@@ -217,6 +217,13 @@ function report(name, value, budget, unit, detail) {
   results.push({ name, value: Number(value.toFixed(3)), budget, unit, pass, detail });
 }
 
+// `--remote`: only the remote worker's figures (section 5c), a minute or so
+if (process.argv.includes('--remote')) {
+  await remoteSection(await serviceBundle());
+  finish(false);
+  process.exit();
+}
+
 // 1. the gate on a 1-changeset push, against node + one hg log
 if (pushes) {
   const src = history(201, 200);
@@ -490,19 +497,7 @@ if (!only.trigger) {
 // 5. a worker's own overhead per no-op job with SQLite: claim (queued token checked, running token
 //    signed), exchange, complete (done receipt signed, dependents released), audit records
 if (!only.trigger) {
-  mkdirSync(cache, { recursive: true });
-  const bundle = join(cache, 'service.mjs');
-  const { build } = await import('esbuild');
-  await build({
-    entryPoints: [join(root, 'scripts/bench-entry.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: bundle,
-    logLevel: 'warning',
-    external: ['better-sqlite3', 'fastify', 'pino', 'pg'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  const bundle = await serviceBundle();
   const { workerOverhead } = await import(bundle);
   const jobs = quick ? 200 : 1000;
   const perJob = await workerOverhead(join(work, 'overhead'), jobs);
@@ -539,6 +534,8 @@ if (!only.trigger) {
     `${boxedJobs} jobs, one worker: ${boxed.total.toFixed(1)} ms per job in all, less the sandboxed no-op task's own process` +
       ` (prlimit, bwrap, sh: ${boxed.task.toFixed(1)} ms, timed around each); the archive (hg archive per job) is not in it`,
   );
+
+  await remoteSection(bundle);
 
   // 6. claim-and-complete throughput: SQLite (one process) next to PostgreSQL with 1, 4 and 16
   //    workers, each with its own connection; scripts/bench runs under pg_virtualenv
@@ -629,6 +626,55 @@ if (!only.trigger) {
 }
 
 finish(false);
+
+/** scripts/bench-entry.ts bundled once (the exchange, the stores, the service), for sections 5 to 7. */
+async function serviceBundle() {
+  mkdirSync(cache, { recursive: true });
+  const bundle = join(cache, 'service.mjs');
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(root, 'scripts/bench-entry.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bundle,
+    logLevel: 'warning',
+    external: ['better-sqlite3', 'fastify', 'pino', 'pg', 'tar-stream'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return bundle;
+}
+
+/**
+ * 5c. a remote worker over loopback http (DESIGN §13, budgets of §14): its own overhead per no-op
+ * job (claim, source, complete, through `taskgate serve`'s app), and the source of a 10,000-file
+ * revision through the service against a local `hg archive` of it, interleaved.
+ */
+async function remoteSection(bundle) {
+  const { remoteWorkerOverhead, sourceAgainstArchive, workerOverhead } = await import(bundle);
+  const remoteDir = join(cache, 'remote');
+  mkdirSync(remoteDir, { recursive: true });
+  const jobs = quick ? 50 : 200;
+  // the in-process worker's overhead beside it, in the same minute: how busy the machine is
+  const inProcess = await workerOverhead(join(work, 'remote-reference'), jobs);
+  const remote = await remoteWorkerOverhead(remoteDir, jobs);
+  report(
+    'remote worker over loopback http, per no-op job (claim, source, exchange, complete)',
+    Number(remote.perJob.toFixed(1)),
+    40,
+    'ms',
+    `${jobs} jobs on a 20-file revision, one worker in the service's process; claim ${remote.phases.claim.toFixed(1)}, source ${remote.phases.source.toFixed(1)} (a cache hit by node; the first job's miss ${remote.missMs.toFixed(0)}), complete ${remote.phases.complete.toFixed(1)} ms; the in-process worker ${inProcess.toFixed(1)} ms per job in this run`,
+  );
+  const files = 10_000;
+  const t = await sourceAgainstArchive(remoteDir, files, quick ? 3 : RUNS);
+  report(
+    'source of a 10,000-file revision through the service / local `hg archive` of it',
+    Number((t.service / t.local).toFixed(2)),
+    1.3,
+    'x',
+    `${t.service.toFixed(0)} ms fetched, checked and extracted (no cache); ${t.local.toFixed(0)} ms \`hg archive\` to files`,
+  );
+}
 
 /** Prints what was measured (all of it, or what there is when interrupted), writes bench-results.json, removes the scratch folder. */
 function finish(interrupted) {

@@ -85,7 +85,6 @@ describe('the docs, run as an admin would', () => {
     const dir = tempDir('tg-walk-');
     const central = join(dir, 'srv', 'app');
     const etc = join(dir, 'etc');
-    const cache = join(dir, 'cache-app');
     const shell = join(dir, 'shell');
     mkdirSync(join(etc, 'workers'), { recursive: true });
     mkdirSync(shell);
@@ -97,10 +96,11 @@ describe('the docs, run as an admin would', () => {
         .replaceAll('/srv/hg/app', central)
         .replaceAll('/srv/hg/', `${join(dir, 'srv')}/`)
         .replaceAll('/etc/taskgate', etc)
-        .replaceAll('/var/cache/taskgate/app', cache)
         .replaceAll('http://hg.acme.test:8470', `http://127.0.0.1:${port}`)
+        .replaceAll('http://127.0.0.1:8470', `http://127.0.0.1:${port}`)
         .replaceAll('--port 8470', `--port ${port}`);
-    const env = () => baseEnv({ PATH: `${join(ROOT, 'bin')}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, ...vars });
+    // HOME of its own: a remote worker's default source cache is under it
+    const env = () => baseEnv({ PATH: `${join(ROOT, 'bin')}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HOME: join(dir, 'home'), ...vars });
 
     const all = shCommands();
     const ran = new Set<DocCommand>();
@@ -252,13 +252,14 @@ describe('the docs, run as an admin would', () => {
       );
       await commit(work, { 'test/t.ts': 't' }, 'APP-4: a test');
       expect((await push(work, central)).exitCode).toBe(0);
-      await hgOk(dir, ['clone', '-q', central, cache]);
+      // a remote worker with no clone: its own configuration (keys worker --trust), the sources from the service
       const [remote] = start(/^taskgate worker --server /);
       await until('the remote worker', async () => (await jobsOf(central)).every((j) => j.status === 'done'));
       // the log of an ended attempt, through serve as a reader: --follow stops at its end
       expect(await run(/^taskgate jobs log "\$JOB" --attempt 1 --follow --server /)).toBe('');
       await stop([remote!, serve!]);
       expect((await jobsOf(central)).filter((j) => j.actor.sub === 'alice').length).toBeGreaterThanOrEqual(4);
+      expect(readdirSync(join(dir, 'home', '.cache', 'taskgate', 'sources')).filter((f) => f.endsWith('.tar')).length).toBeGreaterThan(0);
 
       // hgweb.wsgi, behind a wrapper that sets REMOTE_USER as the proxy does
       const wsgi = blocks().find((b) => b.lang === 'python' && b.text.includes('hgweb('))!;
@@ -301,7 +302,7 @@ describe('the docs, run as an admin would', () => {
           writeFileSync(join(units, name), subst(b.text));
           return join(units, name.replace('@.', '@app.'));
         });
-      expect(unitFiles.length).toBe(3);
+      expect(unitFiles.length).toBe(4);
       const verify = await execa('systemd-analyze', ['verify', '--man=no', ...unitFiles], { reject: false, all: true });
       expect(verify.exitCode, verify.all).toBe(0);
       expect(

@@ -12,19 +12,22 @@ import { parseCliArgs } from './parse-cli-args.js';
 import { REPO_OPTIONS, repoConfig } from './repo-config.js';
 
 export const KEYS_USAGE =
-  'taskgate keys init|rotate|jwks [-R REPO] [--force] | taskgate keys worker NAME --out WORKER.jwk [--trust WORKER-CONFIG.json [-R REPO]]';
+  'taskgate keys init|rotate|jwks [-R REPO] [--force] | taskgate keys worker NAME --out WORKER.jwk [--trust WORKER-CONFIG.json [--ca CA.pem] [-R REPO]]';
 
 /** `taskgate keys`: init (Ed25519, private file 0600), rotate (old public keys kept while their tokens live), jwks (public). */
 export async function keysCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCliArgs(
     'keys',
     args,
-    { ...REPO_OPTIONS, force: { type: 'boolean' }, out: { type: 'string' }, trust: { type: 'string' } },
+    { ...REPO_OPTIONS, force: { type: 'boolean' }, out: { type: 'string' }, trust: { type: 'string' }, ca: { type: 'string' } },
     KEYS_USAGE,
   );
   if (positionals[0] === 'worker') {
     const code = await workerKey(positionals[1], values.out, io);
-    if (values.trust) writeWorkerTrust(repoConfig(values, io).config, resolve(io.cwd, values.trust), io);
+    if (values.ca && !values.trust)
+      throw new TaskgateError('ERR_USAGE', 'taskgate keys worker: --ca goes with --trust (it is pinned there)', `usage: ${KEYS_USAGE}`);
+    const ca = values.ca ? resolve(io.cwd, values.ca) : undefined;
+    if (values.trust) writeWorkerTrust(repoConfig(values, io).config, resolve(io.cwd, values.trust), io, ca);
     return code;
   }
   const { config } = repoConfig(values, io);
@@ -69,14 +72,15 @@ async function workerKey(name: string | undefined, out: string | undefined, io: 
 /**
  * `--trust FILE`: the worker's own configuration pinning this service's issuer and JWKS (DESIGN §14), for a
  * remote worker's --config; the JWKS goes beside it. Copy both to the worker host again after `keys rotate`.
+ * `--ca FILE`: the CA (PEM) that signed the service's TLS certificate, pinned as `worker.trust.ca`.
  */
-function writeWorkerTrust(config: TaskgateConfig, file: string, io: CliIo): void {
+function writeWorkerTrust(config: TaskgateConfig, file: string, io: CliIo, ca?: string): void {
   const jwks = file.replace(/(\.json)?$/, '.jwks.json');
   writeFileSync(
     jwks,
     `${JSON.stringify(publicJwks(readKeyFile(config.tokens.keys), tokenLifetimes(config).longest, io.now()), null, 2)}\n`,
   );
-  const trust = { issuer: config.tokens.issuer, audience: config.tokens.audience, jwks };
+  const trust = { issuer: config.tokens.issuer, audience: config.tokens.audience, jwks, ...(ca ? { ca } : {}) };
   writeFileSync(file, `${JSON.stringify({ worker: { trust } }, null, 2)}\n`);
   io.err(`taskgate keys worker: ${file} pins issuer ${trust.issuer} and the JWKS in ${jwks}\n`);
 }

@@ -140,7 +140,9 @@ export interface TaskgateConfig {
     sandbox: 'bwrap' | 'none';
     repos?: string[];
     /** A remote worker's pinned issuer and JWKS file (absolute once loaded). */
-    trust?: { issuer: string; audience?: string; jwks: string };
+    trust?: { issuer: string; audience?: string; jwks: string; ca?: string };
+    /** A remote worker without a clone: its cache of fetched sources by node (absolute once loaded), and the bounds. */
+    source?: { cache?: string; entries?: number; bytes?: string; maxBytes?: string };
     keys?: Record<string, string>;
     lease: string;
     heartbeat: string;
@@ -165,6 +167,8 @@ export interface ServerConfig {
   requestTimeout?: string;
   maxConnections?: number;
   maxWaiters?: number;
+  /** HTTPS: a PEM certificate (chain) and its key, absolute once loaded. */
+  tls?: { cert: string; key: string };
 }
 
 /** A configuration whose repo.id was checked at load: what the trigger and the exchange's enqueue need (job ids and token subjects depend on it). */

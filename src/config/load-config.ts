@@ -175,6 +175,11 @@ function readChain(own: Record<string, unknown>, path: string): { merged: unknow
   return { merged, files };
 }
 
+/** worker.trust with its files (the JWKS, the CA) against the root, as every file setting. */
+function inRootTrust(trust: NonNullable<TaskgateConfig['worker']['trust']>, inRoot: (p: string) => string): typeof trust {
+  return { ...trust, jwks: inRoot(trust.jwks), ...(trust.ca ? { ca: inRoot(trust.ca) } : {}) };
+}
+
 function readConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateConfig {
   const path = findConfigPath(location);
   const useDefaults =
@@ -212,8 +217,12 @@ function readConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateCo
     worker: {
       ...full.worker,
       logs: inRoot(full.worker.logs),
-      ...(full.worker.trust ? { trust: { ...full.worker.trust, jwks: inRoot(full.worker.trust.jwks) } } : {}),
+      ...(full.worker.trust ? { trust: inRootTrust(full.worker.trust, inRoot) } : {}),
+      ...(full.worker.source?.cache ? { source: { ...full.worker.source, cache: inRoot(full.worker.source.cache) } } : {}),
     },
+    ...(full.server?.tls
+      ? { server: { ...full.server, tls: { cert: inRoot(full.server.tls.cert), key: inRoot(full.server.tls.key) } } }
+      : {}),
     // the issuer defaults to a name derived from the repository id; production sets an https URL
     tokens: { ...full.tokens, issuer: full.tokens.issuer ?? `urn:taskgate:${full.repo?.id ?? 'unnamed'}`, keys: inRoot(full.tokens.keys) },
     log: { ...full.log, path: inRoot(full.log.path) },

@@ -49,6 +49,7 @@ export const ERRORS = {
   ERR_LOG_OFFSET: failed('a log chunk does not continue the log the service holds', 409),
   ERR_OUTBOX: failed('the outbox cannot be written or read'),
   ERR_SANDBOX_UNAVAILABLE: environment('bubblewrap cannot start a sandbox for tasks on this machine'),
+  ERR_SOURCE_REFUSED: failed('the source archive a worker received is unsafe, damaged or too large', 502),
   ERR_USAGE: usage('the command line or the request is not valid'),
   ERR_UNAUTHENTICATED: failed('the request carries no identity the service accepts', 401),
   ERR_FORBIDDEN: failed('the authenticated caller may not do this', 403),

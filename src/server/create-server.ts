@@ -7,8 +7,10 @@ import type { JobStore } from '../store/store-types.js';
 import { errorHandler, scrub } from './error-handler.js';
 import { boundedHttpServer, serviceLimits, WaiterGate } from './limits.js';
 import { authenticateReader, readerPolicy } from './reader-auth.js';
+import { readTls } from './tls.js';
 import type { RouteContext } from './route-context.js';
 import { logUploadRoutes } from './routes/log-upload.js';
+import { jobSourceRoutes } from './routes/job-source.js';
 import { policyRoutes } from './routes/policy.js';
 import { readRoutes } from './routes/read-api.js';
 import { wellKnownRoutes } from './routes/well-known.js';
@@ -42,11 +44,15 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const now = options.now ?? (() => new Date());
   const readers = readerPolicy(config, options.host);
   const limits = serviceLimits(config);
+  // the certificate first: a configuration error before the keys and the store are opened
+  const tls = readTls(config);
   const service = await JobService.create(config, options.store, now);
   const context: RouteContext = { ...options, service, now, waiters: new WaiterGate(limits.maxWaiters) };
   const app = Fastify({
     logger: false,
-    serverFactory: boundedHttpServer(limits),
+    serverFactory: boundedHttpServer(limits, tls),
+    // only tells Fastify that the addresses it reports are https: the server above is what speaks it
+    ...(tls ? { https: tls } : {}),
     bodyLimit: limits.bodyLimit,
     forceCloseConnections: true,
     routerOptions: { maxParamLength: 200 },
@@ -67,7 +73,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
   // a closing service answers its waiting workers at once
   app.addHook('preClose', async () => context.waiters.closing.abort());
-  for (const routes of [wellKnownRoutes, policyRoutes, workerRoutes, logUploadRoutes]) await app.register(routes, context);
+  for (const routes of [wellKnownRoutes, policyRoutes, workerRoutes, logUploadRoutes, jobSourceRoutes]) await app.register(routes, context);
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (req) => {
       authenticateReader({ remoteAddress: req.socket.remoteAddress, headers: req.headers }, readers, config);

@@ -1,9 +1,14 @@
 // The remote worker's backend: the token exchange of `taskgate serve` over HTTP, waiting out the service's absences.
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Claimed, Completed, Failed, Outcome } from '../exchange/exchange-types.js';
+import type { JobRecord } from '../jobs/job-types.js';
 import { isErrorCode } from '../errors/error-codes.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { ASSERTION_HEADER, CLIENT_ASSERTION_TYPE, signClientAssertion } from '../tokens/client-assertion.js';
 import type { JobBackend } from './job-backend.js';
+import type { Fetch } from './pinned-fetch.js';
+import { SourceCache } from './source-cache.js';
 
 type Jwk = Parameters<typeof signClientAssertion>[1];
 
@@ -26,12 +31,30 @@ interface HttpBackendOptions {
   /** The pause after the first failed attempt, doubled after each one up to `maxDelayMs`. */
   firstDelayMs?: number;
   maxDelayMs?: number;
+  /** Requests to the service (a fetch trusting only `worker.trust.ca`); the global fetch otherwise. */
+  fetch?: Fetch;
+  /** Where fetched sources are kept by node; none kept without it. */
+  cache?: SourceCache;
 }
+
+/** The header carrying the job's running token on GET /v1/jobs/{id}/source (the service's name for it). */
+const RUNNING_TOKEN_HEADER = 'taskgate-running-token';
 
 /** Whether the request certainly never reached the service (nothing listens), so repeating it is always safe. */
 function neverArrived(error: unknown): boolean {
   const code = (error as { cause?: { code?: string } }).cause?.code;
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
+}
+
+/** A TLS certificate the worker does not trust: waiting will not change it, so the worker stops at once. */
+function untrusted(error: unknown): TaskgateError | null {
+  const code = (error as { cause?: { code?: string } }).cause?.code ?? '';
+  if (!/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS/.test(code)) return null;
+  return new TaskgateError(
+    'ERR_USAGE',
+    `taskgate worker: the service's TLS certificate is not trusted (${code})`,
+    "pin the CA that signed it with worker.trust.ca in the worker's configuration (or NODE_EXTRA_CA_CERTS), and check the --server host name",
+  );
 }
 
 function pause(ms: number, signal?: AbortSignal): Promise<void> {
@@ -52,12 +75,17 @@ function serviceError(path: string, status: number, body: unknown): TaskgateErro
 export class HttpBackend implements JobBackend {
   private audience: string | null = null;
   private away = false;
+  private readonly fetch: Fetch;
+  private readonly cache: SourceCache;
 
   constructor(
     private readonly url: string,
     private readonly privateJwk: Jwk,
     private readonly options: HttpBackendOptions = {},
-  ) {}
+  ) {
+    this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.cache = options.cache ?? new SourceCache({ dir: null, entries: 0, bytes: 0, maxBytes: 4 * 1024 ** 3 });
+  }
 
   /**
    * One request, repeated with a bounded backoff while the service is away: forever when the
@@ -72,12 +100,14 @@ export class HttpBackend implements JobBackend {
       let unsure: boolean;
       try {
         // built again for each attempt: the assertion in it is fresh, never one the service may have seen
-        const r = await fetch(new URL(path, this.url), { ...(await request()), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const r = await this.fetch(new URL(path, this.url), { ...(await request()), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         if (!AWAY_STATUSES.has(r.status)) return this.back(r);
         why = `it answered ${r.status}`;
         // 503: the service (or its store) turned the request away; a proxy's 502 or 504 may come after the service got it
         unsure = r.status !== 503;
       } catch (error) {
+        const refused = untrusted(error);
+        if (refused) throw refused;
         why = String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
         unsure = !neverArrived(error);
       }
@@ -114,9 +144,22 @@ export class HttpBackend implements JobBackend {
   }
 
   /** A GET of the worker API: its assertion travels in a header, there being no body. */
-  private async signedGet(path: string): Promise<RequestInit> {
-    const name = this.options.name ?? '';
-    return { headers: { [ASSERTION_HEADER]: await this.assertion(name, await this.issuer(), 'GET', path.split('?')[0]!) } };
+  private async signedGet(path: string, worker = this.options.name ?? '', extra: Record<string, string> = {}): Promise<RequestInit> {
+    return { headers: { ...extra, [ASSERTION_HEADER]: await this.assertion(worker, await this.issuer(), 'GET', path.split('?')[0]!) } };
+  }
+
+  /**
+   * The job's files in `dest`: from the cache by node, else GET /v1/jobs/{id}/source with the running
+   * token, extracted as it arrives (the tar is checked entry by entry: it is the service's word).
+   */
+  async source(worker: string, token: string, job: JobRecord, dest: string): Promise<void> {
+    const path = `/v1/jobs/${encodeURIComponent(job.id)}/source`;
+    await this.cache.extract(job.rev, dest, async () => {
+      // no timeout on the body: a large revision takes its time; the request itself is bounded by send's
+      const r = await this.send(path, () => this.signedGet(path, worker, { [RUNNING_TOKEN_HEADER]: token }));
+      if (!r.ok || !r.body) throw serviceError(path, r.status, await r.json().catch(() => null));
+      return Readable.fromWeb(r.body as NodeReadableStream<Uint8Array>);
+    });
   }
 
   private async call<T>(path: string, worker: string, body: Record<string, unknown>, repeatable = false): Promise<T> {
@@ -183,7 +226,7 @@ export class HttpBackend implements JobBackend {
   async idle(ms: number, signal?: AbortSignal): Promise<void> {
     try {
       const path = `/v1/wait?ms=${Math.floor(ms)}`;
-      await fetch(new URL(path, this.url), { ...(await this.signedGet(path)), ...(signal ? { signal } : {}) });
+      await this.fetch(new URL(path, this.url), { ...(await this.signedGet(path)), ...(signal ? { signal } : {}) });
     } catch {
       // the service is away or we were stopped: a short pause, and the claim waits out the rest
       await pause(Math.min(ms, 1000), signal);

@@ -1,5 +1,6 @@
 // The seam between a worker and the token exchange: in process, or over HTTP.
 import type { Claimed, Completed, Failed, Outcome } from '../exchange/exchange-types.js';
+import type { JobRecord } from '../jobs/job-types.js';
 
 /** Where a worker gets jobs and exchanges tokens: the store in process (SQLite), or `taskgate serve` over HTTP. */
 export interface JobBackend {
@@ -10,6 +11,8 @@ export interface JobBackend {
   complete(worker: string, token: string, outcome: Outcome): Promise<Completed>;
   /** The job's status after the failure (ready again for a retry, or failed). */
   fail(worker: string, token: string, outcome: Outcome): Promise<Failed>;
+  /** The job's exact revision, files only, into the folder `dest` (with the job's current running token). */
+  source(worker: string, token: string, job: JobRecord, dest: string): Promise<void>;
   /** Whether any job still waits or runs (`--once` stops when none does). */
   open(): Promise<boolean>;
   /**

@@ -1,11 +1,21 @@
 // The in-process backend: the worker calls the exchange directly (the SQLite store on the hg server).
 import type { Claimed, Completed, Failed, Outcome } from '../exchange/exchange-types.js';
 import type { JobService } from '../exchange/job-service.js';
+import { archiveRevision } from '../hg/archive.js';
+import type { JobRecord } from '../jobs/job-types.js';
 import type { JobBackend } from './job-backend.js';
 
 /** The in-process backend of the SQLite store: the worker and the exchange share the hg server. */
 export class LocalBackend implements JobBackend {
-  constructor(private readonly service: JobService) {}
+  constructor(
+    private readonly service: JobService,
+    /** The central repository: sources come from it, the job's token needs no check in process. */
+    private readonly root: string,
+  ) {}
+
+  source(_worker: string, _token: string, job: JobRecord, dest: string): Promise<void> {
+    return archiveRevision(this.root, job.rev, dest);
+  }
 
   claim(worker: string): Promise<Claimed | null> {
     return this.service.claim(worker);

@@ -1,6 +1,5 @@
 /** One job's task: a fresh archive of its revision, handed to the sandbox with its limits, its log kept and cut at its limit. */
 import { join } from 'node:path';
-import { archiveRevision } from '../hg/archive.js';
 import type { JobRecord } from '../jobs/job-types.js';
 import { SANDBOX_WORKDIR } from '../sandbox/bwrap-args.js';
 import { taskLimits } from '../sandbox/limits.js';
@@ -22,8 +21,8 @@ export interface TaskOutcome extends TaskRun {
  */
 export async function runTask(options: {
   sandbox: Sandbox;
-  /** The repository holding the revision. */
-  root: string;
+  /** Puts the job's revision, files only, into the folder given (an archive of the central repository, or the service's source). */
+  source: (dest: string) => Promise<void>;
   job: JobRecord;
   taskToken: string;
   /** The job's own folder, made fresh for it. */
@@ -36,7 +35,7 @@ export async function runTask(options: {
   const { sandbox, job } = options;
   const limits = taskLimits(job.definition, `task ${job.task}`);
   const archive = join(options.dir, 'src');
-  await archiveRevision(options.root, job.rev, archive);
+  await options.source(archive);
   if (job.definition.hermetic === true) keepInputsOnly(archive, job.definition, options.manifestPath);
   await sandbox.own(options.dir);
   const boxed = sandbox.mode === 'bwrap';

@@ -11,8 +11,8 @@ import { runTask, type TaskOutcome } from './run-task.js';
 import type { ClaimVerifier } from './verify-claim.js';
 
 export interface WorkerOptions {
-  /** A repository holding the revisions (the central one in process; a local clone for a remote worker). */
-  root: string;
+  /** The central repository of an in-process worker (the sandbox checks its work folder is outside its .hg/); none for a remote one. */
+  root?: string;
   config: TaskgateConfig;
   backend: JobBackend;
   name?: string;
@@ -45,7 +45,7 @@ async function claimVerified(options: WorkerOptions, worker: string, claimed: Cl
  * Every state boundary is a token exchange through the backend.
  */
 export async function runWorker(options: WorkerOptions): Promise<{ ran: number }> {
-  const { config, backend, root } = options;
+  const { config, backend } = options;
   const log = options.log ?? (() => {});
   const base = options.name ?? `${hostname()}:${process.pid}`;
   let ran = 0;
@@ -55,7 +55,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     mode: config.worker.sandbox,
     ...(config.worker.runAs ? { runAs: config.worker.runAs } : {}),
     ...(config.worker.workdir ? { workdir: config.worker.workdir } : {}),
-    repoRoot: root,
+    repoRoot: options.root ?? null,
   });
   if (sandbox.warning) log(sandbox.warning);
 
@@ -66,10 +66,11 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
     const dir = mkdtempSync(join(sandbox.workdir, `taskgate-${job.id.slice(0, 8)}-`));
     const logPath = join(config.worker.logs, job.id, `${job.attempts}.log`);
     const upload = uploadFor(backend, worker, lease, job.id, logPath, log);
+    const source = sourceOf(backend, worker, lease, job);
+    const paths = { dir, logPath, manifestPath: config.manifest.path };
     try {
       const onOutput = (written: number) => upload?.nudge(written);
-      const task = { sandbox, root, job, taskToken: claimed.taskToken, dir, logPath, manifestPath: config.manifest.path, onOutput };
-      const result = await runTask(task);
+      const result = await runTask({ ...paths, sandbox, source: source.fetch, job, taskToken: claimed.taskToken, onOutput });
       await lease.settle();
       if (lease.lost()) {
         log(`taskgate worker: ${job.task} (${job.id}): the lease was lost; the result is dropped`);
@@ -81,6 +82,8 @@ export async function runWorker(options: WorkerOptions): Promise<{ ran: number }
       ran += 1;
     } catch (error) {
       log(`taskgate worker: ${job.task} (${job.id}): ${(error as Error).message}`);
+      // nothing ran: the job is failed back at once (a retry, maybe elsewhere) rather than left to its lease
+      await source.failBack();
     } finally {
       upload?.stop();
       await lease.settle();
@@ -175,6 +178,28 @@ async function report(backend: JobBackend, worker: string, token: string, result
   const reason = failureOf(result, result.timeoutSeconds);
   const r = await backend.fail(worker, token, { exitCode: result.exitCode, reason });
   return `failed: ${reason}; now ${r.status}`;
+}
+
+/** The job's source through the backend; a job whose source could not be had (a refused archive) can be failed back, nothing having run. */
+function sourceOf(backend: JobBackend, worker: string, lease: ReturnType<typeof keepLease>, job: Claimed['job']) {
+  const state: { failure: Error | null } = { failure: null };
+  return {
+    // borrowed like the log upload's: a heartbeat cannot make the token stale on the way
+    fetch: (dest: string) =>
+      lease
+        .borrow((token) => backend.source(worker, token, job, dest))
+        .catch((error: Error) => {
+          state.failure = error;
+          throw error;
+        }),
+    async failBack(): Promise<void> {
+      if (!state.failure) return;
+      await lease.settle();
+      if (lease.lost()) return;
+      const reason = `no source: ${state.failure.message}`.slice(0, 1000);
+      await backend.fail(worker, lease.token(), { reason }).catch(() => undefined);
+    },
+  };
 }
 
 function failureOf(result: TaskRun, timeout: number): string {

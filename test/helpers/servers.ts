@@ -56,7 +56,7 @@ export async function hgwebWithRemoteUser(repo: string): Promise<string> {
 export async function taskgateServe(repo: string): Promise<string> {
   const proc = execa(TASKGATE, ['serve', '-R', repo, '--port', '0'], { env: baseEnv(), extendEnv: false, reject: false });
   running.push(proc);
-  return (await firstLine(proc, /listening on (http:\/\/\S+)/))[1]!;
+  return (await firstLine(proc, /listening on (https?:\/\/\S+)/))[1]!;
 }
 
 export const DUMMY_SSH = `/bin/sh ${join(HELPERS, 'dummy-ssh')}`;

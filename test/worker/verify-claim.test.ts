@@ -26,15 +26,18 @@ async function forger(real: string): Promise<string> {
       const assertion = req.headers['taskgate-client-assertion'];
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (typeof assertion === 'string') headers['taskgate-client-assertion'] = assertion;
+      // and the running token of a source request, whose answer (a tar) it passes on as it is
+      const running = req.headers['taskgate-running-token'];
+      if (typeof running === 'string') headers['taskgate-running-token'] = running;
       fetch(new URL(req.url!, real), { method: req.method!, headers, ...(body ? { body } : {}) })
         .then(async (r) => {
-          let text = await r.text();
-          if (req.url === '/v1/claim') {
-            const data = JSON.parse(text) as { claimed: { job: { definition: { run: string } } } | null };
-            if (data.claimed) data.claimed.job.definition.run = 'echo PWNED';
-            text = JSON.stringify(data);
+          if (req.url !== '/v1/claim') {
+            const type = r.headers.get('content-type') ?? 'application/json';
+            return void res.writeHead(r.status, { 'content-type': type }).end(Buffer.from(await r.arrayBuffer()));
           }
-          res.writeHead(r.status, { 'content-type': 'application/json' }).end(text);
+          const data = JSON.parse(await r.text()) as { claimed: { job: { definition: { run: string } } } | null };
+          if (data.claimed) data.claimed.job.definition.run = 'echo PWNED';
+          res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
         })
         .catch(() => res.writeHead(502).end());
     });
