@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load-config.js';
 import { printable } from '../errors/printable.js';
 import { formatError, toTaskgateError, TaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
+import { planKeyOf } from '../hg/push-plan.js';
 import { readRefs } from '../hg/read-refs.js';
 import type { RefChanges } from '../hg/refs-types.js';
 import { grants } from '../identity/who-list.js';
@@ -107,7 +108,10 @@ export async function runRefsGate(argv: string[], env: NodeJS.ProcessEnv, io: Ga
     // a transaction that is no push (a commit or `hg phase` on the server) is the admin's own
     if (hook.source === null || !config.gate.sources.includes(hook.source)) return EXIT.accept;
     const pusher = resolvePusher(hook.url, env, config.identity);
-    const gate = takeGateVerdict(root, hook.txnId);
+    // the gate of this very transaction and range left its verdict in its keyed plan
+    const key =
+      hook.node && hook.nodeLast ? planKeyOf({ txnId: hook.txnId, node: hook.node, nodeLast: hook.nodeLast }, config.manifest.path) : null;
+    const gate = takeGateVerdict(root, key);
     const refs = await refsOf(root, env, hook, config, gate);
     const verdict = evaluateRefs(
       config.policy.rules,

@@ -21,7 +21,7 @@ import type { PushData, ReadOptions } from './hg-types.js';
 import { ReadParser } from './read-push.js';
 
 /** Which transaction and which changegroup of it a plan is for, and which manifest file it carries. */
-interface PlanKey {
+export interface PlanKey {
   txn: string;
   node: string;
   nodeLast: string;
@@ -94,9 +94,9 @@ function planPath(root: string, key: PlanKey): string {
   return join(plansDir(root), `${id}.plan`);
 }
 
-function mac(secret: Buffer, key: PlanKey, body: string): Buffer {
+function mac(secret: Buffer, key: PlanKey, quiet: boolean, body: string): Buffer {
   return createHmac('sha256', secret)
-    .update(`${HEADER}\n${key.txn}\n${key.node}\n${key.nodeLast}\n${Buffer.from(key.manifestPath, 'utf8').toString('hex')}\n`)
+    .update(`${HEADER}\n${key.txn}\n${key.node}\n${key.nodeLast}\n${quiet}\n${Buffer.from(key.manifestPath, 'utf8').toString('hex')}\n`)
     .update(body)
     .digest();
 }
@@ -129,7 +129,7 @@ export class PlanRecorder extends ReadParser {
 /** Removes plans of transactions that never reached their trigger. */
 function sweep(dir: string, now: number): void {
   for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.plan') && !name.startsWith('.')) continue;
+    if (!name.endsWith('.plan') && !name.endsWith('.quiet') && !name.startsWith('.')) continue;
     const path = join(dir, name);
     try {
       if (now - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
@@ -139,23 +139,50 @@ function sweep(dir: string, now: number): void {
   }
 }
 
+/** The gate's accepting verdict, left in the plan for the hook that writes the push's one audit record. */
+export interface PlanVerdict {
+  event: 'push.accepted' | 'push.bypassed';
+  data: Record<string, unknown>;
+}
+
+/** What a plan carries besides the push: the gate's verdict, and whether pretxnclose may pass without node. */
+export interface PlanExtras {
+  verdict: PlanVerdict | null;
+  /**
+   * The gate found nothing in the changesets for pretxnclose to judge (no `.hgtags` edit, no
+   * merge, no `phases` rule) and the verdict is a plain acceptance: when hg says no bookmark,
+   * phase or marker moved either, hooks/pretxnclose answers without starting node and leaves
+   * the record to the trigger.
+   */
+  quiet: boolean;
+}
+
+export interface Plan extends PlanExtras {
+  push: PushData;
+}
+
+const VERDICT_LINE = '{"t":"verdict",';
+
 /**
  * Leaves the plan of one transaction's changegroup: owner-only, written to a temporary file
  * and renamed (a reader sees all of it or none), keyed with the repository's secret. Returns
  * false when it could not (the later hooks then read for themselves).
  */
-export function writePlan(root: string, key: PlanKey, lines: string[]): boolean {
+export function writePlan(root: string, key: PlanKey, lines: string[], extras: PlanExtras): boolean {
   const secret = planSecret(root, true);
   if (secret === null) return false;
   const dir = plansDir(root);
-  const body = `${lines.join('\n')}\n`;
+  const verdict = extras.verdict ? [`${VERDICT_LINE}${JSON.stringify(extras.verdict).slice(1)}`] : [];
+  const body = `${[...lines, ...verdict].join('\n')}\n`;
+  // this order is what hooks/pretxnclose matches: v, txn, node, nodeLast, quiet first
   const header = JSON.stringify({
     v: 1,
     txn: key.txn,
     node: key.node,
     nodeLast: key.nodeLast,
+    quiet: extras.quiet,
     manifestPath: key.manifestPath,
-    mac: mac(secret, key, body).toString('hex'),
+    mac: mac(secret, key, extras.quiet, body).toString('hex'),
   });
   const tmp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -191,12 +218,25 @@ function readPlanFile(path: string): string | null {
   }
 }
 
+/** The plan's body, split: the reader's lines and the gate's verdict. */
+function parseBody(body: string): { push: PushData; verdict: PlanVerdict | null } {
+  const parser = new ReadParser();
+  let verdict: PlanVerdict | null = null;
+  for (const line of body.split('\n')) {
+    if (line.startsWith(VERDICT_LINE)) {
+      const { event, data } = JSON.parse(`{${line.slice(VERDICT_LINE.length)}`) as PlanVerdict;
+      verdict = { event, data };
+    } else if (line !== '') parser.line(line);
+  }
+  return { push: parser.finish(), verdict };
+}
+
 /**
- * The push data the gate of this very transaction and range read, or null: no plan, or one
- * that is not this transaction's, not for this range, not keyed with the repository's
- * secret, for another manifest path, or damaged. `consume` removes it (the last hook of the transaction does).
+ * The plan the gate of this very transaction and range left, or null: no plan, or one that is
+ * not this transaction's, not for this range, not keyed with the repository's secret, for
+ * another manifest path, or damaged. `consume` removes it (the last hook of the transaction does).
  */
-export function readPlan(root: string, key: PlanKey, options: { consume: boolean }): PushData | null {
+export function readPlan(root: string, key: PlanKey, options: { consume: boolean }): Plan | null {
   const path = planPath(root, key);
   const text = readPlanFile(path);
   if (options.consume) rmSync(path, { force: true });
@@ -205,20 +245,35 @@ export function readPlan(root: string, key: PlanKey, options: { consume: boolean
   if (secret === null) return null;
   const at = text.indexOf('\n');
   try {
-    const header = JSON.parse(text.slice(0, at)) as Partial<PlanKey> & { v?: number; mac?: string };
+    const header = JSON.parse(text.slice(0, at)) as Partial<PlanKey> & { v?: number; mac?: string; quiet?: boolean };
     const body = text.slice(at + 1);
     const same = header.txn === key.txn && header.node === key.node && header.nodeLast === key.nodeLast;
-    if (header.v !== 1 || !same || header.manifestPath !== key.manifestPath) return null;
-    const expected = mac(secret, key, body);
+    if (header.v !== 1 || !same || header.manifestPath !== key.manifestPath || typeof header.quiet !== 'boolean') return null;
+    const expected = mac(secret, key, header.quiet, body);
     const given = Buffer.from(header.mac ?? '', 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    const parser = new ReadParser();
-    for (const line of body.split('\n')) if (line !== '') parser.line(line);
-    const push = parser.finish();
+    const { push, verdict } = parseBody(body);
     // the range must be exactly the transaction's: first and last changeset as hg named them
     if (push.changesets[0]?.node !== key.node || push.changesets.at(-1)?.node !== key.nodeLast) return null;
-    return push;
+    return { push, verdict, quiet: header.quiet };
   } catch {
     return null;
   }
+}
+
+/**
+ * Whether hooks/pretxnclose passed this transaction without node (it leaves `ID.quiet` beside
+ * the plan): then the push's one audit record is the trigger's to write. `consume` removes it.
+ */
+export function passedQuietly(root: string, key: PlanKey, options: { consume: boolean }): boolean {
+  const path = planPath(root, key).replace(/\.plan$/, '.quiet');
+  let passed: boolean;
+  try {
+    const st = lstatSync(path);
+    passed = st.isFile() && st.uid === process.getuid?.();
+  } catch {
+    return false;
+  }
+  if (options.consume) rmSync(path, { force: true });
+  return passed;
 }
