@@ -94,11 +94,13 @@ function planPath(root: string, key: PlanKey): string {
   return join(plansDir(root), `${id}.plan`);
 }
 
-function mac(secret: Buffer, key: PlanKey, quiet: boolean, body: string): Buffer {
-  return createHmac('sha256', secret)
-    .update(`${HEADER}\n${key.txn}\n${key.node}\n${key.nodeLast}\n${quiet}\n${Buffer.from(key.manifestPath, 'utf8').toString('hex')}\n`)
-    .update(body)
-    .digest();
+/**
+ * The plan's HMAC: over the header's fields (its JSON up to the MAC itself, in file bytes) and
+ * the body. hooks/pretxnclose computes the same with sha256sum alone, so the key never
+ * appears on a command line.
+ */
+function mac(secret: Buffer, prefix: Buffer, body: Buffer): Buffer {
+  return createHmac('sha256', secret).update(`${HEADER}\n`).update(prefix).update('\n').update(body).digest();
 }
 
 /**
@@ -174,16 +176,17 @@ export function writePlan(root: string, key: PlanKey, lines: string[], extras: P
   const dir = plansDir(root);
   const verdict = extras.verdict ? [`${VERDICT_LINE}${JSON.stringify(extras.verdict).slice(1)}`] : [];
   const body = `${[...lines, ...verdict].join('\n')}\n`;
-  // this order is what hooks/pretxnclose matches: v, txn, node, nodeLast, quiet first
-  const header = JSON.stringify({
+  // this order is what hooks/pretxnclose matches: v, txn, node, nodeLast, quiet first; the MAC last
+  const prefix = JSON.stringify({
     v: 1,
     txn: key.txn,
     node: key.node,
     nodeLast: key.nodeLast,
     quiet: extras.quiet,
     manifestPath: key.manifestPath,
-    mac: mac(secret, key, extras.quiet, body).toString('hex'),
   });
+  const tag = mac(secret, Buffer.from(prefix, 'utf8'), Buffer.from(body, 'utf8')).toString('hex');
+  const header = `${prefix.slice(0, -1)},"mac":"${tag}"}`;
   const tmp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
     sweep(dir, Date.now());
@@ -244,18 +247,21 @@ export function readPlan(root: string, key: PlanKey, options: { consume: boolean
   const secret = planSecret(root, false);
   if (secret === null) return null;
   const at = text.indexOf('\n');
+  // the header is the fields' JSON with the MAC appended; the file is read as latin1, so these are its bytes
+  const header = /^(\{.*),"mac":"([0-9a-f]{64})"\}$/.exec(text.slice(0, Math.max(at, 0)));
+  if (at < 0 || header === null) return null;
   try {
-    const header = JSON.parse(text.slice(0, at)) as Partial<PlanKey> & { v?: number; mac?: string; quiet?: boolean };
+    const prefix = `${header[1]}}`;
     const body = text.slice(at + 1);
-    const same = header.txn === key.txn && header.node === key.node && header.nodeLast === key.nodeLast;
-    if (header.v !== 1 || !same || header.manifestPath !== key.manifestPath || typeof header.quiet !== 'boolean') return null;
-    const expected = mac(secret, key, header.quiet, body);
-    const given = Buffer.from(header.mac ?? '', 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    const { push, verdict } = parseBody(body);
+    const expected = mac(secret, Buffer.from(prefix, 'latin1'), Buffer.from(body, 'latin1'));
+    if (!timingSafeEqual(Buffer.from(header[2]!, 'hex'), expected)) return null;
+    const fields = JSON.parse(Buffer.from(prefix, 'latin1').toString('utf8')) as Partial<PlanKey> & { v?: number; quiet?: boolean };
+    const same = fields.txn === key.txn && fields.node === key.node && fields.nodeLast === key.nodeLast;
+    if (fields.v !== 1 || !same || fields.manifestPath !== key.manifestPath || typeof fields.quiet !== 'boolean') return null;
+    const { push, verdict } = parseBody(Buffer.from(body, 'latin1').toString('utf8'));
     // the range must be exactly the transaction's: first and last changeset as hg named them
     if (push.changesets[0]?.node !== key.node || push.changesets.at(-1)?.node !== key.nodeLast) return null;
-    return { push, verdict, quiet: header.quiet };
+    return { push, verdict, quiet: fields.quiet };
   } catch {
     return null;
   }
