@@ -6,7 +6,7 @@ import { onlyRules } from './helpers/policy.js';
 import { expectAccepted, expectRejected, scenario } from './helpers/scenario.js';
 
 // hooks/pretxnclose answers without node only for a push whose gate left a quiet, keyed plan of
-// this very transaction, and that moved no bookmark, phase, tag or marker (DESIGN §13)
+// this very transaction (and recorded the push), and that moved no bookmark, phase, tag or marker (DESIGN §13)
 const MANIFEST = JSON.stringify({ version: 1, tasks: { build: { inputs: ['src/**'], run: 'make' } } });
 
 // a pretxnchangegroup hook after the gate, in the same transaction: it does to the gate's plan what TAMPER says
@@ -54,7 +54,7 @@ async function setup(rules: Array<Record<string, unknown>>, options: { trigger?:
 }
 
 describe('pretxnclose without node (DESIGN §13)', () => {
-  it('passes a push that moved no ref without node; the trigger writes its one record', async () => {
+  it('passes a push that moved no ref without node; the gate wrote its one record before the push closed', async () => {
     const t = await setup([
       { rule: 'message', pattern: '^OPS' },
       { rule: 'tags', protect: '^v[0-9]' },
@@ -67,22 +67,21 @@ describe('pretxnclose without node (DESIGN §13)', () => {
     const accepted = records[0]!.data;
     expect(accepted['txn']).toMatch(/^TXN:[0-9a-f]{40}$/);
     expect(accepted['txn']).toBe(records[1]!.data['txn']);
-    expect(accepted).toMatchObject({ node, pusher: 'alice', gate: 'accepted', changesets: 1, heads: [node] });
-    expect(accepted['refs']).toEqual({ verdict: 'accepted', bookmarks: [], tags: [], markers: 0, published: 0 });
+    expect(accepted).toMatchObject({ node, pusher: 'alice', changesets: 1, heads: [node] });
     expect(t.plansLeft()).toEqual([]);
     expect((await jobsOf(t.s.central)).map((j) => j.task)).toEqual(['build']);
   });
 
-  it('runs node when a bookmark moves, a phases rule is on, or the trigger is not installed', async () => {
+  it('runs node when a bookmark moves or a phases rule is on; without the trigger it passes too', async () => {
     const t = await setup([{ rule: 'message', pattern: '^OPS' }]);
     await commit(t.s.work, { 'src/a.ts': 'a' }, 'OPS-1: the first change');
     await hgOk(t.s.work, ['bookmark', '-q', 'feature']);
     await expectAccepted(t.s, t.env(), ['-B', 'feature']);
     expect(t.nodeStarts()).toContain('pretxnclose');
-    // pretxnclose, not the trigger, wrote the record: one record of the push
+    // the gate's record, then pretxnclose's with both verdicts and what it judged
     const accepted = t.audit().filter((r) => r.event === 'push.accepted');
-    expect(accepted).toHaveLength(1);
-    expect(accepted[0]!.data['gate']).toBe('accepted');
+    expect(accepted).toHaveLength(2);
+    expect(accepted[1]!.data).toMatchObject({ txn: accepted[0]!.data['txn'], gate: 'accepted', refs: { verdict: 'accepted' } });
 
     const phases = await setup([
       { rule: 'message', pattern: '^OPS' },
@@ -91,11 +90,12 @@ describe('pretxnclose without node (DESIGN §13)', () => {
     await commit(phases.s.work, { 'src/a.ts': 'a' }, 'OPS-1: the first change');
     await expectAccepted(phases.s, phases.env());
     expect(phases.nodeStarts()).toContain('pretxnclose');
+    expect(phases.audit().filter((r) => r.event === 'push.accepted')).toHaveLength(1);
 
     const alone = await setup([{ rule: 'message', pattern: '^OPS' }], { trigger: false });
     await commit(alone.s.work, { 'src/a.ts': 'a' }, 'OPS-1: the first change');
     await expectAccepted(alone.s, alone.env());
-    expect(alone.nodeStarts()).toEqual(['pretxnchangegroup', 'pretxnclose']);
+    expect(alone.nodeStarts()).toEqual(['pretxnchangegroup']);
     expect(alone.audit().filter((r) => r.event === 'push.accepted')).toHaveLength(1);
   });
 

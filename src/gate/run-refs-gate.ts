@@ -67,7 +67,8 @@ async function record(
   // a push-wide bypass (--pushvars) reaches both hooks: recorded once
   const seen = new Set(gateBypassed.map((b) => JSON.stringify(b)));
   const bypassed = [...gateBypassed, ...verdict.bypassed.filter((b) => !seen.has(JSON.stringify(b)))];
-  if (!rejected && gate === null && !moved && bypassed.length === 0) return;
+  // nothing for pretxnclose to add: no gate verdict to carry, or the gate recorded the push itself (quiet)
+  if (!rejected && (gate === null || gate.recorded === true) && !moved && bypassed.length === 0) return;
   const base = gate?.data ?? {
     repo: config.repo.id ?? null,
     txn: hook.txnId,

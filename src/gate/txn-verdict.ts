@@ -1,6 +1,5 @@
-// The gate's verdict, left in the keyed plan of its transaction (hg/push-plan.ts) for the hook
-// that writes the push's ONE audit record (DESIGN §16): pretxnclose, or the trigger when
-// hooks/pretxnclose passed without node. pretxnclose also skips its own hg process when the
+// The gate's verdict, left in the keyed plan of its transaction (hg/push-plan.ts) for pretxnclose,
+// which writes the push's ONE audit record (DESIGN §16), and skips its own hg process when the
 // gate's read already answers what it needs (DESIGN §13).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,13 +14,12 @@ export interface GateVerdict extends PlanVerdict {
   changesets: number;
 }
 
-/** Which of taskgate's later hooks the repository's own hgrc registers (install writes them there). */
-function installedHooks(root: string): { refs: boolean; trigger: boolean } {
+/** Whether `pretxnclose.taskgate` is registered in the repository's own hgrc (install writes it there). */
+function refsHookInstalled(root: string): boolean {
   try {
-    const text = readFileSync(join(root, '.hg', 'hgrc'), 'utf8');
-    return { refs: /^\s*pretxnclose\.taskgate\s*=\s*\S/m.test(text), trigger: /^\s*changegroup\.taskgate\s*=\s*\S/m.test(text) };
+    return /^\s*pretxnclose\.taskgate\s*=\s*\S/m.test(readFileSync(join(root, '.hg', 'hgrc'), 'utf8'));
   } catch {
-    return { refs: false, trigger: false };
+    return false;
   }
 }
 
@@ -31,9 +29,12 @@ function touchesTags(push: PushData): boolean {
 }
 
 /**
- * The gate's accepting verdict, and its plan: the verdict goes into the plan when pretxnclose
- * is installed (that hook, or the trigger after a quiet pretxnclose, records the push), else it
- * is appended to the audit log right away, as it is when no plan can be written.
+ * The gate's accepting verdict, and its plan. With pretxnclose installed, the verdict goes into
+ * the plan for it to write the push's one record with both verdicts; when the changesets give
+ * pretxnclose nothing to judge ("quiet"), the gate appends the record itself, now, while the
+ * push can still be refused (an audit log that cannot be written refuses it), and
+ * hooks/pretxnclose may pass without node. Without pretxnclose, or without a plan, it is
+ * appended right away too.
  */
 export async function leaveGateVerdict(
   root: string,
@@ -43,13 +44,13 @@ export async function leaveGateVerdict(
   verdict: PlanVerdict,
   now: () => Date,
 ): Promise<void> {
-  const hooks = installedHooks(root);
+  const refsHook = refsHookInstalled(root);
   const phases = config.policy.rules.some((r) => r.enabled !== false && r.rule === 'phases');
-  // pretxnclose may pass without node only if it has nothing to judge in the changesets and the trigger will record
-  const quiet = hooks.refs && hooks.trigger && verdict.event === 'push.accepted' && !phases && !touchesTags(push);
-  const left = hooks.refs ? verdict : null;
+  const quiet = refsHook && plan !== null && verdict.event === 'push.accepted' && !phases && !touchesTags(push);
+  if (quiet) await appendAudit(config.audit.path, verdict.event, verdict.data, now);
+  const left = refsHook ? { ...verdict, recorded: quiet } : null;
   const written = plan !== null && writePlan(root, plan.key, plan.lines, { verdict: left, quiet });
-  if (!written || left === null) await appendAudit(config.audit.path, verdict.event, verdict.data, now);
+  if (!quiet && (!written || left === null)) await appendAudit(config.audit.path, verdict.event, verdict.data, now);
 }
 
 /** The gate's verdict of this transaction and range, if it left one in its plan (the plan stays for the trigger). */

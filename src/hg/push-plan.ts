@@ -131,7 +131,7 @@ export class PlanRecorder extends ReadParser {
 /** Removes plans of transactions that never reached their trigger. */
 function sweep(dir: string, now: number): void {
   for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.plan') && !name.endsWith('.quiet') && !name.startsWith('.')) continue;
+    if (!name.endsWith('.plan') && !name.startsWith('.')) continue;
     const path = join(dir, name);
     try {
       if (now - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
@@ -145,6 +145,8 @@ function sweep(dir: string, now: number): void {
 export interface PlanVerdict {
   event: 'push.accepted' | 'push.bypassed';
   data: Record<string, unknown>;
+  /** The gate appended this record itself (a quiet plan): pretxnclose adds one only for what it judges. */
+  recorded?: boolean;
 }
 
 /** What a plan carries besides the push: the gate's verdict, and whether pretxnclose may pass without node. */
@@ -152,9 +154,9 @@ export interface PlanExtras {
   verdict: PlanVerdict | null;
   /**
    * The gate found nothing in the changesets for pretxnclose to judge (no `.hgtags` edit, no
-   * merge, no `phases` rule) and the verdict is a plain acceptance: when hg says no bookmark,
-   * phase or marker moved either, hooks/pretxnclose answers without starting node and leaves
-   * the record to the trigger.
+   * merge, no `phases` rule) and the verdict is a plain acceptance, which the gate then appends
+   * itself: when hg says no bookmark, phase, tag or marker moved either, hooks/pretxnclose
+   * answers without starting node.
    */
   quiet: boolean;
 }
@@ -227,8 +229,8 @@ function parseBody(body: string): { push: PushData; verdict: PlanVerdict | null 
   let verdict: PlanVerdict | null = null;
   for (const line of body.split('\n')) {
     if (line.startsWith(VERDICT_LINE)) {
-      const { event, data } = JSON.parse(`{${line.slice(VERDICT_LINE.length)}`) as PlanVerdict;
-      verdict = { event, data };
+      const { event, data, recorded } = JSON.parse(`{${line.slice(VERDICT_LINE.length)}`) as PlanVerdict;
+      verdict = { event, data, recorded: recorded === true };
     } else if (line !== '') parser.line(line);
   }
   return { push: parser.finish(), verdict };
@@ -265,21 +267,4 @@ export function readPlan(root: string, key: PlanKey, options: { consume: boolean
   } catch {
     return null;
   }
-}
-
-/**
- * Whether hooks/pretxnclose passed this transaction without node (it leaves `ID.quiet` beside
- * the plan): then the push's one audit record is the trigger's to write. `consume` removes it.
- */
-export function passedQuietly(root: string, key: PlanKey, options: { consume: boolean }): boolean {
-  const path = planPath(root, key).replace(/\.plan$/, '.quiet');
-  let passed: boolean;
-  try {
-    const st = lstatSync(path);
-    passed = st.isFile() && st.uid === process.getuid?.();
-  } catch {
-    return false;
-  }
-  if (options.consume) rmSync(path, { force: true });
-  return passed;
 }

@@ -9,14 +9,13 @@ import { findRepoRoot } from '../hg/find-root.js';
 import { parseHookArgs, parseHookEnv } from '../hg/hook-env.js';
 import { readChangesets } from '../hg/read-push.js';
 import { setHgCommand } from '../hg/hg-command.js';
-import { passedQuietly, planKeyOf, readPlan } from '../hg/push-plan.js';
+import { planKeyOf, readPlan } from '../hg/push-plan.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import type { PushData } from '../hg/hg-types.js';
 import type { EnqueueBatch } from '../store/store-types.js';
 import { landPush, type Landed } from './land-push.js';
 import { planPush, type HeadPlan } from './plan-push.js';
 import { buildBatch } from './push-batch.js';
-import { recordQuietPush } from './quiet-record.js';
 import { faultPoint } from '../errors/fault-point.js';
 
 export interface TriggerIo {
@@ -86,9 +85,6 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
       plan?.push ?? (await readChangesets(root, `${hook.node}:${hook.nodeLast}`, { headStatus: true, track: [manifestPath] }, env));
     const plans = planPush(push, manifestPath);
     const pusher = resolvePusher(hook.url, env, config.identity);
-    // hooks/pretxnclose passed the push without node: its one audit record is written here, first
-    if (planKey && passedQuietly(root, planKey, { consume: true }))
-      await recordQuietPush(config, plan?.verdict ?? null, { hook, push, pusher }, now);
     const actor = { sub: pusher.name, via: pusher.channel, groups: [...pusher.groups] };
     const last = push.changesets.at(-1)?.node ?? hook.nodeLast;
     const pushRef = { id: hook.txnId ?? `push:${hook.node}:${last}`, node: hook.node, nodeLast: last };
