@@ -72,16 +72,14 @@ describe('pretxnclose without node (DESIGN §13)', () => {
     expect((await jobsOf(t.s.central)).map((j) => j.task)).toEqual(['build']);
   });
 
-  it('runs node when a bookmark moves or a phases rule is on; without the trigger it passes too', async () => {
+  it('runs node when a bookmark moves or a phases rule is on; without the trigger it passes too', { timeout: 300_000 }, async () => {
     const t = await setup([{ rule: 'message', pattern: '^OPS' }]);
     await commit(t.s.work, { 'src/a.ts': 'a' }, 'OPS-1: the first change');
     await hgOk(t.s.work, ['bookmark', '-q', 'feature']);
     await expectAccepted(t.s, t.env(), ['-B', 'feature']);
     expect(t.nodeStarts()).toContain('pretxnclose');
-    // the gate's record, then pretxnclose's with both verdicts and what it judged
-    const accepted = t.audit().filter((r) => r.event === 'push.accepted');
-    expect(accepted).toHaveLength(2);
-    expect(accepted[1]!.data).toMatchObject({ txn: accepted[0]!.data['txn'], gate: 'accepted', refs: { verdict: 'accepted' } });
+    // no refs rule: pretxnclose judged nothing to add to the gate's record
+    expect(t.audit().filter((r) => r.event === 'push.accepted')).toHaveLength(1);
 
     const phases = await setup([
       { rule: 'message', pattern: '^OPS' },
@@ -99,7 +97,7 @@ describe('pretxnclose without node (DESIGN §13)', () => {
     expect(alone.audit().filter((r) => r.event === 'push.accepted')).toHaveLength(1);
   });
 
-  it('a quiet claim planted on a push that moves a protected tag does not let it through', async () => {
+  it('a quiet claim planted on a push that moves a protected tag does not let it through', { timeout: 600_000 }, async () => {
     const t = await setup([
       { rule: 'message', pattern: '^OPS' },
       { rule: 'tags', protect: '^v[0-9]' },
@@ -118,7 +116,7 @@ describe('pretxnclose without node (DESIGN §13)', () => {
     }
   });
 
-  it('a quiet plan altered, for another transaction, or not private is not trusted: node judges', async () => {
+  it('a quiet plan altered, for another transaction, or not private is not trusted: node judges', { timeout: 600_000 }, async () => {
     const t = await setup([{ rule: 'message', pattern: '^OPS' }]);
     let n = 0;
     for (const tamper of ['othertxn', 'chown', 'chmod', 'delete']) {
