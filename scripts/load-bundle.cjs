@@ -1,6 +1,7 @@
 // Loads a hook's CommonJS bundle with V8 cached data, so that a push does not pay to compile the
 // hook's code again (DESIGN §13). The build copies this file into dist/, next to the bundles, and
-// runs `node dist/load-bundle.cjs --make-cache NAME` to write that data. Stale or foreign data is
+// runs `node dist/load-bundle.cjs --make-cache NAME` to write that data, then a training push
+// (scripts/train-cache.mjs) that writes it again after each hook ran. Stale or foreign data is
 // rejected by V8, and the code then compiles as usual.
 'use strict';
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
@@ -28,15 +29,20 @@ function loadBundle(name) {
   mod.filename = file;
   mod.paths = Module._nodeModulePaths(dirname(file));
   script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, dirname(file));
+  // the build's training push (scripts/train-cache.mjs): the data, made after a whole run, holds what it compiled
+  if (process.env.TASKGATE_TRAIN_CACHE === __dirname) process.once('exit', (code) => code === 0 && writeCache(name, script));
   return { exports: mod.exports, script };
+}
+
+function writeCache(name, script) {
+  const out = `${bundlePath(name)}.cache`;
+  writeFileSync(`${out}.tmp`, script.createCachedData());
+  renameSync(`${out}.tmp`, out);
 }
 
 if (require.main === module && process.argv[2] === '--make-cache') {
   const name = process.argv[3];
-  const { script } = loadBundle(name);
-  const out = `${bundlePath(name)}.cache`;
-  writeFileSync(`${out}.tmp`, script.createCachedData());
-  renameSync(`${out}.tmp`, out);
+  writeCache(name, loadBundle(name).script);
 }
 
 module.exports = { loadBundle };

@@ -8,13 +8,13 @@ import { EXIT, exitCodeOf } from '../errors/error-codes.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { setHgCommand } from '../hg/hg-command.js';
 import { parseHookArgs, parseHookEnv, type HookEnv } from '../hg/hook-env.js';
-import { planKeyOf, writePlan } from '../hg/push-plan.js';
+import { planKeyOf, type PlanKey } from '../hg/push-plan.js';
 import type { Pusher } from '../identity/pusher.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { policyChecks } from '../policy/config-check.js';
 import { formatReport } from '../policy/report.js';
 import { judge, type Judgement } from './judge.js';
-import { recordGateVerdict } from './txn-verdict.js';
+import { leaveGateVerdict } from './txn-verdict.js';
 
 export interface GateIo {
   /** Where the pusher's text goes (Mercurial relays it with "remote: "). */
@@ -75,9 +75,9 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
       if (details) io.write(`${details}\n`);
       return EXIT.failed;
     }
-    await recordAccepted(root, config, hook, { push, verdict }, { base, pusher, now, io });
-    // only an accepted push leaves a plan; the trigger reads for itself when there is none
-    if (planKey && planLines) writePlan(root, planKey, planLines);
+    // only an accepted push leaves a plan; the later hooks read for themselves when there is none
+    const plan = planKey && planLines ? { key: planKey, lines: planLines } : null;
+    await recordAccepted(root, config, plan, { push, verdict }, { base, pusher, now, io });
     return EXIT.ok;
   } catch (error) {
     const te = toTaskgateError(error);
@@ -87,35 +87,25 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
   }
 }
 
-/** An accepted push: its exemptions now, its verdict left for this transaction's pretxnclose hook to record. */
+/** An accepted push: its exemptions now, its verdict left in the plan for the hook that records the push. */
 async function recordAccepted(
   root: string,
   config: TaskgateConfig,
-  hook: HookEnv,
+  plan: { key: PlanKey; lines: string[] } | null,
   { push, verdict }: Pick<Judgement, 'push' | 'verdict'>,
   { base, pusher, now, io }: { base: Record<string, unknown>; pusher: Pusher; now: () => Date; io: GateIo },
 ): Promise<void> {
-  // accepted: the pretxnclose hook of this transaction writes the push's one record, with its own verdict
-  const left = {
-    txn: hook.txnId,
-    touchesTags: push.changesets.some((cs) => cs.parents.length > 1 || cs.files.some((f) => f.path === '.hgtags')),
-    changesets: push.changesets.length,
-  };
   // each exemption by a rule's exemptWhen is a record of its own (DESIGN §18)
   for (const e of verdict.exempted) await appendAudit(config.audit.path, 'push.exempted', { ...base, ...e }, now);
   if (verdict.bypassed.length > 0) {
-    await recordGateVerdict(
-      root,
-      config,
-      { ...left, event: 'push.bypassed', data: { ...base, verdict: 'accepted', bypassed: verdict.bypassed } },
-      now,
-    );
+    const data = { ...base, verdict: 'accepted', bypassed: verdict.bypassed };
+    await leaveGateVerdict(root, config, plan, push, { event: 'push.bypassed', data }, now);
     // the reason is the pusher's own text: escaped like every other line they see
     io.write(
       `taskgate: policy bypassed by ${printable(pusher.name ?? '')}: ${printable(verdict.bypassed.map((b) => b.reason).join('; '))}\n`,
     );
   } else {
-    await recordGateVerdict(root, config, { ...left, event: 'push.accepted', data: base }, now);
+    await leaveGateVerdict(root, config, plan, push, { event: 'push.accepted', data: base }, now);
   }
 }
 

@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load-config.js';
 import { printable } from '../errors/printable.js';
 import { formatError, toTaskgateError, TaskgateError } from '../errors/taskgate-error.js';
 import { findRepoRoot } from '../hg/find-root.js';
+import { planKeyOf } from '../hg/push-plan.js';
 import { readRefs } from '../hg/read-refs.js';
 import type { RefChanges } from '../hg/refs-types.js';
 import { grants } from '../identity/who-list.js';
@@ -66,7 +67,8 @@ async function record(
   // a push-wide bypass (--pushvars) reaches both hooks: recorded once
   const seen = new Set(gateBypassed.map((b) => JSON.stringify(b)));
   const bypassed = [...gateBypassed, ...verdict.bypassed.filter((b) => !seen.has(JSON.stringify(b)))];
-  if (!rejected && gate === null && !moved && bypassed.length === 0) return;
+  // nothing for pretxnclose to add: no gate verdict to carry, or the gate recorded the push itself (quiet)
+  if (!rejected && (gate === null || gate.recorded === true) && !moved && bypassed.length === 0) return;
   const base = gate?.data ?? {
     repo: config.repo.id ?? null,
     txn: hook.txnId,
@@ -107,7 +109,10 @@ export async function runRefsGate(argv: string[], env: NodeJS.ProcessEnv, io: Ga
     // a transaction that is no push (a commit or `hg phase` on the server) is the admin's own
     if (hook.source === null || !config.gate.sources.includes(hook.source)) return EXIT.accept;
     const pusher = resolvePusher(hook.url, env, config.identity);
-    const gate = takeGateVerdict(root, hook.txnId);
+    // the gate of this very transaction and range left its verdict in its keyed plan
+    const key =
+      hook.node && hook.nodeLast ? planKeyOf({ txnId: hook.txnId, node: hook.node, nodeLast: hook.nodeLast }, config.manifest.path) : null;
+    const gate = takeGateVerdict(root, key);
     const refs = await refsOf(root, env, hook, config, gate);
     const verdict = evaluateRefs(
       config.policy.rules,

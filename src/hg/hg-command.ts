@@ -1,4 +1,5 @@
 // Which program runs hg: chg (a warm command server, DESIGN §13) where installed, plain hg otherwise.
+import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
@@ -57,29 +58,41 @@ const PLAIN: HgCommand = { file: 'hg', args: [], env: {}, chg: false };
 /** chg's server exits after this long without a command: one cold start after a quiet hour. */
 const CHG_IDLE_SECONDS = 3600;
 
-function chgCommand(file: string, env: NodeJS.ProcessEnv): HgCommand | null {
+/**
+ * chg's socket for a command: one name per set of `--config` options (the read extension, the
+ * refs extension, none). chg links its base name to the server it started last and asks that
+ * one first; a server of other extensions answers "redirect" only after loading the request's
+ * configuration, so a shared name costs each hook a wasted round on a busy server.
+ */
+function socketName(dir: string, args: readonly string[]): string {
+  const configs = args.filter((a, i) => i > 0 && args[i - 1] === '--config');
+  if (configs.length === 0) return join(dir, 'server');
+  return join(dir, `server-${createHash('sha256').update(configs.join('\0')).digest('hex').slice(0, 8)}`);
+}
+
+function chgCommand(file: string, env: NodeJS.ProcessEnv, args: readonly string[]): HgCommand | null {
   const dir = chgSocketDir(env);
   if (dir === null) return null;
   return {
     file,
     // the server keeps its own working folder and standard streams off the caller's (chg's --daemon-postexec)
     args: ['--config', `chgserver.idletimeout=${CHG_IDLE_SECONDS}`],
-    env: { CHGSOCKNAME: join(dir, 'server') },
+    env: { CHGSOCKNAME: socketName(dir, args) },
     chg: true,
   };
 }
 
-/** What runs hg for `env`: TASKGATE_HG wins (tests, wrappers), then `hg.command`. */
-export function hgCommand(env: NodeJS.ProcessEnv = process.env): HgCommand {
+/** What runs hg for `env` and the command `args`: TASKGATE_HG wins (tests, wrappers), then `hg.command`. */
+export function hgCommand(env: NodeJS.ProcessEnv = process.env, args: readonly string[] = []): HgCommand {
   const forced = env['TASKGATE_HG'] ?? process.env['TASKGATE_HG'];
   if (forced) return { ...PLAIN, file: forced };
   if (choice === 'hg') return PLAIN;
   if (choice === 'auto' || choice === 'chg') {
     const chg = onPath('chg', env);
-    return (chg === null ? null : chgCommand(chg, env)) ?? PLAIN;
+    return (chg === null ? null : chgCommand(chg, env, args)) ?? PLAIN;
   }
   // a path: chg when its name says so
-  return /(^|\/)chg$/.test(choice) ? (chgCommand(choice, env) ?? PLAIN) : { ...PLAIN, file: choice };
+  return /(^|\/)chg$/.test(choice) ? (chgCommand(choice, env, args) ?? PLAIN) : { ...PLAIN, file: choice };
 }
 
 /** Plain hg, for the retry after chg failed. */

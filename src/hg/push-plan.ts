@@ -21,7 +21,7 @@ import type { PushData, ReadOptions } from './hg-types.js';
 import { ReadParser } from './read-push.js';
 
 /** Which transaction and which changegroup of it a plan is for, and which manifest file it carries. */
-interface PlanKey {
+export interface PlanKey {
   txn: string;
   node: string;
   nodeLast: string;
@@ -94,11 +94,13 @@ function planPath(root: string, key: PlanKey): string {
   return join(plansDir(root), `${id}.plan`);
 }
 
-function mac(secret: Buffer, key: PlanKey, body: string): Buffer {
-  return createHmac('sha256', secret)
-    .update(`${HEADER}\n${key.txn}\n${key.node}\n${key.nodeLast}\n${Buffer.from(key.manifestPath, 'utf8').toString('hex')}\n`)
-    .update(body)
-    .digest();
+/**
+ * The plan's HMAC: over the header's fields (its JSON up to the MAC itself, in file bytes) and
+ * the body. hooks/pretxnclose computes the same with sha256sum alone, so the key never
+ * appears on a command line.
+ */
+function mac(secret: Buffer, prefix: Buffer, body: Buffer): Buffer {
+  return createHmac('sha256', secret).update(`${HEADER}\n`).update(prefix).update('\n').update(body).digest();
 }
 
 /**
@@ -139,24 +141,54 @@ function sweep(dir: string, now: number): void {
   }
 }
 
+/** The gate's accepting verdict, left in the plan for the hook that writes the push's one audit record. */
+export interface PlanVerdict {
+  event: 'push.accepted' | 'push.bypassed';
+  data: Record<string, unknown>;
+  /** The gate appended this record itself (a quiet plan): pretxnclose adds one only for what it judges. */
+  recorded?: boolean;
+}
+
+/** What a plan carries besides the push: the gate's verdict, and whether pretxnclose may pass without node. */
+export interface PlanExtras {
+  verdict: PlanVerdict | null;
+  /**
+   * The gate found nothing in the changesets for pretxnclose to judge (no `.hgtags` edit, no
+   * merge, no `phases` rule) and the verdict is a plain acceptance, which the gate then appends
+   * itself: when hg says no bookmark, phase, tag or marker moved either, hooks/pretxnclose
+   * answers without starting node.
+   */
+  quiet: boolean;
+}
+
+export interface Plan extends PlanExtras {
+  push: PushData;
+}
+
+const VERDICT_LINE = '{"t":"verdict",';
+
 /**
  * Leaves the plan of one transaction's changegroup: owner-only, written to a temporary file
  * and renamed (a reader sees all of it or none), keyed with the repository's secret. Returns
  * false when it could not (the later hooks then read for themselves).
  */
-export function writePlan(root: string, key: PlanKey, lines: string[]): boolean {
+export function writePlan(root: string, key: PlanKey, lines: string[], extras: PlanExtras): boolean {
   const secret = planSecret(root, true);
   if (secret === null) return false;
   const dir = plansDir(root);
-  const body = `${lines.join('\n')}\n`;
-  const header = JSON.stringify({
+  const verdict = extras.verdict ? [`${VERDICT_LINE}${JSON.stringify(extras.verdict).slice(1)}`] : [];
+  const body = `${[...lines, ...verdict].join('\n')}\n`;
+  // this order is what hooks/pretxnclose matches: v, txn, node, nodeLast, quiet first; the MAC last
+  const prefix = JSON.stringify({
     v: 1,
     txn: key.txn,
     node: key.node,
     nodeLast: key.nodeLast,
+    quiet: extras.quiet,
     manifestPath: key.manifestPath,
-    mac: mac(secret, key, body).toString('hex'),
   });
+  const tag = mac(secret, Buffer.from(prefix, 'utf8'), Buffer.from(body, 'utf8')).toString('hex');
+  const header = `${prefix.slice(0, -1)},"mac":"${tag}"}`;
   const tmp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
     sweep(dir, Date.now());
@@ -191,12 +223,25 @@ function readPlanFile(path: string): string | null {
   }
 }
 
+/** The plan's body, split: the reader's lines and the gate's verdict. */
+function parseBody(body: string): { push: PushData; verdict: PlanVerdict | null } {
+  const parser = new ReadParser();
+  let verdict: PlanVerdict | null = null;
+  for (const line of body.split('\n')) {
+    if (line.startsWith(VERDICT_LINE)) {
+      const { event, data, recorded } = JSON.parse(`{${line.slice(VERDICT_LINE.length)}`) as PlanVerdict;
+      verdict = { event, data, recorded: recorded === true };
+    } else if (line !== '') parser.line(line);
+  }
+  return { push: parser.finish(), verdict };
+}
+
 /**
- * The push data the gate of this very transaction and range read, or null: no plan, or one
- * that is not this transaction's, not for this range, not keyed with the repository's
- * secret, for another manifest path, or damaged. `consume` removes it (the last hook of the transaction does).
+ * The plan the gate of this very transaction and range left, or null: no plan, or one that is
+ * not this transaction's, not for this range, not keyed with the repository's secret, for
+ * another manifest path, or damaged. `consume` removes it (the last hook of the transaction does).
  */
-export function readPlan(root: string, key: PlanKey, options: { consume: boolean }): PushData | null {
+export function readPlan(root: string, key: PlanKey, options: { consume: boolean }): Plan | null {
   const path = planPath(root, key);
   const text = readPlanFile(path);
   if (options.consume) rmSync(path, { force: true });
@@ -204,20 +249,21 @@ export function readPlan(root: string, key: PlanKey, options: { consume: boolean
   const secret = planSecret(root, false);
   if (secret === null) return null;
   const at = text.indexOf('\n');
+  // the header is the fields' JSON with the MAC appended; the file is read as latin1, so these are its bytes
+  const header = /^(\{.*),"mac":"([0-9a-f]{64})"\}$/.exec(text.slice(0, Math.max(at, 0)));
+  if (at < 0 || header === null) return null;
   try {
-    const header = JSON.parse(text.slice(0, at)) as Partial<PlanKey> & { v?: number; mac?: string };
+    const prefix = `${header[1]}}`;
     const body = text.slice(at + 1);
-    const same = header.txn === key.txn && header.node === key.node && header.nodeLast === key.nodeLast;
-    if (header.v !== 1 || !same || header.manifestPath !== key.manifestPath) return null;
-    const expected = mac(secret, key, body);
-    const given = Buffer.from(header.mac ?? '', 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    const parser = new ReadParser();
-    for (const line of body.split('\n')) if (line !== '') parser.line(line);
-    const push = parser.finish();
+    const expected = mac(secret, Buffer.from(prefix, 'latin1'), Buffer.from(body, 'latin1'));
+    if (!timingSafeEqual(Buffer.from(header[2]!, 'hex'), expected)) return null;
+    const fields = JSON.parse(Buffer.from(prefix, 'latin1').toString('utf8')) as Partial<PlanKey> & { v?: number; quiet?: boolean };
+    const same = fields.txn === key.txn && fields.node === key.node && fields.nodeLast === key.nodeLast;
+    if (fields.v !== 1 || !same || fields.manifestPath !== key.manifestPath || typeof fields.quiet !== 'boolean') return null;
+    const { push, verdict } = parseBody(Buffer.from(body, 'latin1').toString('utf8'));
     // the range must be exactly the transaction's: first and last changeset as hg named them
     if (push.changesets[0]?.node !== key.node || push.changesets.at(-1)?.node !== key.nodeLast) return null;
-    return push;
+    return { push, verdict, quiet: fields.quiet };
   } catch {
     return null;
   }

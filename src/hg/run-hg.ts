@@ -28,7 +28,7 @@ function retryPlain(command: HgCommand, result: { exitCode?: number | undefined 
 export async function runHg(args: string[], options: HgRunOptions): Promise<Buffer> {
   const run = (command: HgCommand) =>
     spawnHg(command.file, [...command.args, ...args], { cwd: options.cwd, env: { ...hgEnv(options.env), ...command.env } });
-  const command = hgCommand(options.env);
+  const command = hgCommand(options.env, args);
   let result = await run(command);
   if (retryPlain(command, result, options)) result = await run(plainHg());
   checkResult(result, args, options);
@@ -40,7 +40,7 @@ export async function runHg(args: string[], options: HgRunOptions): Promise<Buff
  * so that taskgate's work overlaps hg's instead of waiting for all of it.
  */
 export async function streamHgLines(args: string[], options: HgRunOptions, onLine: (line: string) => void): Promise<void> {
-  const command = hgCommand(options.env);
+  const command = hgCommand(options.env, args);
   const delivered = await streamOnce(command, args, options, onLine);
   // chg that failed before a line came out is retried with plain hg: the same answer, just slower
   if (delivered === 'retry') await streamOnce(plainHg(), args, options, onLine);

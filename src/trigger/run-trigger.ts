@@ -81,9 +81,9 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
     setHgCommand(config.hg.command);
     // the gate of this transaction read the push already: no hg process when it left its plan
     const planKey = planKeyOf(hook, manifestPath);
+    const plan = planKey ? readPlan(root, planKey, { consume: true }) : null;
     const push =
-      (planKey && readPlan(root, planKey, { consume: true })) ??
-      (await readChangesets(root, `${hook.node}:${hook.nodeLast}`, { headStatus: true, track: [manifestPath] }, env));
+      plan?.push ?? (await readChangesets(root, `${hook.node}:${hook.nodeLast}`, { headStatus: true, track: [manifestPath] }, env));
     const plans = planPush(push, manifestPath);
     const pusher = resolvePusher(hook.url, env, config.identity);
     const actor = { sub: pusher.name, via: pusher.channel, groups: [...pusher.groups] };
