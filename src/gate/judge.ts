@@ -1,7 +1,7 @@
 import type { TaskgateConfig } from '../config/config-types.js';
 import type { PushData } from '../hg/hg-types.js';
 import { ReadParser, readChangesets } from '../hg/read-push.js';
-import { PlanRecorder, withPlanNeeds } from '../hg/push-plan.js';
+import { PlanRecorder, withPlanNeeds, type PlanKey } from '../hg/push-plan.js';
 import type { Pusher } from '../identity/pusher.js';
 import { PolicyEvaluator, type Verdict } from '../policy/evaluate.js';
 import { assertPolicy } from '../policy/config-check.js';
@@ -13,8 +13,8 @@ import { buildRuleContext } from './rule-context.js';
 export interface Judgement {
   push: PushData;
   verdict: Verdict;
-  /** With `recordPlan`: what the later hooks of the transaction need, to leave them as a plan. */
-  planLines?: string[];
+  /** With `plan`: leaves what the later hooks of the transaction need as their plan (false when it could not). */
+  leavePlan?: () => boolean;
 }
 
 /** Reads `revset` with one hg process and judges it against the policy: the gate and `taskgate check` share this. */
@@ -23,7 +23,7 @@ export async function judge(
   revset: string,
   config: TaskgateConfig,
   pusher: Pusher,
-  options: { env?: NodeJS.ProcessEnv; bypassReason?: string | null; onChangeset?: (count: number) => void; recordPlan?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv; bypassReason?: string | null; onChangeset?: (count: number) => void; plan?: PlanKey | null } = {},
 ): Promise<Judgement> {
   const rules = config.policy.rules;
   // the evaluator sees each changeset as it is parsed, so per-changeset rules run while hg still reads
@@ -44,7 +44,7 @@ export async function judge(
     else early.push(cs);
   };
   // the same read also gathers what the trigger needs (DESIGN §13: a push is read once)
-  const recorder = options.recordPlan ? new PlanRecorder(config.manifest.path, onChangeset) : null;
+  const recorder = options.plan ? new PlanRecorder(root, options.plan, onChangeset) : null;
   const parser = recorder ?? new ReadParser(onChangeset);
   const needs = needsOf(rules, config.manifest.path);
   const ctx = buildRuleContext(parser.data, pusher, config);
@@ -65,5 +65,5 @@ export async function judge(
     failed = { error };
   });
   const [push] = await Promise.all([reading, loading]);
-  return { push, verdict: evaluator.finish(), ...(recorder ? { planLines: recorder.lines } : {}) };
+  return { push, verdict: evaluator.finish(), ...(recorder ? { leavePlan: () => recorder.write() } : {}) };
 }

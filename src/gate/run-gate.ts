@@ -7,7 +7,7 @@ import { EXIT, exitCodeOf } from '../errors/error-codes.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { setHgCommand } from '../hg/hg-command.js';
 import { parseHookArgs, parseHookEnv, type HookEnv } from '../hg/hook-env.js';
-import { planKeyOf, writePlan } from '../hg/push-plan.js';
+import { planKeyOf } from '../hg/push-plan.js';
 import type { Pusher } from '../identity/pusher.js';
 import { resolvePusher } from '../identity/resolve-pusher.js';
 import { policyChecks } from '../policy/config-check.js';
@@ -43,10 +43,10 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     setHgCommand(config.hg.command);
     const pusher = resolvePusher(hook.url, env, config.identity);
     const planKey = planKeyOf(hook, config.manifest.path);
-    const { push, verdict, planLines } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, {
+    const { push, verdict, leavePlan } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, {
       env,
       bypassReason: hook.bypassVar,
-      recordPlan: planKey !== null,
+      plan: planKey,
     });
     const heads = push.headRevs.map((r) => push.changesets.find((cs) => cs.rev === r)!.node);
     const base = {
@@ -74,7 +74,7 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     }
     await recordAccepted(root, config, hook, { push, verdict }, { base, pusher, now, io });
     // only an accepted push leaves a plan; the trigger reads for itself when there is none
-    if (planKey && planLines) writePlan(root, planKey, planLines);
+    leavePlan?.();
     return EXIT.ok;
   } catch (error) {
     const te = toTaskgateError(error);

@@ -1,5 +1,5 @@
 // A push is read once (DESIGN §13): the gate leaves what it read for the later hooks of the same transaction.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual, type Hmac } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -17,11 +17,11 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { PushData, ReadOptions } from './hg-types.js';
+import type { Changeset, HgFile, PushData, ReadOptions } from './hg-types.js';
 import { ReadParser } from './read-push.js';
 
 /** Which transaction and which changegroup of it a plan is for, and which manifest file it carries. */
-interface PlanKey {
+export interface PlanKey {
   txn: string;
   node: string;
   nodeLast: string;
@@ -30,7 +30,8 @@ interface PlanKey {
 }
 
 const NODE = /^[0-9a-f]{40}$/;
-const HEADER = 'taskgate-plan-v1';
+const HEADER = 'taskgate-plan-v2';
+const VERSION = 2;
 /** A plan left by a transaction that never reached its trigger (refused later, crashed) goes after this long. */
 const STALE_MS = 60 * 60 * 1000;
 
@@ -94,35 +95,64 @@ function planPath(root: string, key: PlanKey): string {
   return join(plansDir(root), `${id}.plan`);
 }
 
-function mac(secret: Buffer, key: PlanKey, body: string): Buffer {
-  return createHmac('sha256', secret)
-    .update(`${HEADER}\n${key.txn}\n${key.node}\n${key.nodeLast}\n${Buffer.from(key.manifestPath, 'utf8').toString('hex')}\n`)
-    .update(body)
-    .digest();
+/** The plan's HMAC, keyed with the repository's secret, begun with its key; the body follows line by line. */
+function macOf(secret: Buffer, key: PlanKey): Hmac {
+  return createHmac('sha256', secret).update(
+    `${HEADER}\n${key.txn}\n${key.node}\n${key.nodeLast}\n${Buffer.from(key.manifestPath, 'utf8').toString('hex')}\n`,
+  );
 }
 
 /**
- * Keeps, of the reader's lines, what a later hook needs: each changeset without its sizes and
- * added lines, the manifest's versions, the heads' status. Byte strings in the reader's
- * output are hex, so a key name cannot occur inside a value.
+ * Keeps, of the reader's lines, what a later hook needs: each changeset as a `pcs` record (node,
+ * revision, parents, branch and its files as numbers into `names` records: the trigger needs
+ * nothing the gate alone judged, and a file named by many changesets is written once), the
+ * manifest's versions, the heads' status. Its HMAC is computed as the lines arrive, while hg
+ * still reads, so an accepted push only has to write the file.
  */
 export class PlanRecorder extends ReadParser {
-  readonly lines: string[] = [];
+  private readonly lines: string[] = [];
+  private readonly fileNumbers = new Map<HgFile, number>();
   private readonly manifestLine: string;
+  private readonly hmac: Hmac | null;
 
-  constructor(manifestPath: string, onChangeset?: ConstructorParameters<typeof ReadParser>[0]) {
+  constructor(
+    private readonly root: string,
+    private readonly key: PlanKey,
+    onChangeset?: ConstructorParameters<typeof ReadParser>[0],
+  ) {
     super(onChangeset);
-    this.manifestLine = `{"t":"file","path":"${Buffer.from(manifestPath, 'utf8').toString('hex')}",`;
+    this.manifestLine = `{"t":"file","path":"${Buffer.from(key.manifestPath, 'utf8').toString('hex')}",`;
+    const secret = planSecret(root, true);
+    this.hmac = secret && macOf(secret, key);
   }
 
   override line(line: string): void {
     super.line(line);
-    if (line.startsWith('{"t":"cs",')) {
-      const cut = [line.indexOf(',"sizes":'), line.indexOf(',"added":')].filter((i) => i > 0);
-      this.lines.push(cut.length > 0 ? `${line.slice(0, Math.min(...cut))}}` : line);
-    } else if (line.startsWith(this.manifestLine) || line.startsWith('{"t":"headstatus",') || line.startsWith('{"t":"end",')) {
-      this.lines.push(line);
+    if (this.hmac === null) return;
+    if (line.startsWith('{"t":"cs",')) this.changeset(line, this.data.changesets.at(-1)!);
+    else if (line.startsWith(this.manifestLine) || line.startsWith('{"t":"headstatus",') || line.startsWith('{"t":"end",')) this.keep(line);
+  }
+
+  private keep(line: string): void {
+    this.lines.push(line);
+    this.hmac!.update(line, 'latin1').update('\n');
+  }
+
+  /** The reader's keys come in a fixed order and its byte strings are hex: `,"closes":` cannot occur inside a value. */
+  private changeset(line: string, cs: Changeset): void {
+    const fresh = cs.files.filter((f) => !this.fileNumbers.has(f));
+    if (fresh.length > 0) {
+      for (const f of fresh) this.fileNumbers.set(f, this.fileNumbers.size);
+      this.keep(`{"t":"names","hex":${JSON.stringify(fresh.map((f) => f.hex))}}`);
     }
+    const files = cs.files.map((f) => this.fileNumbers.get(f)!).join(',');
+    this.keep(`{"t":"pcs",${line.slice(10, line.indexOf(',"closes":'))},"files":[${files}]}`);
+  }
+
+  /** Leaves the plan for the later hooks of the transaction (see writePlan); false when it could not. */
+  write(): boolean {
+    if (this.hmac === null || this.lines.length === 0) return false;
+    return writePlan(this.root, this.key, `${this.lines.join('\n')}\n`, this.hmac.digest());
   }
 }
 
@@ -141,21 +171,18 @@ function sweep(dir: string, now: number): void {
 
 /**
  * Leaves the plan of one transaction's changegroup: owner-only, written to a temporary file
- * and renamed (a reader sees all of it or none), keyed with the repository's secret. Returns
- * false when it could not (the later hooks then read for themselves).
+ * and renamed (a reader sees all of it or none), keyed with the repository's secret (`mac`,
+ * over `body`). Returns false when it could not (the later hooks then read for themselves).
  */
-export function writePlan(root: string, key: PlanKey, lines: string[]): boolean {
-  const secret = planSecret(root, true);
-  if (secret === null) return false;
+function writePlan(root: string, key: PlanKey, body: string, mac: Buffer): boolean {
   const dir = plansDir(root);
-  const body = `${lines.join('\n')}\n`;
   const header = JSON.stringify({
-    v: 1,
+    v: VERSION,
     txn: key.txn,
     node: key.node,
     nodeLast: key.nodeLast,
     manifestPath: key.manifestPath,
-    mac: mac(secret, key, body).toString('hex'),
+    mac: mac.toString('hex'),
   });
   const tmp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -163,7 +190,7 @@ export function writePlan(root: string, key: PlanKey, lines: string[]): boolean 
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       writeSync(fd, `${header}\n`);
-      writeSync(fd, body);
+      writeSync(fd, body, null, 'latin1');
     } finally {
       closeSync(fd);
     }
@@ -208,8 +235,8 @@ export function readPlan(root: string, key: PlanKey, options: { consume: boolean
     const header = JSON.parse(text.slice(0, at)) as Partial<PlanKey> & { v?: number; mac?: string };
     const body = text.slice(at + 1);
     const same = header.txn === key.txn && header.node === key.node && header.nodeLast === key.nodeLast;
-    if (header.v !== 1 || !same || header.manifestPath !== key.manifestPath) return null;
-    const expected = mac(secret, key, body);
+    if (header.v !== VERSION || !same || header.manifestPath !== key.manifestPath) return null;
+    const expected = macOf(secret, key).update(body, 'latin1').digest();
     const given = Buffer.from(header.mac ?? '', 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     const parser = new ReadParser();
