@@ -34,6 +34,8 @@ const HEADER = 'taskgate-plan-v2';
 const VERSION = 2;
 /** A plan left by a transaction that never reached its trigger (refused later, crashed) goes after this long. */
 const STALE_MS = 60 * 60 * 1000;
+/** Lines per update of a plan's HMAC. */
+const HASH_BATCH = 512;
 
 function plansDir(root: string): string {
   return join(root, '.hg', 'taskgate', 'plans');
@@ -112,6 +114,8 @@ function macOf(secret: Buffer, key: PlanKey): Hmac {
 export class PlanRecorder extends ReadParser {
   private readonly lines: string[] = [];
   private readonly fileNumbers = new Map<HgFile, number>();
+  /** How many of `lines` the HMAC has taken. */
+  private hashed = 0;
   private readonly manifestLine: string;
   private readonly hmac: Hmac | null;
 
@@ -135,23 +139,36 @@ export class PlanRecorder extends ReadParser {
 
   private keep(line: string): void {
     this.lines.push(line);
-    this.hmac!.update(line, 'latin1').update('\n');
+    // hashed a few hundred lines at a time: one call per line cost more than the hashing
+    if (this.lines.length - this.hashed >= HASH_BATCH) this.hashLines();
+  }
+
+  private hashLines(): void {
+    if (this.hashed === this.lines.length) return;
+    this.hmac!.update(`${this.lines.slice(this.hashed).join('\n')}\n`, 'latin1');
+    this.hashed = this.lines.length;
   }
 
   /** The reader's keys come in a fixed order and its byte strings are hex: `,"closes":` cannot occur inside a value. */
   private changeset(line: string, cs: Changeset): void {
-    const fresh = cs.files.filter((f) => !this.fileNumbers.has(f));
-    if (fresh.length > 0) {
-      for (const f of fresh) this.fileNumbers.set(f, this.fileNumbers.size);
-      this.keep(`{"t":"names","hex":${JSON.stringify(fresh.map((f) => f.hex))}}`);
+    let fresh: string[] | null = null;
+    const numbers: number[] = [];
+    for (const f of cs.files) {
+      let n = this.fileNumbers.get(f);
+      if (n === undefined) {
+        this.fileNumbers.set(f, (n = this.fileNumbers.size));
+        (fresh ??= []).push(f.hex);
+      }
+      numbers.push(n);
     }
-    const files = cs.files.map((f) => this.fileNumbers.get(f)!).join(',');
-    this.keep(`{"t":"pcs",${line.slice(10, line.indexOf(',"closes":'))},"files":[${files}]}`);
+    if (fresh) this.keep(`{"t":"names","hex":["${fresh.join('","')}"]}`);
+    this.keep(`{"t":"pcs",${line.slice(10, line.indexOf(',"closes":'))},"files":[${numbers.join(',')}]}`);
   }
 
   /** Leaves the plan for the later hooks of the transaction (see writePlan); false when it could not. */
   write(): boolean {
     if (this.hmac === null || this.lines.length === 0) return false;
+    this.hashLines();
     return writePlan(this.root, this.key, `${this.lines.join('\n')}\n`, this.hmac.digest());
   }
 }
