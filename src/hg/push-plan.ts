@@ -17,7 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { PushData, ReadOptions } from './hg-types.js';
+import type { Changeset, HgFile, PushData, ReadOptions } from './hg-types.js';
 import { ReadParser } from './read-push.js';
 
 /** Which transaction and which changegroup of it a plan is for, and which manifest file it carries. */
@@ -30,7 +30,7 @@ export interface PlanKey {
 }
 
 const NODE = /^[0-9a-f]{40}$/;
-const HEADER = 'taskgate-plan-v1';
+const HEADER = 'taskgate-plan-v2';
 /** A plan left by a transaction that never reached its trigger (refused later, crashed) goes after this long. */
 const STALE_MS = 60 * 60 * 1000;
 
@@ -104,12 +104,15 @@ function mac(secret: Buffer, prefix: Buffer, body: Buffer): Buffer {
 }
 
 /**
- * Keeps, of the reader's lines, what a later hook needs: each changeset without its sizes and
- * added lines, the manifest's versions, the heads' status. Byte strings in the reader's
- * output are hex, so a key name cannot occur inside a value.
+ * Keeps, of the reader's lines, what a later hook needs: each changeset as a `pcs` record (node,
+ * revision, parents, branch and its files as numbers into `names` records: the trigger needs
+ * nothing the gate alone judged, and a file named by many changesets is written once), the
+ * manifest's versions, the heads' status. Byte strings in the reader's output are hex, so a
+ * key name cannot occur inside a value.
  */
 export class PlanRecorder extends ReadParser {
   readonly lines: string[] = [];
+  private readonly fileNumbers = new Map<HgFile, number>();
   private readonly manifestLine: string;
 
   constructor(manifestPath: string, onChangeset?: ConstructorParameters<typeof ReadParser>[0]) {
@@ -119,12 +122,25 @@ export class PlanRecorder extends ReadParser {
 
   override line(line: string): void {
     super.line(line);
-    if (line.startsWith('{"t":"cs",')) {
-      const cut = [line.indexOf(',"sizes":'), line.indexOf(',"added":')].filter((i) => i > 0);
-      this.lines.push(cut.length > 0 ? `${line.slice(0, Math.min(...cut))}}` : line);
-    } else if (line.startsWith(this.manifestLine) || line.startsWith('{"t":"headstatus",') || line.startsWith('{"t":"end",')) {
+    if (line.startsWith('{"t":"cs",')) this.changeset(line, this.data.changesets.at(-1)!);
+    else if (line.startsWith(this.manifestLine) || line.startsWith('{"t":"headstatus",') || line.startsWith('{"t":"end",'))
       this.lines.push(line);
+  }
+
+  /** The reader's keys come in a fixed order and its byte strings are hex: `,"closes":` cannot occur inside a value. */
+  private changeset(line: string, cs: Changeset): void {
+    let fresh: string[] | null = null;
+    const numbers: number[] = [];
+    for (const f of cs.files) {
+      let n = this.fileNumbers.get(f);
+      if (n === undefined) {
+        this.fileNumbers.set(f, (n = this.fileNumbers.size));
+        (fresh ??= []).push(f.hex);
+      }
+      numbers.push(n);
     }
+    if (fresh) this.lines.push(`{"t":"names","hex":["${fresh.join('","')}"]}`);
+    this.lines.push(`{"t":"pcs",${line.slice(10, line.indexOf(',"closes":'))},"files":[${numbers.join(',')}]}`);
   }
 }
 
@@ -180,7 +196,7 @@ export function writePlan(root: string, key: PlanKey, lines: string[], extras: P
   const body = `${[...lines, ...verdict].join('\n')}\n`;
   // this order is what hooks/pretxnclose matches: v, txn, node, nodeLast, quiet first; the MAC last
   const prefix = JSON.stringify({
-    v: 1,
+    v: 2,
     txn: key.txn,
     node: key.node,
     nodeLast: key.nodeLast,
@@ -259,7 +275,7 @@ export function readPlan(root: string, key: PlanKey, options: { consume: boolean
     if (!timingSafeEqual(Buffer.from(header[2]!, 'hex'), expected)) return null;
     const fields = JSON.parse(Buffer.from(prefix, 'latin1').toString('utf8')) as Partial<PlanKey> & { v?: number; quiet?: boolean };
     const same = fields.txn === key.txn && fields.node === key.node && fields.nodeLast === key.nodeLast;
-    if (fields.v !== 1 || !same || fields.manifestPath !== key.manifestPath || typeof fields.quiet !== 'boolean') return null;
+    if (fields.v !== 2 || !same || fields.manifestPath !== key.manifestPath || typeof fields.quiet !== 'boolean') return null;
     const { push, verdict } = parseBody(Buffer.from(body, 'latin1').toString('utf8'));
     // the range must be exactly the transaction's: first and last changeset as hg named them
     if (push.changesets[0]?.node !== key.node || push.changesets.at(-1)?.node !== key.nodeLast) return null;

@@ -8,8 +8,25 @@ const READER = fileURLToPath(new URL('./taskgate_read.py', import.meta.url));
 
 const decoder = new TextDecoder('utf-8');
 const text = (hex: string): string => decoder.decode(Buffer.from(hex, 'hex'));
-const file = (hex: string): HgFile => ({ hex, path: text(hex) });
-const files = (list: string[] | undefined): HgFile[] => (list ?? []).map(file);
+
+/**
+ * File names decoded once per read: a name that comes back (in another changeset, a head's
+ * file list) is the same HgFile, so 10,000 changesets hold one object per distinct file
+ * instead of one per mention (less to decode, to keep and to collect).
+ */
+class FileNames {
+  private readonly known = new Map<string, HgFile>();
+
+  file(hex: string): HgFile {
+    let f = this.known.get(hex);
+    if (f === undefined) this.known.set(hex, (f = { hex, path: text(hex) }));
+    return f;
+  }
+
+  list(hexes: string[] | undefined): HgFile[] {
+    return hexes === undefined ? [] : hexes.map((hex) => this.file(hex));
+  }
+}
 
 /** A changeset as the reader prints it: byte strings in hex. */
 interface RawChangeset {
@@ -33,9 +50,14 @@ interface RawChangeset {
   parentBranches?: string[];
 }
 
-/** One line of the reader's output (taskgate_read.py), by record kind. */
+/** A changeset as a plan keeps it (push-plan.ts): what the trigger needs of it, its files as numbers into the `names` records. */
+type PlanChangeset = Pick<RawChangeset, 'node' | 'rev' | 'parents' | 'parentRevs' | 'branch'> & { t: 'pcs'; files: number[] };
+
+/** One line of the reader's output (taskgate_read.py), or of a plan, by record kind. */
 type ReadRecord =
   | RawChangeset
+  | PlanChangeset
+  | { t: 'names'; hex: string[] }
   | { t: 'file'; path: string; rev: number; data: string | null }
   | { t: 'headfiles'; rev: number; files: string[] }
   | { t: 'branch'; name: string; existed: boolean; base: number | null }
@@ -57,7 +79,8 @@ function parseRecord(line: string): ReadRecord {
   }
 }
 
-function toChangeset(r: RawChangeset): Changeset {
+function toChangeset(r: RawChangeset, names: FileNames): Changeset {
+  const files = names.list(r.files);
   const cs: Changeset = {
     node: r.node,
     rev: r.rev,
@@ -68,11 +91,12 @@ function toChangeset(r: RawChangeset): Changeset {
     author: text(r.user),
     date: r.date,
     description: text(r.desc),
-    files: files(r.files),
-    judged: files(r.files),
+    files,
+    // nothing changes these lists: the judged files of a changeset that is not a merge are its files
+    judged: files,
   };
   if (r.mergeAdded) {
-    cs.merge = { added: files(r.mergeAdded), modified: files(r.mergeModified), removed: files(r.mergeRemoved) };
+    cs.merge = { added: names.list(r.mergeAdded), modified: names.list(r.mergeModified), removed: names.list(r.mergeRemoved) };
     cs.judged = [...cs.merge.added, ...cs.merge.modified, ...cs.merge.removed];
   }
   if (r.sizes) cs.sizes = r.sizes;
@@ -80,7 +104,7 @@ function toChangeset(r: RawChangeset): Changeset {
   if (r.parentBranches) cs.parentBranches = r.parentBranches.map(text);
   if (r.added) {
     cs.added = r.added.map((a) => ({
-      file: file(a.path),
+      file: names.file(a.path),
       lines: (a.lines ?? []).map(([n, hex]): [number, string] => [n, text(hex)]),
       ...(a.skipped ? { skipped: a.skipped } : {}),
     }));
@@ -117,6 +141,9 @@ export class ReadParser {
     headStatus: new Map(),
   };
   private readonly hasChild = new Set<number>();
+  private readonly names = new FileNames();
+  /** The files a plan's `names` records listed, in order. */
+  private readonly numbered: HgFile[] = [];
   private ended = false;
 
   /** `onChangeset` sees each changeset as soon as it is parsed. */
@@ -126,8 +153,12 @@ export class ReadParser {
     const data = this.data;
     const rec = parseRecord(line);
     switch (rec.t) {
-      case 'cs': {
-        const cs = toChangeset(rec);
+      case 'names':
+        for (const hex of rec.hex) this.numbered.push(this.names.file(hex));
+        break;
+      case 'cs':
+      case 'pcs': {
+        const cs = rec.t === 'cs' ? toChangeset(rec, this.names) : this.planChangeset(rec);
         for (const p of rec.parentRevs) this.hasChild.add(p);
         data.changesets.push(cs);
         this.onChangeset?.(cs);
@@ -141,7 +172,7 @@ export class ReadParser {
         break;
       }
       case 'headfiles':
-        data.headFiles.set(rec.rev, files(rec.files));
+        data.headFiles.set(rec.rev, this.names.list(rec.files));
         break;
       case 'branch':
         data.branches.set(text(rec.name), { existed: rec.existed, base: rec.base });
@@ -155,15 +186,27 @@ export class ReadParser {
       case 'headstatus':
         data.headStatus.set(rec.rev, {
           base: rec.base,
-          added: files(rec.added),
-          modified: files(rec.modified),
-          removed: files(rec.removed),
+          added: this.names.list(rec.added),
+          modified: this.names.list(rec.modified),
+          removed: this.names.list(rec.removed),
         });
         break;
       case 'end':
         this.ended = true;
         break;
     }
+  }
+
+  /** A plan's changeset: no author, date or description (the trigger reads none). */
+  private planChangeset(r: PlanChangeset): Changeset {
+    const files = r.files.map((i) => {
+      const f = this.numbered[i];
+      if (f === undefined) throw new TaskgateError('ERR_HG_OUTPUT', `a plan names file number ${i}, which it never listed`, 'push again');
+      return f;
+    });
+    const { node, rev, parents, parentRevs } = r;
+    const meta = { closesBranch: false, author: '', date: [0, 0] as [number, number], description: '' };
+    return { node, rev, parents, parentRevs, branch: text(r.branch), ...meta, files, judged: files };
   }
 
   finish(): PushData {

@@ -21,8 +21,34 @@ def _hex(b):
     return b.hex()
 
 
-def _emit(ui, obj):
-    ui.write(json.dumps(obj, separators=(',', ':')).encode('ascii') + b'\n')
+# one encoder for every record: json.dumps with options builds a new encoder per call
+_encode = json.JSONEncoder(separators=(',', ':')).encode
+
+
+class _Output(object):
+    """The records, written in chunks: one ui.write per record cost a write (under chg, a
+    message on its socket) per changeset. Node still parses a chunk while hg reads on."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, ui):
+        self.ui = ui
+        self.parts = []
+        self.size = 0
+
+    def emit(self, obj):
+        line = _encode(obj)
+        self.parts.append(line)
+        self.size += len(line) + 1
+        if self.size >= self.CHUNK:
+            self.flush()
+
+    def flush(self):
+        if self.parts:
+            self.parts.append('')
+            self.ui.write('\n'.join(self.parts).encode('ascii'))
+            self.parts = []
+            self.size = 0
 
 
 def _filesize(repo, ctx, path, cache, index, limit):
@@ -120,7 +146,7 @@ def _merge_changes(repo, cl, rev, p1rev):
     but from p1's manifest text and the merge's stored delta against it (a merge's manifest
     is stored as a delta against p1): parsing and diffing two full manifests per merge cost
     more than reading the whole changelog. Returns (added, modified, removed, {path: node}
-    of the added and modified, p1's manifest text)."""
+    of the added and modified, p1's manifest text, {path: [flag here, flag in p1]} of the three)."""
     mlog = repo.manifestlog.getstorage(b'')
     m1 = mlog.rev(cl.changelogrevision(p1rev).manifest)
     m2 = mlog.rev(cl.changelogrevision(rev).manifest)
@@ -139,7 +165,13 @@ def _merge_changes(repo, cl, rev, p1rev):
     modified = sorted(p for p in new if p in old and old[p] != new[p])
     removed = sorted(p for p in old if p not in new)
     nodes = {p: bytes.fromhex(new[p][:40].decode('ascii')) for p in added + modified}
-    return added, modified, removed, nodes, p1text
+    flags = {p: [_entry_flag(new.get(p)), _entry_flag(old.get(p))] for p in added + modified + removed}
+    return added, modified, removed, nodes, p1text, flags
+
+
+def _entry_flag(value):
+    """The flag of a manifest entry's value (node hex, then the flag), or None for no entry."""
+    return None if value is None else value[40:].decode('ascii')
 
 
 def _manifest_node(text, path):
@@ -162,20 +194,40 @@ def _flag(mf, path):
     return mf.flags(path).decode('ascii')
 
 
-def _file_flags(repo, rev, parents, judged, merge):
+def _delta_flags(mlog, p1manifest, manifest):
+    """{path: flag} of the manifest entries a changeset adds or changes against its first
+    parent's manifest, from the delta between the two manifest revisions (stored as such in
+    almost every case): a manifestctx per changeset cost three times as much."""
+    delta = mlog.revdiff(mlog.rev(p1manifest), mlog.rev(manifest))
+    out = {}
+    pos = 0
+    while pos < len(delta):
+        _start, _end, length = _HUNK.unpack_from(delta, pos)
+        pos += _HUNK.size
+        for line in delta[pos:pos + length].splitlines():
+            path, _sep, value = line.partition(b'\0')
+            out[path] = value[40:].decode('ascii')
+        pos += length
+    return out
+
+
+def _file_flags(repo, rev, parents, judged, merge, manifests):
     """[flag here, flag in the first parent] of each judged file. Here: from the changeset's
     manifest delta against its first parent (a full manifest read per changeset costs several
-    times the whole read); a merge, whose delta may be against its second parent, reads both
-    manifests (merges are few). The first parent's flag is read, from its whole manifest, only
-    where it decides something: for a file that is now executable, and for a removed and a
-    present file whose names differ only in case; elsewhere it repeats the flag here ('' for
-    a removed file)."""
+    times the whole read); `manifests` gives a revision's manifest node. A merge's come with
+    its changes against its first parent (_merge_changes); a root reads its manifest. The first parent's flag is read, from its whole
+    manifest, only where it decides something: for a file that is now executable, and for a
+    removed and a present file whose names differ only in case; elsewhere it repeats the flag
+    here ('' for a removed file)."""
     if merge:
+        # both sides of what the merge brings into its first parent's line: its manifest delta
+        return [merge.flags[f] for f in judged]
+    if parents:
+        delta = _delta_flags(repo.manifestlog.getstorage(b''), manifests(parents[0]), manifests(rev))
+        here = [delta.get(f) for f in judged]
+    else:
         now = repo[rev].manifest()
-        before = repo[parents[0]].manifest()
-        return [[_flag(now, f), _flag(before, f)] for f in judged]
-    delta = repo[rev].manifestctx().readfast()
-    here = [_flag(delta, f) for f in judged]
+        here = [_flag(now, f) for f in judged]
     fold = [f.decode('utf-8', 'replace').lower() for f in judged]
     gone = set(k for k, h in zip(fold, here) if h is None)
     kept = set(k for k, h in zip(fold, here) if h is not None)
@@ -232,7 +284,8 @@ def taskgate_read(ui, repo, **opts):
     revs = sorted(scmutil.revrange(repo, [opts['rev']]))
     if opts['exclude_ancestors_of']:
         revs = _exclude_ancestors(repo, revs, opts['exclude_ancestors_of'])
-    reader = _Reader(ui, repo, revs, opts)
+    out = _Output(ui)
+    reader = _Reader(out, repo, revs, opts)
     for rev in revs:
         reader.changeset(rev)
     heads = [r for r in revs if r not in reader.children]
@@ -243,7 +296,8 @@ def taskgate_read(ui, repo, **opts):
         reader.branch_bases()
     if opts['heads']:
         reader.open_heads()
-    _emit(ui, {'t': 'end', 'count': len(revs)})
+    out.emit({'t': 'end', 'count': len(revs)})
+    out.flush()
 
 
 def _exclude_ancestors(repo, revs, path):
@@ -266,14 +320,14 @@ class _Merge(object):
     """What a merge brings into its first parent's line (see _merge_changes)."""
 
     def __init__(self, repo, cl, rev, p1rev):
-        self.added, self.modified, self.removed, self.nodes, self.p1text = _merge_changes(repo, cl, rev, p1rev)
+        self.added, self.modified, self.removed, self.nodes, self.p1text, self.flags = _merge_changes(repo, cl, rev, p1rev)
 
 
 class _Reader(object):
     """One read: the state the records share, and one method per record kind."""
 
-    def __init__(self, ui, repo, revs, opts):
-        self.ui = ui
+    def __init__(self, out, repo, revs, opts):
+        self.out = out
         self.repo = repo
         self.cl = repo.changelog
         self.revs = revs
@@ -286,10 +340,16 @@ class _Reader(object):
         self.flags = opts['flags']
         self.parent_branches = opts['parent_branches']
         self.mfcache = {}
+        self.manifests = {}  # rev -> manifest node, of the changesets read
         self.filelogs = {}
         self.children = set()
         self.branches = {}
         self.contents = {}  # (path, rev) already emitted -> its content
+
+    def manifest_of(self, rev):
+        """The manifest node of a changeset: read already, or from its changelog entry."""
+        node = self.manifests.get(rev)
+        return node if node is not None else self.cl.changelogrevision(rev).manifest
 
     def track(self, path, rev, known=False, data=None):
         """Emits `path` as of `rev` once; `known` passes its content (hex, or None when absent)."""
@@ -303,7 +363,7 @@ class _Reader(object):
                 if path in ctx:
                     data = _hex(ctx[path].data())
         self.contents[key] = data
-        _emit(self.ui, {'t': 'file', 'path': _hex(path), 'rev': rev, 'data': data})
+        self.out.emit({'t': 'file', 'path': _hex(path), 'rev': rev, 'data': data})
         return data
 
     def changeset(self, rev):
@@ -317,6 +377,7 @@ class _Reader(object):
                 self.children.add(p)
         files = entry.files
         extra = entry.extra
+        self.manifests[rev] = entry.manifest
         branch = extra.get(b'branch') or b'default'
         rec = {
             't': 'cs',
@@ -340,7 +401,7 @@ class _Reader(object):
             rec['mergeRemoved'] = [_hex(f) for f in merge.removed]
             judged = merge.added + merge.modified + merge.removed
         if self.flags:
-            rec['flags'] = _file_flags(self.repo, rev, parents, judged, merge)
+            rec['flags'] = _file_flags(self.repo, rev, parents, judged, merge, self.manifest_of)
         if merge and self.parent_branches:
             rec['parentBranches'] = [_hex(encoding.tolocal(cl.branchinfo(p)[0])) for p in parents]
         ctx = None
@@ -348,7 +409,7 @@ class _Reader(object):
             rec['sizes'], ctx = self.sizes(rev, judged, merge)
         if self.maxdiff:
             rec['added'] = self.added(ctx if ctx is not None else self.repo[rev], parents, judged)
-        _emit(self.ui, rec)
+        self.out.emit(rec)
         self.branches.setdefault(encoding.tolocal(branch), []).append(rev)
         self.track_changed(rev, parents, files, merge)
 
@@ -423,7 +484,7 @@ class _Reader(object):
             for path in self.tracked:
                 self.track(path, h)
             if self.head_files_wanted:
-                _emit(self.ui, {'t': 'headfiles', 'rev': h, 'files': [_hex(f) for f in self.repo[h].manifest()]})
+                self.out.emit({'t': 'headfiles', 'rev': h, 'files': [_hex(f) for f in self.repo[h].manifest()]})
 
     def head_status(self, heads):
         """For each new head, its status against where its first-parent chain leaves the changesets (DESIGN §6)."""
@@ -432,7 +493,7 @@ class _Reader(object):
             while base in self.incoming:
                 base = self.cl.parentrevs(base)[0]
             st = self.repo.status(base if base != nullrev else nullrev, h)
-            _emit(self.ui, {'t': 'headstatus', 'rev': h, 'base': base if base != nullrev else None,
+            self.out.emit({'t': 'headstatus', 'rev': h, 'base': base if base != nullrev else None,
                             'added': [_hex(f) for f in st.added], 'modified': [_hex(f) for f in st.modified],
                             'removed': [_hex(f) for f in st.removed]})
             for path in self.tracked:
@@ -444,7 +505,7 @@ class _Reader(object):
         for name in sorted(self.branches):
             existing = list(repo.revs(b'max(branch(%s) and :%d)', b'literal:' + name, self.first - 1)) if self.first > 0 else []
             base = existing[0] if existing else None
-            _emit(self.ui, {'t': 'branch', 'name': _hex(name), 'existed': base is not None, 'base': base})
+            self.out.emit({'t': 'branch', 'name': _hex(name), 'existed': base is not None, 'base': base})
             if base is not None:
                 for path in self.tracked:
                     self.track(path, base)
@@ -453,7 +514,7 @@ class _Reader(object):
         for rev in self.revs:
             p1 = repo.changelog.parentrevs(rev)[0]
             if p1 not in self.incoming:
-                _emit(self.ui, {'t': 'root', 'rev': rev, 'base': p1 if p1 != nullrev else None})
+                self.out.emit({'t': 'root', 'rev': rev, 'base': p1 if p1 != nullrev else None})
                 for path in self.tracked:
                     self.track(path, p1)
 
@@ -462,4 +523,4 @@ class _Reader(object):
         bm = self.repo.branchmap()
         for name in sorted(self.branches):
             open_heads = [self.repo[n].hex().decode('ascii') for n in bm.branchheads(name, closed=False)] if name in bm else []
-            _emit(self.ui, {'t': 'heads', 'branch': _hex(name), 'heads': open_heads})
+            self.out.emit({'t': 'heads', 'branch': _hex(name), 'heads': open_heads})

@@ -116,17 +116,27 @@ export class PolicyEvaluator {
     });
   }
 
-  /** The changesets (as the rule sees them) a rule judges: bypass, scope and a per-changeset exemption applied. */
-  private judged(scope: RuleScope, changesets: readonly Changeset[], audit = true): Changeset[] {
-    const out: Changeset[] = [];
+  /** One changeset as the rule sees it, or null when the rule skips it: bypass, scope and a per-changeset exemption applied. */
+  private judgedOne(scope: RuleScope, cs: Changeset, audit: boolean): Changeset | null {
+    if (!scope.rule.unbypassable && this.bypassedNodes.has(cs.node)) return null;
+    const view = scope.view(cs);
+    if (!view) return null;
     const exempt = scope.config.exemptWhen;
+    const matched = exempt && exempt.scope !== 'push' ? exemptingText(exempt.message, cs.description) : null;
+    if (matched === null) return view;
+    if (audit) this.exempt(scope, [cs.node], matched);
+    return null;
+  }
+
+  /** The changesets (as the rule sees them) a rule judges. */
+  private judged(scope: RuleScope, changesets: readonly Changeset[], audit = true): Changeset[] {
+    // nothing bypassed and nothing that narrows the rule: every changeset as it is (most policies, most pushes)
+    const bypassed = !scope.rule.unbypassable && this.bypassedNodes.size > 0;
+    if (!bypassed && !scope.narrows && scope.config.exemptWhen === undefined) return [...changesets];
+    const out: Changeset[] = [];
     for (const cs of changesets) {
-      if (!scope.rule.unbypassable && this.bypassedNodes.has(cs.node)) continue;
-      const view = scope.view(cs);
-      if (!view) continue;
-      const matched = exempt && exempt.scope !== 'push' ? exemptingText(exempt.message, cs.description) : null;
-      if (matched === null) out.push(view);
-      else if (audit) this.exempt(scope, [cs.node], matched);
+      const view = this.judgedOne(scope, cs, audit);
+      if (view) out.push(view);
     }
     return out;
   }
@@ -149,7 +159,8 @@ export class PolicyEvaluator {
     this.marker(cs, index);
     for (const scope of this.active) {
       if (!scope.perChangeset || !scope.rule.check) continue;
-      for (const view of this.judged(scope, [cs])) this.report(scope, scope.rule.check(scope.config, view, this.ctx), index);
+      const view = this.judgedOne(scope, cs, true);
+      if (view) this.report(scope, scope.rule.check(scope.config, view, this.ctx), index);
     }
   }
 

@@ -49,6 +49,11 @@ export class RuleScope {
     return this.rule.perChangeset === true && this.config.exemptWhen?.scope !== 'push';
   }
 
+  /** Whether `view` can leave a changeset out or narrow it (branches, authors, paths). */
+  get narrows(): boolean {
+    return this.config.branches !== undefined || this.config.exceptAuthors !== undefined || this.paths !== null;
+  }
+
   /** The changeset as this rule sees it, or null when the rule does not look at it (branch, paths, author). */
   view(cs: Changeset): Changeset | null {
     const { branches, exceptAuthors } = this.config;

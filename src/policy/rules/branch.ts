@@ -12,12 +12,13 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
   needs: (config) => ({ branchBases: config.create !== undefined }),
   check(config, cs, ctx) {
     const out: Violation[] = [];
-    const name = printable(cs.branch);
+    // escaped only for a message: most changesets have none
+    const name = () => printable(cs.branch);
     if (config.names !== undefined && !regex(config.names).test(cs.branch)) {
       out.push({
         rule: config.id,
         node: cs.node,
-        message: `branch name "${name}" does not match ${config.names}`,
+        message: `branch name "${name()}" does not match ${config.names}`,
         hint: 'rename the branch (hg branch NAME, then recommit) to a name the policy allows',
       });
     }
@@ -26,7 +27,7 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
         out.push({
           rule: config.id,
           node: cs.node,
-          message: `${who(ctx.pusher)} may not push to branch ${name} (allowed: ${whoText(list)})`,
+          message: `${who(ctx.pusher)} may not push to branch ${name()} (allowed: ${whoText(list)})`,
           hint: 'push to another branch and ask someone allowed to merge it',
         });
       }
@@ -36,7 +37,7 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
         out.push({
           rule: config.id,
           node: cs.node,
-          message: `${who(ctx.pusher)} may not push to branch ${name} (denied to ${whoText(list)})`,
+          message: `${who(ctx.pusher)} may not push to branch ${name()} (denied to ${whoText(list)})`,
           hint: 'push to another branch and ask someone allowed to merge it',
         });
       }
@@ -49,7 +50,7 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
         out.push({
           rule: config.id,
           node: cs.node,
-          message: `${who(ctx.pusher)} may not create branch ${name} (allowed: ${whoText(config.create)})`,
+          message: `${who(ctx.pusher)} may not create branch ${name()} (allowed: ${whoText(config.create)})`,
           hint: 'commit on an existing branch, or ask someone allowed to create the branch first',
         });
       }
@@ -58,7 +59,7 @@ export const branchRule: RuleDefinition<BranchRuleConfig> = {
       out.push({
         rule: config.id,
         node: cs.node,
-        message: `${who(ctx.pusher)} may not close branch ${name} (allowed: ${whoText(config.close)})`,
+        message: `${who(ctx.pusher)} may not close branch ${name()} (allowed: ${whoText(config.close)})`,
         hint: 'strip the closing changeset (hg strip) and ask someone allowed to close the branch',
       });
     }

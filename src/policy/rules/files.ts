@@ -92,23 +92,35 @@ function contentProblems(config: FilesRuleConfig, cs: Changeset): Array<[string,
   return out;
 }
 
+/** The groups of a head's files whose names differ only in case. */
+function foldedGroups(list: readonly HgFile[]): HgFile[][] {
+  // a lone name stays a file, not a one-element list: most names are alone
+  const byFolded = new Map<string, HgFile | HgFile[]>();
+  for (const f of list) {
+    const key = f.path.toLowerCase();
+    const seen = byFolded.get(key);
+    if (seen === undefined) byFolded.set(key, f);
+    else if (Array.isArray(seen)) seen.push(f);
+    else byFolded.set(key, [seen, f]);
+  }
+  // in the order of each group's first name, as the report always listed them
+  return [...byFolded.values()].filter((v): v is HgFile[] => Array.isArray(v));
+}
+
 function caseCollisions(config: FilesRuleConfig, changesets: Changeset[], ctx: RuleContext): Violation[] {
-  const touched = new Set<string>();
-  for (const cs of changesets) cs.judged.forEach((f, i) => present(cs.sizes, i) && touched.add(f.hex));
   const out: Violation[] = [];
+  // which files the push added or changed is asked only when a head has names that collide (rarely)
+  let touched: Set<string> | null = null;
   for (const rev of ctx.push.headRevs) {
     const head = ctx.changesetAt(rev);
     const list = ctx.push.headFiles.get(rev);
     if (!head || !list) continue;
-    const byFolded = new Map<string, HgFile[]>();
-    for (const f of list) {
-      const key = f.path.toLowerCase();
-      const group = byFolded.get(key);
-      if (group) group.push(f);
-      else byFolded.set(key, [f]);
-    }
-    for (const group of byFolded.values()) {
-      if (group.length > 1 && group.some((f) => touched.has(f.hex))) {
+    for (const group of foldedGroups(list)) {
+      if (touched === null) {
+        touched = new Set<string>();
+        for (const cs of changesets) cs.judged.forEach((f, i) => present(cs.sizes, i) && touched!.add(f.hex));
+      }
+      if (group.some((f) => touched!.has(f.hex))) {
         out.push({
           rule: config.id,
           node: head.node,
