@@ -22,7 +22,7 @@ const STATUS_TONE: Partial<Record<string, Colour>> = {
 };
 
 export const JOBS_USAGE =
-  'taskgate jobs list|show|retry|cancel [ID] [-R REPO] [--status S] [--rev NODE] [--json] | taskgate jobs log ID [--attempt N] [--follow] [-R REPO | --server URL]';
+  'taskgate jobs list|show|retry|cancel [ID] [-R REPO] [--status S] [--rev NODE] [--json] | taskgate jobs log ID [--attempt N] [--follow] [--json] [-R REPO | --server URL]';
 
 function publicJob(job: StoredJob, withToken: boolean): Record<string, unknown> {
   const { token, ...rest } = job;
@@ -66,7 +66,7 @@ async function jobLog(id: string, values: JobsValues, io: CliIo): Promise<number
       `taskgate jobs log: --attempt ${values.attempt} is not an attempt number`,
       'attempts count from 1',
     );
-  const options = { ...(attempt ? { attempt } : {}), follow: values.follow ?? false };
+  const options = { ...(attempt ? { attempt } : {}), follow: values.follow ?? false, json: values.json ?? false };
   if (values.server) {
     await printJobLog(remoteReader(values.server, id), id, options, io);
     return EXIT.ok;

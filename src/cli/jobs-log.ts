@@ -14,17 +14,22 @@ const PIECE = 1024 * 1024;
 
 type ReadPiece = (query: { attempt?: number; offset: number }) => Promise<LogPiece>;
 
-/** The attempt's log from its start; with `follow`, new output as it comes, until the attempt ends. */
+/**
+ * The attempt's log from its start; with `follow`, new output as it comes, until the attempt
+ * ends. With `json`, one object once it is all read: `{ job, attempt, bytes, log }`.
+ */
 export async function printJobLog(
   read: ReadPiece,
   jobId: string,
-  options: { attempt?: number; follow: boolean },
+  options: { attempt?: number; follow: boolean; json?: boolean },
   io: CliIo,
 ): Promise<void> {
   let attempt = options.attempt;
   let offset = 0;
   // a character split between two pieces is printed whole
   const decoder = new TextDecoder();
+  let text = '';
+  const out = (s: string) => (options.json ? (text += s) : io.out(s));
   const deadline = Date.now() + FOLLOW_MAX_MS;
   for (;;) {
     const piece = await read({ ...(attempt ? { attempt } : {}), offset });
@@ -32,7 +37,7 @@ export async function printJobLog(
       throw new TaskgateError('ERR_JOB_NOT_FOUND', `job ${jobId} has not run`, 'follow it with --follow until a worker claims it');
     // the first attempt read is the one followed to its end
     if (piece.attempt > 0) attempt = piece.attempt;
-    if (piece.data.length > 0) io.out(decoder.decode(piece.data, { stream: true }));
+    if (piece.data.length > 0) out(decoder.decode(piece.data, { stream: true }));
     offset = piece.next;
     if (piece.next < piece.size) continue;
     if (!options.follow || (piece.ended && piece.attempt > 0)) break;
@@ -42,7 +47,8 @@ export async function printJobLog(
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  io.out(decoder.decode());
+  out(decoder.decode());
+  if (options.json) io.out(`${JSON.stringify({ job: jobId, attempt: attempt ?? null, bytes: offset, log: text })}\n`);
 }
 
 /** On the store's host: the log file under worker.logs. */

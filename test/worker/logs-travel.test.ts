@@ -78,6 +78,11 @@ describe('logs travel: a remote worker sends its log to the service as the task 
     expect(local.exitCode, local.stderr).toBe(0);
     expect(local.stdout).toBe(SLOW_OUTPUT.trimEnd());
     expect((await taskgate(s.central, ['jobs', 'log', job!.id, '--attempt', '1', '--follow'])).stdout).toBe(SLOW_OUTPUT.trimEnd());
+    // --json: one object, through serve as locally
+    for (const where of [[], ['--server', url]]) {
+      const asJson = await taskgate(s.central, ['jobs', 'log', job!.id, '--json', ...where]);
+      expect(JSON.parse(asJson.stdout)).toEqual({ job: job!.id, attempt: 1, bytes: 35, log: SLOW_OUTPUT });
+    }
     // the log is named by attempt, size and command; no path of the server appears anywhere
     const lineage = await taskgate(s.central, ['lineage', job!.id]);
     expect(lineage.stdout).toContain(`log: attempt 1, 35 B — taskgate jobs log ${job!.id} --attempt 1`);
