@@ -211,7 +211,7 @@ export class HttpBackend implements JobBackend {
       offset,
       data: data.toString('base64'),
     };
-    const r = await fetch(new URL(path, this.url), {
+    const r = await this.fetch(new URL(path, this.url), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),

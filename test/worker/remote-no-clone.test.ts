@@ -115,6 +115,12 @@ describe('a remote worker with no clone, over TLS (issue 13)', () => {
     const logs = readdirSync(join(r.home, 'logs'));
     expect(logs).toHaveLength(4);
     for (const id of logs) expect(readFileSync(join(r.home, 'logs', id, '1.log'), 'utf8')).toMatch(/^ran-[abcd]$/m);
+    // and the service shows every log: the worker sent each one as its task ran
+    for (const j of jobs) {
+      const shown = await taskgate(r.s.central, ['jobs', 'log', j.id]);
+      expect(shown.exitCode, shown.stderr).toBe(0);
+      expect(shown.stdout).toMatch(new RegExp(`^ran-${j.task}$`, 'm'));
+    }
   });
 
   it('trusts the service only through the pinned CA (or NODE_EXTRA_CA_CERTS); an untrusted certificate stops the worker at once', async () => {
