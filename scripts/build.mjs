@@ -41,6 +41,8 @@ await build({
   format: 'cjs',
   entryPoints: {
     'gate-hook': join(root, 'src/gate/hook-main.ts'),
+    // opened by hooks/pretxnchangegroup before gate-hook loads: chg's server works while the gate's code loads
+    'chg-early': join(root, 'src/hg/chg-early.ts'),
     'trigger-hook': join(root, 'src/trigger/hook-main.ts'),
     'refs-hook': join(root, 'src/gate/refs-hook-main.ts'),
     'bookmark-hook': join(root, 'src/trigger/bookmark-hook-main.ts'),
@@ -59,7 +61,7 @@ copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_re
 copyFileSync(join(root, 'src/hg/taskgate_refs.py'), join(root, 'dist/taskgate_refs.py'));
 // the hooks' loader, and V8 cached data for each hook bundle, made by that very loader
 copyFileSync(join(root, 'scripts/load-bundle.cjs'), join(root, 'dist/load-bundle.cjs'));
-for (const name of ['gate-hook', 'trigger-hook', 'refs-hook', 'bookmark-hook']) {
+for (const name of ['chg-early', 'gate-hook', 'trigger-hook', 'refs-hook', 'bookmark-hook']) {
   execFileSync(process.execPath, [join(root, 'dist/load-bundle.cjs'), '--make-cache', name], { stdio: 'inherit' });
 }
 // the web UI's templates and assets, found next to the bundle (dist/ui/)

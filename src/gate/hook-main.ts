@@ -1,6 +1,7 @@
+import type { ChgSession } from '../hg/chg-session.js';
 import { runGate } from './run-gate.js';
 
 /** Entry for hooks/pretxnchangegroup: returns the exit code; the caller sets process.exitCode. */
-export function gateHook(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return runGate(argv, env, { write: (text) => process.stderr.write(text), cwd: process.cwd() });
+export function gateHook(argv: string[], env: NodeJS.ProcessEnv, session: ChgSession | null = null): Promise<number> {
+  return runGate(argv, env, { write: (text) => process.stderr.write(text), cwd: process.cwd(), session });
 }

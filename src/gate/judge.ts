@@ -1,4 +1,5 @@
 import type { TaskgateConfig } from '../config/config-types.js';
+import type { ChgSession } from '../hg/chg-session.js';
 import type { PushData } from '../hg/hg-types.js';
 import { ReadParser, readChangesets } from '../hg/read-push.js';
 import { PlanRecorder, withPlanNeeds } from '../hg/push-plan.js';
@@ -23,7 +24,14 @@ export async function judge(
   revset: string,
   config: TaskgateConfig,
   pusher: Pusher,
-  options: { env?: NodeJS.ProcessEnv; bypassReason?: string | null; onChangeset?: (count: number) => void; recordPlan?: boolean } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    bypassReason?: string | null;
+    onChangeset?: (count: number) => void;
+    recordPlan?: boolean;
+    /** The hook's chg session, opened while its code loaded. */
+    session?: ChgSession | null;
+  } = {},
 ): Promise<Judgement> {
   const rules = config.policy.rules;
   // the evaluator sees each changeset as it is parsed, so per-changeset rules run while hg still reads
@@ -54,7 +62,8 @@ export async function judge(
     pushReason: options.bypassReason ?? null,
   });
   // hg first (its process is spawned before this returns), then the engine, while hg starts
-  const reading = readChangesets(root, revset, recorder ? withPlanNeeds(needs, config.manifest.path) : needs, options.env, parser);
+  const read = recorder ? withPlanNeeds(needs, config.manifest.path) : needs;
+  const reading = readChangesets(root, revset, read, options.env, parser, options.session ?? null);
   const loading = loadPatternEngine().then(() => {
     // every pattern of the configuration, by JSON path, before any rule runs
     assertPolicy(config, { regexes: true, only: 'regexes' });

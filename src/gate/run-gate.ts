@@ -5,6 +5,7 @@ import { appendAudit } from '../audit/audit-log.js';
 import { printable } from '../errors/printable.js';
 import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
 import { EXIT, exitCodeOf } from '../errors/error-codes.js';
+import type { ChgSession } from '../hg/chg-session.js';
 import { findRepoRoot } from '../hg/find-root.js';
 import { setHgCommand } from '../hg/hg-command.js';
 import { parseHookArgs, parseHookEnv, type HookEnv } from '../hg/hook-env.js';
@@ -21,6 +22,8 @@ export interface GateIo {
   write(text: string): void;
   cwd: string;
   now?: () => Date;
+  /** chg's session, opened by hooks/pretxnchangegroup before this code loaded (hg/chg-early.ts). */
+  session?: ChgSession | null;
 }
 
 /** The pretxnchangegroup hook: env -> changesets -> identity -> policy -> verdict. Fails closed. */
@@ -44,11 +47,8 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     setHgCommand(config.hg.command);
     const pusher = resolvePusher(hook.url, env, config.identity);
     const planKey = planKeyOf(hook, config.manifest.path);
-    const { push, verdict, planLines } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, {
-      env,
-      bypassReason: hook.bypassVar,
-      recordPlan: planKey !== null,
-    });
+    const judging = { env, bypassReason: hook.bypassVar, recordPlan: planKey !== null, session: io.session ?? null };
+    const { push, verdict, planLines } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, judging);
     const heads = push.headRevs.map((r) => push.changesets.find((cs) => cs.rev === r)!.node);
     const base = {
       repo: config.repo.id ?? null,

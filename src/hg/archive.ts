@@ -1,8 +1,8 @@
 // Clean copies of one revision: into a folder for the in-process worker, or as a tar stream for the service to send.
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { plainHg } from './hg-command.js';
-import { hgEnv, runHg } from './run-hg.js';
+import { hgEnv, plainHg } from './hg-command.js';
+import { runHg } from './run-hg.js';
 
 /** A clean copy of one revision in `dest` (hg archive): no .hg, nothing a task can use to plant hooks. */
 export async function archiveRevision(repoRoot: string, rev: string, dest: string, env?: NodeJS.ProcessEnv): Promise<void> {

@@ -1,5 +1,4 @@
 // Which program runs hg: chg (a warm command server, DESIGN §13) where installed, plain hg otherwise.
-import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
@@ -67,7 +66,14 @@ const CHG_IDLE_SECONDS = 3600;
 function socketName(dir: string, args: readonly string[]): string {
   const configs = args.filter((a, i) => i > 0 && args[i - 1] === '--config');
   if (configs.length === 0) return join(dir, 'server');
-  return join(dir, `server-${createHash('sha256').update(configs.join('\0')).digest('hex').slice(0, 8)}`);
+  return join(dir, `server-${fnv1a(configs.join('\0'))}`);
+}
+
+/** FNV-1a, 32 bits, as hex: a name, not a secret (node:crypto would cost the hook ~10 ms to load). */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
 }
 
 function chgCommand(file: string, env: NodeJS.ProcessEnv, args: readonly string[]): HgCommand | null {
@@ -93,6 +99,11 @@ export function hgCommand(env: NodeJS.ProcessEnv = process.env, args: readonly s
   }
   // a path: chg when its name says so
   return /(^|\/)chg$/.test(choice) ? (chgCommand(choice, env, args) ?? PLAIN) : { ...PLAIN, file: choice };
+}
+
+/** The environment every hg call gets: plain output, UTF-8 metadata, HG_PENDING kept from the hook. */
+export function hgEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, HGPLAIN: '1', HGENCODING: 'utf-8', HGENCODINGMODE: 'strict' };
 }
 
 /** Plain hg, for the retry after chg failed. */

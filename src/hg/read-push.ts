@@ -1,10 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { Changeset, FileFlag, HgFile, PushData, ReadOptions } from './hg-types.js';
+import type { ChgSession } from './chg-session.js';
+import { readerConfig } from './reader-config.js';
 import { streamHgLines } from './run-hg.js';
-
-/** The reader extension ships next to this module, in src/ and in the bundles alike. */
-const READER = fileURLToPath(new URL('./taskgate_read.py', import.meta.url));
 
 const decoder = new TextDecoder('utf-8');
 const text = (hex: string): string => decoder.decode(Buffer.from(hex, 'hex'));
@@ -114,7 +112,7 @@ function toChangeset(r: RawChangeset, names: FileNames): Changeset {
 
 /** The hg arguments for one read; exported so that `scripts/bench` measures the very same call. */
 export function readArgs(revset: string, options: ReadOptions = {}): string[] {
-  const args = ['--config', `extensions.taskgate_read=${READER}`, 'taskgate-read', '-r', revset];
+  const args = [...readerConfig(), 'taskgate-read', '-r', revset];
   if (options.sizes !== undefined) args.push('--sizes', String(options.sizes));
   if (options.addedLines) args.push('--added-lines', String(options.addedLines));
   for (const path of options.track ?? []) args.push('--track', path);
@@ -243,8 +241,9 @@ export async function readChangesets(
   options: ReadOptions = {},
   env?: NodeJS.ProcessEnv,
   parser: ReadParser = new ReadParser(),
+  session: ChgSession | null = null,
 ): Promise<PushData> {
-  await streamHgLines(readArgs(revset, options), { cwd: repoRoot, ...(env ? { env } : {}) }, (line) => parser.line(line)).catch(
+  await streamHgLines(readArgs(revset, options), { cwd: repoRoot, session, ...(env ? { env } : {}) }, (line) => parser.line(line)).catch(
     (error: unknown) => {
       throw revsetRefusal(error, revset) ?? error;
     },

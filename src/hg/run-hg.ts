@@ -1,6 +1,7 @@
 /** The one place taskgate runs `hg`: plain output, no shell, and failures as TaskgateErrors. */
 import { TaskgateError } from '../errors/taskgate-error.js';
-import { hgCommand, plainHg, type HgCommand } from './hg-command.js';
+import type { ChgSession } from './chg-session.js';
+import { hgCommand, hgEnv, plainHg, type HgCommand } from './hg-command.js';
 import { spawnHg } from './spawn-hg.js';
 
 export interface HgRunOptions {
@@ -8,11 +9,8 @@ export interface HgRunOptions {
   env?: NodeJS.ProcessEnv;
   /** Exit codes that are answers, not failures (`hg config` exits 1 when nothing is set). */
   okExitCodes?: number[];
-}
-
-/** The environment every hg call gets: plain output, UTF-8 metadata, HG_PENDING kept from the hook. */
-export function hgEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, HGPLAIN: '1', HGENCODING: 'utf-8', HGENCODINGMODE: 'strict' };
+  /** A session with chg's server opened before the hook's code loaded (chg-early.ts): used when it is the one this command would use. */
+  session?: ChgSession | null;
 }
 
 function hgBinary(options: HgRunOptions): string {
@@ -41,9 +39,64 @@ export async function runHg(args: string[], options: HgRunOptions): Promise<Buff
  */
 export async function streamHgLines(args: string[], options: HgRunOptions, onLine: (line: string) => void): Promise<void> {
   const command = hgCommand(options.env, args);
+  if (options.session && (await streamSession(options.session, command, args, options, onLine)) === 'done') return;
   const delivered = await streamOnce(command, args, options, onLine);
   // chg that failed before a line came out is retried with plain hg: the same answer, just slower
   if (delivered === 'retry') await streamOnce(plainHg(), args, options, onLine);
+}
+
+/** hg's output cut into lines for `onLine`; the first error `onLine` throws stops the rest. */
+class Lines {
+  count = 0;
+  error: Error | null = null;
+  private rest = '';
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(chunk: string, stop: () => void): void {
+    if (this.error) return;
+    const parts = (this.rest + chunk).split('\n');
+    this.rest = parts.pop() ?? '';
+    try {
+      for (const line of parts) {
+        if (line === '') continue;
+        this.count += 1;
+        this.onLine(line);
+      }
+    } catch (error) {
+      this.error = error instanceof Error ? error : new Error(String(error));
+      stop();
+    }
+  }
+
+  /** The last line, when the output did not end with a newline. */
+  flush(): void {
+    if (this.rest !== '') this.onLine(this.rest);
+  }
+}
+
+/**
+ * The command through the early session, when it is the server and folder this command would
+ * use. 'unused' when the session could not run it before a line came out: chg's own client then
+ * runs it (and starts or replaces the server, as chg does).
+ */
+async function streamSession(
+  session: ChgSession,
+  command: HgCommand,
+  args: string[],
+  options: HgRunOptions,
+  onLine: (line: string) => void,
+): Promise<'done' | 'unused'> {
+  if (!command.chg || command.env['CHGSOCKNAME'] !== session.socketPath || session.cwd !== options.cwd) return session.close() ?? 'unused';
+  const lines = new Lines(onLine);
+  const result = await session.run([...command.args, ...args], (chunk, stop) => lines.push(chunk, stop));
+  if (lines.error) throw lines.error;
+  if (lines.count === 0 && (result === null || retryPlain(command, result, options))) return 'unused';
+  // lines already went to the reader: a retry would hand it the same ones twice
+  const ended = { failed: true, exitCode: -1, stderr: "chg's server ended the session before hg's answer" };
+  checkResult(result ? { failed: result.exitCode !== 0, ...result } : ended, args, options);
+  lines.flush();
+  return 'done';
 }
 
 async function streamOnce(
@@ -52,34 +105,17 @@ async function streamOnce(
   options: HgRunOptions,
   onLine: (line: string) => void,
 ): Promise<'done' | 'retry'> {
-  let lines = 0;
-  let rest = '';
-  // set by the line callback: the reader's own error, which ends the hg process
-  const stopped: { error?: Error } = {};
+  const lines = new Lines(onLine);
   const result = await spawnHg(
     command.file,
     [...command.args, ...args],
     { cwd: options.cwd, env: { ...hgEnv(options.env), ...command.env } },
-    (chunk, kill) => {
-      if (stopped.error) return;
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop() ?? '';
-      try {
-        for (const line of parts) {
-          if (line === '') continue;
-          lines += 1;
-          onLine(line);
-        }
-      } catch (error) {
-        stopped.error = error instanceof Error ? error : new Error(String(error));
-        kill();
-      }
-    },
+    (chunk, kill) => lines.push(chunk, kill),
   );
-  if (stopped.error) throw stopped.error;
-  if (lines === 0 && retryPlain(command, result, options)) return 'retry';
+  if (lines.error) throw lines.error;
+  if (lines.count === 0 && retryPlain(command, result, options)) return 'retry';
   checkResult(result, args, options);
-  if (rest !== '') onLine(rest);
+  lines.flush();
   return 'done';
 }
 

@@ -1,0 +1,205 @@
+// A session with chg's command server over its socket, opened before the hook's code loads (DESIGN §13).
+import { connect, type Socket } from 'node:net';
+
+/** What one command through the session gave: hg's exit code and the end of its error output. */
+export interface SessionResult {
+  exitCode: number;
+  stderr: string;
+}
+
+/** Keep the end of hg's error output, bounded (as spawn-hg.ts does). */
+const STDERR_KEEP = 64 * 1024;
+
+/** A frame's payload is bounded: a server that announces more is not one we talk to. */
+const FRAME_MAX = 16 * 1024 * 1024;
+
+/** The commands of the protocol this client sends; the hello must offer every one. */
+const NEEDED = ['runcommand', 'setenv', 'setumask2', 'chdir', 'validate'];
+
+/** One command server's frame: a channel letter and a payload (or, for input requests, a length). */
+interface Frame {
+  channel: string;
+  data: Buffer;
+}
+
+function request(name: string, payload?: Buffer): Buffer {
+  if (payload === undefined) return Buffer.from(`${name}\n`, 'latin1');
+  const size = Buffer.alloc(4);
+  size.writeUInt32BE(payload.length);
+  return Buffer.concat([Buffer.from(`${name}\n`, 'latin1'), size, payload]);
+}
+
+const list = (items: readonly string[]) => Buffer.from(items.join('\0'), 'utf8');
+
+/**
+ * chg's client does this work in its own process: connect, say where and with what environment,
+ * and let the server check that it is current (`validate`, with the same `--config` options).
+ * Here the hook connects while its code still loads, so the server forks its worker, reloads the
+ * configuration and validates in parallel; only `runcommand` waits for the hook. Anything but
+ * a clean answer makes the session unusable, and the caller runs chg's own client instead,
+ * which starts, replaces or redirects the server as chg does.
+ */
+export class ChgSession {
+  private readonly socket: Socket;
+  private buffer: Buffer = Buffer.alloc(0);
+  private hello: string | null = null;
+  private validated = false;
+  private broken = false;
+  private pid = 0;
+  private ended = false;
+  private waiting: ((frame: Frame | null) => void) | null = null;
+  private readonly queue: (Frame | null)[] = [];
+
+  /** `socketPath` is chg's socket (CHGSOCKNAME); `configArgs` the `--config` options of the commands to come. */
+  constructor(
+    readonly socketPath: string,
+    readonly cwd: string,
+    env: NodeJS.ProcessEnv,
+    readonly configArgs: readonly string[],
+  ) {
+    const environ = Object.entries(env).flatMap(([k, v]) => (v === undefined || k.includes('=') ? [] : [`${k}=${v}`]));
+    this.socket = connect(socketPath);
+    // the whole preamble at once: the server reads it after its hello
+    const umask = Buffer.alloc(4);
+    umask.writeUInt32BE(process.umask());
+    this.socket.write(
+      Buffer.concat([
+        request('chdir', Buffer.from(cwd, 'utf8')),
+        request('setumask2', umask),
+        request('setenv', list(environ)),
+        request('validate', list(configArgs)),
+      ]),
+    );
+    this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.socket.on('error', () => this.fail());
+    this.socket.on('close', () => this.fail());
+    // an unused session must not keep the hook alive
+    this.socket.unref();
+  }
+
+  /** Runs `args` (which start with this session's `configArgs`); null when the session cannot. */
+  async run(args: readonly string[], onStdout: (chunk: string, stop: () => void) => void): Promise<SessionResult | null> {
+    if (this.broken || !this.configArgs.every((a, i) => args[i] === a)) return this.close();
+    this.socket.ref();
+    try {
+      if (!(await this.ready())) return this.close();
+      this.socket.write(request('runcommand', list(args)));
+      return await this.answer(onStdout);
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Ends the session: the server's worker sees its client go and exits. */
+  close(): null {
+    this.broken = true;
+    this.socket.destroy();
+    return null;
+  }
+
+  /** The hello offered every command we send, and `validate` answered with no instruction. */
+  private async ready(): Promise<boolean> {
+    while (!this.validated) {
+      const frame = await this.next();
+      if (frame === null) return false;
+      if (this.hello === null) {
+        if (frame.channel !== 'o' || !this.acceptHello(frame.data.toString('latin1'))) return false;
+      } else if (frame.channel === 'r') {
+        // "\0" is the empty instruction list; unlink, redirect, reconnect or exit go to chg itself
+        if (frame.data.length !== 1 || frame.data[0] !== 0) return false;
+        this.validated = true;
+      } else if (!this.optional(frame)) return false;
+    }
+    return true;
+  }
+
+  private acceptHello(text: string): boolean {
+    this.hello = text;
+    const capabilities = /^capabilities: (.*)$/m.exec(text)?.[1]?.split(' ') ?? [];
+    const pid = Number(/^pid: (\d+)$/m.exec(text)?.[1] ?? 0);
+    this.pid = Number.isSafeInteger(pid) && pid > 1 ? pid : 0;
+    return NEEDED.every((c) => capabilities.includes(c));
+  }
+
+  /** Output of the command until its result; input requests get end-of-file. */
+  private async answer(onStdout: (chunk: string, stop: () => void) => void): Promise<SessionResult | null> {
+    let stderr = '';
+    for (;;) {
+      const frame = await this.next();
+      if (frame === null) return null;
+      switch (frame.channel) {
+        case 'o':
+          onStdout(frame.data.toString('latin1'), () => this.stop());
+          break;
+        case 'e':
+          stderr = (stderr + frame.data.toString('utf8')).slice(-STDERR_KEEP);
+          break;
+        case 'r':
+          return frame.data.length === 4 ? { exitCode: frame.data.readInt32BE(0), stderr } : null;
+        case 'I':
+        case 'L':
+          this.socket.write(Buffer.alloc(4));
+          break;
+        default:
+          if (!this.optional(frame)) return null;
+      }
+    }
+  }
+
+  /** Lower-case channels are optional (messages, debug): skipped; any other one ends the session. */
+  private optional(frame: Frame): boolean {
+    return frame.channel >= 'a' && frame.channel <= 'z';
+  }
+
+  /** The reader refused a line: end the worker now rather than at its next write. */
+  private stop(): void {
+    if (this.pid > 0) {
+      try {
+        process.kill(this.pid, 'SIGTERM');
+      } catch {
+        // gone already
+      }
+    }
+    this.close();
+  }
+
+  private receive(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    while (this.buffer.length >= 5) {
+      const channel = String.fromCharCode(this.buffer[0]!);
+      const size = this.buffer.readUInt32BE(1);
+      // input requests carry a length, not a payload
+      const payload = channel === 'I' || channel === 'L' ? 0 : size;
+      if (payload > FRAME_MAX) {
+        this.close();
+        return;
+      }
+      if (this.buffer.length < 5 + payload) return;
+      this.deliver({ channel, data: this.buffer.subarray(5, 5 + payload) });
+      this.buffer = this.buffer.subarray(5 + payload);
+    }
+  }
+
+  private deliver(frame: Frame | null): void {
+    const waiting = this.waiting;
+    this.waiting = null;
+    if (waiting) waiting(frame);
+    else this.queue.push(frame);
+  }
+
+  /** The socket failed or closed: whoever waits gets null, and so does every later read. */
+  private fail(): void {
+    this.broken = true;
+    if (this.ended) return;
+    this.ended = true;
+    this.deliver(null);
+  }
+
+  private next(): Promise<Frame | null> {
+    if (this.queue.length > 0) return Promise.resolve(this.queue.shift() ?? null);
+    if (this.ended) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+}
