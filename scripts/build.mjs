@@ -1,7 +1,7 @@
 // Build: precompiled schema validators, a type check, then one esbuild bundle per entry point
 // (a bundle starts in a fraction of the time of hundreds of ESM files: DESIGN §13).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -59,6 +59,11 @@ await build({
 // the hg reader extension ships next to the bundles that load it
 copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_read.py'));
 copyFileSync(join(root, 'src/hg/taskgate_refs.py'), join(root, 'dist/taskgate_refs.py'));
+// dist/load-bundle.cjs reads the bundles as latin1 (faster than UTF-8): esbuild escapes non-ASCII, and this proves it did
+for (const name of ['chg-early', 'gate-hook', 'trigger-hook', 'refs-hook', 'bookmark-hook']) {
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(readFileSync(join(root, 'dist', `${name}.cjs`), 'latin1'))) throw new Error(`dist/${name}.cjs is not ASCII`);
+}
 // the hooks' loader, and V8 cached data for each hook bundle, made by that very loader
 copyFileSync(join(root, 'scripts/load-bundle.cjs'), join(root, 'dist/load-bundle.cjs'));
 for (const name of ['chg-early', 'gate-hook', 'trigger-hook', 'refs-hook', 'bookmark-hook']) {
