@@ -122,7 +122,8 @@ export interface TaskgateConfig {
   source: { path: string; files: string[]; root: string };
   repo: { id?: string };
   identity: { groups: Record<string, string[]>; users: Record<string, { emails?: string[] }> };
-  gate: { sources: string[]; bypass?: { marker?: string; who?: WhoList }; maxViolations: number };
+  /** `timeout`: how long the gate may take before it stops its hg and refuses the push (DESIGN §4). */
+  gate: { sources: string[]; bypass?: { marker?: string; who?: WhoList }; maxViolations: number; timeout: string };
   policy: { rules: RuleConfig[] };
   manifest: { path: string };
   tokens: {

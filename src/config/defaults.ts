@@ -2,7 +2,7 @@
 export const DEFAULT_CONFIG = {
   repo: {},
   identity: { groups: {}, users: {} },
-  gate: { sources: ['serve', 'push'], maxViolations: 500 },
+  gate: { sources: ['serve', 'push'], maxViolations: 500, timeout: '120s' },
   policy: { rules: [] },
   manifest: { path: 'tasks.json' },
   tokens: {

@@ -32,6 +32,7 @@ export const ERRORS = {
   ERR_CONFIG_EXTENDS: usage('the extends chain is broken', 500),
   ERR_HG_MISSING: environment('the hg executable cannot be run', 503),
   ERR_HG_FAILED: environment('an hg command failed', 502),
+  ERR_GATE_TIMEOUT: environment('the gate ran past gate.timeout: its hg was stopped and the push refused', 504),
   ERR_HG_OUTPUT: environment('hg printed something taskgate cannot read'),
   ERR_REPO_NOT_FOUND: environment('no Mercurial repository was found'),
   ERR_AUDIT_WRITE: failed('the audit log cannot be written', 503),

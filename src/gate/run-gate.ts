@@ -1,12 +1,14 @@
 import type { TaskgateConfig } from '../config/config-types.js';
 import { detailsLine } from '../config/push-page-url.js';
+import { durationSeconds } from '../config/duration.js';
 import { loadConfig } from '../config/load-config.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { printable } from '../errors/printable.js';
-import { formatError, toTaskgateError } from '../errors/taskgate-error.js';
+import { TaskgateError, formatError, toTaskgateError } from '../errors/taskgate-error.js';
 import { EXIT, exitCodeOf } from '../errors/error-codes.js';
 import type { ChgSession } from '../hg/chg-session.js';
 import { findRepoRoot } from '../hg/find-root.js';
+import { stopAllHg } from '../hg/hg-children.js';
 import { setHgCommand } from '../hg/hg-command.js';
 import { parseHookArgs, parseHookEnv, type HookEnv } from '../hg/hook-env.js';
 import { planKeyOf, type PlanKey } from '../hg/push-plan.js';
@@ -48,7 +50,8 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     const pusher = resolvePusher(hook.url, env, config.identity);
     const planKey = planKeyOf(hook, config.manifest.path);
     const judging = { env, bypassReason: hook.bypassVar, recordPlan: planKey !== null, session: io.session ?? null };
-    const { push, verdict, planLines } = await judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, judging);
+    const judged = judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, judging);
+    const { push, verdict, planLines } = await withinLimit(judged, config.gate.timeout);
     const heads = push.headRevs.map((r) => push.changesets.find((cs) => cs.rev === r)!.node);
     const base = {
       repo: config.repo.id ?? null,
@@ -84,6 +87,29 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     io.write(`taskgate: push rejected: the policy could not be checked\n${formatError(te, 'taskgate: ')}\ntaskgate: nothing was added\n`);
     if (config && te.code === 'ERR_INTERNAL') await logInternal(config, error);
     return exitCodeOf(te.code);
+  }
+}
+
+/**
+ * The judgement, or ERR_GATE_TIMEOUT once `gate.timeout` has passed: then every hg run of the
+ * gate is stopped first (its children killed, chg's worker too), as hg's lock waits for the gate.
+ */
+async function withinLimit<T>(judged: Promise<T>, timeout: string): Promise<T> {
+  const ms = durationSeconds(timeout, 'gate.timeout') * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      stopAllHg();
+      const why = `the gate did not decide within gate.timeout (${timeout}); its hg read was stopped`;
+      reject(new TaskgateError('ERR_GATE_TIMEOUT', why, 'raise gate.timeout in .hg/taskgate.json, or push fewer changesets at once'));
+    }, ms);
+  });
+  // the read that was stopped fails later, after the refusal: nobody waits for it then
+  judged.catch(() => undefined);
+  try {
+    return await Promise.race([judged, limit]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

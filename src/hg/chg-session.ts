@@ -1,5 +1,6 @@
 // A session with chg's command server over its socket, opened before the hook's code loads (DESIGN §13).
 import { connect, type Socket } from 'node:net';
+import { trackHg } from './hg-children.js';
 
 /** What one command through the session gave: hg's exit code and the end of its error output. */
 export interface SessionResult {
@@ -81,11 +82,13 @@ export class ChgSession {
   async run(args: readonly string[], onStdout: (chunk: string, stop: () => void) => void): Promise<SessionResult | null> {
     if (this.broken || !this.configArgs.every((a, i) => args[i] === a)) return this.close();
     this.socket.ref();
+    const untrack = trackHg(() => this.stop());
     try {
       if (!(await this.ready())) return this.close();
       this.socket.write(request('runcommand', list(args)));
       return await this.answer(onStdout);
     } finally {
+      untrack();
       this.close();
     }
   }

@@ -1,5 +1,7 @@
 // One hg child process on node:child_process: the hooks start faster without a process library (DESIGN §13).
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { trackHg } from './hg-children.js';
 
 /** How a run ended, in the shape the error checks of run-hg.ts read. */
 interface SpawnResult {
@@ -19,14 +21,25 @@ const STDERR_KEEP = 64 * 1024;
  * as it arrives (latin1 text) and may throw to stop the process; without it, the output is
  * collected and returned.
  */
-export function spawnHg(
+export async function spawnHg(
   file: string,
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv },
   onStdout?: (chunk: string, kill: () => void) => void,
 ): Promise<SpawnResult> {
+  // loaded on first use: a trigger with the gate's plan, or a gate served by chg's session, starts no process
+  const { spawn } = await import('node:child_process');
+  const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // SIGTERM: chg's client passes it on to its server's worker
+  const untrack = trackHg(() => child.kill('SIGTERM'));
+  return collect(child, onStdout).finally(untrack);
+}
+
+function collect(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+  onStdout?: (chunk: string, kill: () => void) => void,
+): Promise<SpawnResult> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let stderr = '';
     let spawnError: NodeJS.ErrnoException | null = null;
