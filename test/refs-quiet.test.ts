@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commit, executable, hgOk, jobsOf } from './helpers/hg-fixture.js';
@@ -70,6 +71,24 @@ describe('pretxnclose without node (DESIGN §13)', () => {
     expect(accepted).toMatchObject({ node, pusher: 'alice', changesets: 1, heads: [node] });
     expect(t.plansLeft()).toEqual([]);
     expect((await jobsOf(t.s.central)).map((j) => j.task)).toEqual(['build']);
+  });
+
+  it("a raw plan key from an older version is rewritten as hex, the same secret, by the gate: that push's pretxnclose starts no node", async () => {
+    const t = await setup([{ rule: 'message', pattern: '^OPS' }]);
+    const dir = join(t.s.central, '.hg', 'taskgate', 'plans');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const raw = randomBytes(32);
+    writeFileSync(join(dir, 'key'), raw, { mode: 0o600 });
+    await commit(t.s.work, { 'tasks.json': MANIFEST, 'src/a.ts': 'a' }, 'OPS-1: the first change');
+    await expectAccepted(t.s, t.env());
+    expect(readFileSync(join(dir, 'key'), 'utf8')).toBe(`${raw.toString('hex')}\n`);
+    expect(t.nodeStarts()).toEqual(['pretxnchangegroup', 'changegroup']);
+    expect(
+      t
+        .audit()
+        .filter((r) => r.event.startsWith('push.'))
+        .map((r) => r.event),
+    ).toEqual(['push.accepted', 'push.landed']);
   });
 
   it('runs node when a bookmark moves or a phases rule is on; without the trigger it passes too', { timeout: 300_000 }, async () => {

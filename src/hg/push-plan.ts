@@ -57,7 +57,7 @@ function ownedPrivate(path: string, dir: boolean): boolean {
 }
 
 /**
- * The repository's plan key: 32 random bytes in `.hg/taskgate/plans/key`, readable only by
+ * The repository's plan key: 32 random bytes, as hex, in `.hg/taskgate/plans/key`, readable only by
  * the account that serves pushes. Created on first use (atomically: a link that fails if
  * another hook made it first). Null when it cannot be made or is not private.
  */
@@ -72,7 +72,8 @@ function planSecret(root: string, create: boolean): Buffer | null {
     } catch (error) {
       if (!create || (error as NodeJS.ErrnoException).code !== 'ENOENT') return null;
       const tmp = join(dir, `.key-${process.pid}-${randomBytes(6).toString('hex')}`);
-      writeFileSync(tmp, randomBytes(32), { mode: 0o600, flag: 'wx' });
+      // as hex on one line: hooks/pretxnclose reads it with the shell's own `read`
+      writeFileSync(tmp, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
       try {
         linkSync(tmp, file);
       } catch {
@@ -82,11 +83,27 @@ function planSecret(root: string, create: boolean): Buffer | null {
       }
       if (!ownedPrivate(file, false)) return null;
     }
-    const secret = readFileSync(file);
-    return secret.length === 32 ? secret : null;
+    const data = readFileSync(file);
+    const secret = keyBytes(data);
+    // a raw key from before: the same bytes as hex, so that pretxnclose's shell can read it
+    if (create && secret !== null && data.length === 32) rewriteAsHex(dir, file, secret);
+    return secret;
   } catch {
     return null;
   }
+}
+
+function rewriteAsHex(dir: string, file: string, secret: Buffer): void {
+  const tmp = join(dir, `.key-${process.pid}-${randomBytes(6).toString('hex')}`);
+  writeFileSync(tmp, `${secret.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  renameSync(tmp, file);
+}
+
+/** The key's 32 bytes: written as hex (one line), or raw as before. */
+function keyBytes(data: Buffer): Buffer | null {
+  const text = data.toString('latin1');
+  if (/^[0-9a-f]{64}\n?$/.test(text)) return Buffer.from(text.slice(0, 64), 'hex');
+  return data.length === 32 ? data : null;
 }
 
 function planPath(root: string, key: PlanKey): string {
