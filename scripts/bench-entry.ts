@@ -324,7 +324,7 @@ export async function uiBudgets(
   const db = await openStore(config);
   const big = await seedPushes(db, config.audit.path, options.pushes, options.perPush);
   const pages = uiRoutes({ config, store: db, root: dir });
-  const app = await createServer({ config, store: db, root: dir, baseUrl: () => 'http://127.0.0.1', pages });
+  const app = await createServer({ config, store: db, root: dir, host: '127.0.0.1', baseUrl: () => 'http://127.0.0.1', pages });
   const time = async (url: string) => {
     const t0 = process.hrtime.bigint();
     const r = await app.inject({ url, remoteAddress: '127.0.0.1' });
