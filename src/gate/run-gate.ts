@@ -50,7 +50,8 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
     const pusher = resolvePusher(hook.url, env, config.identity);
     const planKey = planKeyOf(hook, config.manifest.path);
     const judging = { env, bypassReason: hook.bypassVar, recordPlan: planKey !== null, session: io.session ?? null };
-    const judged = judge(root, `${hook.node}:${hook.nodeLast}`, config, pusher, judging);
+    const loaded = config;
+    const judged = () => judge(root, `${hook.node}:${hook.nodeLast}`, loaded, pusher, judging);
     const { push, verdict, planLines } = await withinLimit(judged, config.gate.timeout);
     const heads = push.headRevs.map((r) => push.changesets.find((cs) => cs.rev === r)!.node);
     const base = {
@@ -94,8 +95,17 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
  * The judgement, or ERR_GATE_TIMEOUT once `gate.timeout` has passed: then every hg run of the
  * gate is stopped first (its children killed, chg's worker too), as hg's lock waits for the gate.
  */
-async function withinLimit<T>(judged: Promise<T>, timeout: string): Promise<T> {
+async function withinLimit<T>(judging: () => Promise<T>, timeout: string): Promise<T> {
   const ms = durationSeconds(timeout, 'gate.timeout') * 1000;
+  // setTimeout cannot wait longer than ~24.8 days (it fires at once), and under a second is no limit to read a push by
+  if (ms < 1000 || ms > 86_400_000) {
+    throw new TaskgateError(
+      'ERR_CONFIG_INVALID',
+      `gate.timeout ${JSON.stringify(timeout)} is out of range`,
+      'use a duration from 1s to 24h',
+    );
+  }
+  const judged = judging();
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -1,6 +1,5 @@
 // A session with chg's command server over its socket, opened before the hook's code loads (DESIGN §13).
 import { connect, type Socket } from 'node:net';
-import { trackHg } from './hg-children.js';
 
 /** What one command through the session gave: hg's exit code and the end of its error output. */
 export interface SessionResult {
@@ -82,13 +81,11 @@ export class ChgSession {
   async run(args: readonly string[], onStdout: (chunk: string, stop: () => void) => void): Promise<SessionResult | null> {
     if (this.broken || !this.configArgs.every((a, i) => args[i] === a)) return this.close();
     this.socket.ref();
-    const untrack = trackHg(() => this.stop());
     try {
       if (!(await this.ready())) return this.close();
       this.socket.write(request('runcommand', list(args)));
       return await this.answer(onStdout);
     } finally {
-      untrack();
       this.close();
     }
   }
@@ -126,19 +123,24 @@ export class ChgSession {
 
   /** Output of the command until its result; input requests get end-of-file. */
   private async answer(onStdout: (chunk: string, stop: () => void) => void): Promise<SessionResult | null> {
-    let stderr = '';
+    const stderr: Buffer[] = [];
+    let kept = 0;
     for (;;) {
       const frame = await this.next();
       if (frame === null) return null;
       switch (frame.channel) {
         case 'o':
-          onStdout(frame.data.toString('latin1'), () => this.stop());
+          onStdout(frame.data.toString('latin1'), () => this.abort());
           break;
         case 'e':
-          stderr = (stderr + frame.data.toString('utf8')).slice(-STDERR_KEEP);
+          // bounded: only its last lines are shown
+          stderr.push(frame.data);
+          kept += frame.data.length;
+          while (kept > STDERR_KEEP && stderr.length > 1) kept -= stderr.shift()!.length;
           break;
         case 'r':
-          return frame.data.length === 4 ? { exitCode: frame.data.readInt32BE(0), stderr } : null;
+          if (frame.data.length !== 4) return null;
+          return { exitCode: frame.data.readInt32BE(0), stderr: Buffer.concat(stderr).toString('utf8') };
         case 'I':
         case 'L':
           this.socket.write(Buffer.alloc(4));
@@ -154,8 +156,8 @@ export class ChgSession {
     return frame.channel >= 'a' && frame.channel <= 'z';
   }
 
-  /** The reader refused a line: end the worker now rather than at its next write. */
-  private stop(): void {
+  /** Ends the command now (the reader refused a line, the gate's time ran out): the worker too, not at its next write. */
+  abort(): void {
     if (this.pid > 0) {
       try {
         process.kill(this.pid, 'SIGTERM');

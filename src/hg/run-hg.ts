@@ -1,6 +1,7 @@
 /** The one place taskgate runs `hg`: plain output, no shell, and failures as TaskgateErrors. */
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { ChgSession } from './chg-session.js';
+import { trackHg } from './hg-children.js';
 import { hgCommand, hgEnv, plainHg, type HgCommand } from './hg-command.js';
 import { spawnHg } from './spawn-hg.js';
 
@@ -39,8 +40,10 @@ export async function runHg(args: string[], options: HgRunOptions): Promise<Buff
  */
 export async function streamHgLines(args: string[], options: HgRunOptions, onLine: (line: string) => void): Promise<void> {
   const command = hgCommand(options.env, args);
-  if (options.session && (await streamSession(options.session, command, args, options, onLine)) === 'done') return;
-  const delivered = await streamOnce(command, args, options, onLine);
+  const viaSession = options.session ? await streamSession(options.session, command, args, options, onLine) : 'unused';
+  if (viaSession === 'done') return;
+  // a server that answered with hg's own failure is current: plain hg, not chg's client again
+  const delivered = viaSession === 'plain' ? 'retry' : await streamOnce(command, args, options, onLine);
   // chg that failed before a line came out is retried with plain hg: the same answer, just slower
   if (delivered === 'retry') await streamOnce(plainHg(), args, options, onLine);
 }
@@ -86,12 +89,15 @@ async function streamSession(
   args: string[],
   options: HgRunOptions,
   onLine: (line: string) => void,
-): Promise<'done' | 'unused'> {
+): Promise<'done' | 'unused' | 'plain'> {
   if (!command.chg || command.env['CHGSOCKNAME'] !== session.socketPath || session.cwd !== options.cwd) return session.close() ?? 'unused';
   const lines = new Lines(onLine);
-  const result = await session.run([...command.args, ...args], (chunk, stop) => lines.push(chunk, stop));
+  // registered here, in the gate's bundle: the session's class comes from another (chg-early)
+  const untrack = trackHg(() => session.abort());
+  const result = await session.run([...command.args, ...args], (chunk, stop) => lines.push(chunk, stop)).finally(untrack);
   if (lines.error) throw lines.error;
-  if (lines.count === 0 && (result === null || retryPlain(command, result, options))) return 'unused';
+  if (lines.count === 0 && result === null) return 'unused';
+  if (lines.count === 0 && retryPlain(command, result!, options)) return 'plain';
   // lines already went to the reader: a retry would hand it the same ones twice
   const ended = { failed: true, exitCode: -1, stderr: "chg's server ended the session before hg's answer" };
   checkResult(result ? { failed: result.exitCode !== 0, ...result } : ended, args, options);

@@ -1,7 +1,7 @@
 // One hg child process on node:child_process: the hooks start faster without a process library (DESIGN §13).
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { trackHg } from './hg-children.js';
+import { hgStopped, trackHg } from './hg-children.js';
 
 /** How a run ended, in the shape the error checks of run-hg.ts read. */
 interface SpawnResult {
@@ -27,6 +27,8 @@ export async function spawnHg(
   options: { cwd: string; env: NodeJS.ProcessEnv },
   onStdout?: (chunk: string, kill: () => void) => void,
 ): Promise<SpawnResult> {
+  // past the gate's time limit nothing starts: not a retry, not a fallback
+  if (hgStopped()) return { failed: true, stderr: 'stopped: gate.timeout has passed', stdout: Buffer.alloc(0) };
   // loaded on first use: a trigger with the gate's plan, or a gate served by chg's session, starts no process
   const { spawn } = await import('node:child_process');
   const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -29,7 +29,8 @@ def _freeze():
     # chg forks a worker per command, and the worker ends with gc.collect(), which would walk
     # (and so copy, page by page) every object the server loaded: ~100 ms of CPU after each
     # answer, taken from the hook that asked and the ones after it. Frozen objects are skipped.
-    gc.freeze()
+    if hasattr(gc, 'freeze'):  # Python 3.7 and later
+        gc.freeze()
 
 
 def _hex(b):
