@@ -131,6 +131,8 @@ export class ChgSession {
       switch (frame.channel) {
         case 'o':
           onStdout(frame.data.toString('latin1'), () => this.abort());
+          // aborted: whatever came with this frame (the result too) is not an answer any more
+          if (this.broken) return null;
           break;
         case 'e':
           // bounded: only its last lines are shown
