@@ -5,6 +5,7 @@ import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { re2FoldPlugin } from './re2-fold-plugin.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, [join(root, 'scripts/gen-validators.mjs')], { stdio: 'inherit' });
@@ -51,6 +52,8 @@ await build({
   outExtension: { '.js': '.cjs' },
   // RE2 in the bundle: its code is in the V8 cached data too (re2js alone is ~260 kB to compile)
   external: ['pino', 'better-sqlite3', 'fastify', 'pg'],
+  // re2js without its needless case-fold table at every gate (scripts/re2-fold-plugin.mjs)
+  plugins: [re2FoldPlugin],
   // a vm.Script has no loader for import(): externals loaded on demand (re2js, pino) are required
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__importMetaUrl' },

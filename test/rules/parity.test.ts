@@ -146,6 +146,18 @@ describe('RE2 patterns', () => {
     await expectRejected(s, ['"fix the widget" does not match (?i)^.*bug [0-9]+']);
   });
 
+  // the hooks' re2js asks for a literal's case fold only under (?i) (scripts/re2-fold-plugin.mjs)
+  it('one-letter literals fold case under (?i) only', async () => {
+    const s = await scenario(onlyRules([{ rule: 'message', pattern: '(?i)^x', forbid: ['^W', 'P$'] }]));
+    await commit(s.work, { 'a.txt': 'a' }, 'X-ray: wip');
+    await commit(s.work, { 'a.txt': 'b' }, 'x-ray: up');
+    await expectAccepted(s);
+    await commit(s.work, { 'a.txt': 'c' }, 'y-ray');
+    await expectRejected(s, ['"y-ray" does not match (?i)^x']);
+    await commit(s.work, { 'a.txt': 'd' }, 'x: WIP');
+    await expectRejected(s, ['"x: WIP" matches the forbidden P$']);
+  });
+
   it('(?=x) is refused at load, naming its path', async () => {
     const s = await scenario(onlyRules([{ rule: 'message', forbid: ['^WIP', '(?=x)'] }]));
     await commit(s.work, { 'a.txt': 'a' }, 'Bug 1 - x');
