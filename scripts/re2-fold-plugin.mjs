@@ -13,7 +13,8 @@ export const re2FoldPlugin = {
   setup(build) {
     build.onLoad({ filter: /[\\/]re2js[\\/]build[\\/]index\.c?js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
-      if (text.split(LINE).length !== 2) throw new Error(`${args.path}: the case-fold line to patch is not there exactly once (re2js changed?)`);
+      if (text.split(LINE).length !== 2)
+        throw new Error(`${args.path}: the case-fold line to patch is not there exactly once (re2js changed?)`);
       return { contents: text.replace(LINE, FIXED), loader: 'js' };
     });
   },
