@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { re2FoldPlugin } from './re2-fold-plugin.mjs';
+import { hookValidatorPlugin } from './hook-validator-plugin.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, [join(root, 'scripts/gen-validators.mjs')], { stdio: 'inherit' });
@@ -53,11 +54,20 @@ await build({
   // RE2 in the bundle: its code is in the V8 cached data too (re2js alone is ~260 kB to compile)
   external: ['pino', 'better-sqlite3', 'fastify', 'pg'],
   // re2js without its needless case-fold table at every gate (scripts/re2-fold-plugin.mjs)
-  plugins: [re2FoldPlugin],
+  plugins: [re2FoldPlugin, hookValidatorPlugin],
   // a vm.Script has no loader for import(): externals loaded on demand (re2js, pino) are required
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__importMetaUrl' },
   banner: { js: "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+// ajv's configuration validator, out of the hook bundles: loaded only for a configuration not checked before
+await build({
+  ...common,
+  format: 'cjs',
+  entryPoints: { 'config-validator': join(root, 'src/generated/validate-config.js') },
+  outdir: join(root, 'dist'),
+  outExtension: { '.js': '.cjs' },
+  banner: {},
 });
 // the hg reader extension ships next to the bundles that load it
 copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_read.py'));

@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configDigest } from '../src/config/checked-configs.js';
 import { commit } from './helpers/hg-fixture.js';
 import { onlyRules } from './helpers/policy.js';
 import { expectAccepted, expectRejected, scenario, type Scenario } from './helpers/scenario.js';
@@ -98,5 +99,41 @@ describe('extends', () => {
     const s = await scenario({ extends: 'base.json' }, { files: { 'base.json': JSON.stringify({ repo: { id: 'x/y' } }) } });
     await commit(s.work, { 'a.txt': 'a' }, 'x');
     await expectRejected(s, ['error[ERR_CONFIG_EXTENDS]', 'sets repo.id, which is never inherited']);
+  });
+});
+
+describe('a configuration checked once (config/checked-configs.ts)', () => {
+  const record = (s: Scenario) => join(s.central, '.hg', 'taskgate', 'schema-checked');
+
+  it('is remembered by digest; an edit that breaks it is refused at the next push', async () => {
+    const s = await scenario(onlyRules([{ rule: 'message', pattern: '^OPS-[0-9]+' }]));
+    await commit(s.work, { 'a.txt': 'a' }, 'OPS-1: fine');
+    await expectAccepted(s);
+    const path = join(s.central, '.hg', 'taskgate.json');
+    const config = JSON.parse(readFileSync(path, 'utf8')) as { policy: { rules: Array<Record<string, unknown>> } };
+    expect(readFileSync(record(s), 'utf8')).toBe(`${configDigest(config)}\n`);
+    expect(statSync(record(s)).mode & 0o777).toBe(0o600);
+    config.policy.rules[0]!['maxLength'] = 'long';
+    writeFileSync(path, JSON.stringify(config));
+    await commit(s.work, { 'a.txt': 'b' }, 'OPS-2: after the edit');
+    await expectRejected(s, ['error[ERR_CONFIG_INVALID]', '/policy/rules/0: unknown key "maxLength"']);
+  });
+
+  it('a record that others may write, or for another schema, proves nothing', async () => {
+    const s = await scenario(onlyRules([]));
+    const path = join(s.central, '.hg', 'taskgate.json');
+    const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    config['colour'] = 1;
+    writeFileSync(path, JSON.stringify(config));
+    // the digest of exactly this configuration, in a record anyone may write
+    mkdirSync(dirname(record(s)), { recursive: true });
+    writeFileSync(record(s), `${configDigest(config)}\n`, { mode: 0o666 });
+    chmodSync(record(s), 0o666);
+    await commit(s.work, { 'a.txt': 'a' }, 'OPS-1: anything');
+    await expectRejected(s, ['error[ERR_CONFIG_INVALID]', '/: unknown key "colour"']);
+    // a digest of another schema's check does not name this configuration
+    writeFileSync(record(s), `${'0'.repeat(64)}\n`, { mode: 0o600 });
+    chmodSync(record(s), 0o600);
+    await expectRejected(s, ['error[ERR_CONFIG_INVALID]', '/: unknown key "colour"']);
   });
 });

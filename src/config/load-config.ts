@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { TaskgateError } from '../errors/taskgate-error.js';
-import validateConfig from '../generated/validate-config.js';
 import type { RepoConfig, RuleConfig, TaskgateConfig } from './config-types.js';
 import { DEFAULT_CONFIG, REPO_CONFIG_PATH } from './defaults.js';
 import { mergeConfig } from './merge-config.js';
 import { checkRefsRules } from './check-refs-rules.js';
+import { configDigest, rememberChecked, wasChecked } from './checked-configs.js';
+import { configValidator } from './schema-validator.js';
 
 export interface ConfigLocation {
   /** `--config PATH` from the hook's command line or the CLI. */
@@ -19,6 +20,11 @@ export interface ConfigLocation {
   defaultsIfMissing?: boolean;
   /** Refuse a configuration without repo.id (the trigger, reconcile): checked here, once. */
   requireRepoId?: boolean;
+  /**
+   * A hook: a configuration that passed the schema check in this repository before is not
+   * checked again, and one that passes is remembered (config/checked-configs.ts).
+   */
+  remember?: boolean;
 }
 
 /**
@@ -180,6 +186,24 @@ function inRootTrust(trust: NonNullable<TaskgateConfig['worker']['trust']>, inRo
   return { ...trust, jwks: inRoot(trust.jwks), ...(trust.ca ? { ca: inRoot(trust.ca) } : {}) };
 }
 
+/** The JSON Schema check, skipped for a hook when this very configuration passed it here before. */
+function schemaCheck(merged: unknown, location: ConfigLocation, path: string, files: string[], checks?: ConfigChecks): void {
+  const digest = location.remember ? configDigest(merged) : null;
+  if (digest && wasChecked(location.root, digest)) return;
+  const validate = configValidator();
+  if (!validate(merged)) {
+    const details = (validate.errors ?? []).map((e) => describeSchemaError(e, checks?.ruleNames));
+    const chain = files.length > 1 ? ` (merged with ${files.slice(1).join(', ')})` : '';
+    throw new TaskgateError(
+      'ERR_CONFIG_INVALID',
+      `configuration ${path}${chain} has ${details.length} error${details.length === 1 ? '' : 's'}`,
+      'fix each key named above; the schema is src/config/config.schema.json',
+      { details },
+    );
+  }
+  if (digest) rememberChecked(location.root, digest);
+}
+
 function readConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateConfig {
   const path = findConfigPath(location);
   const useDefaults =
@@ -189,16 +213,7 @@ function readConfig(location: ConfigLocation, checks?: ConfigChecks): TaskgateCo
   const { merged, files } = readChain(own, path);
   const withoutExtends = { ...(merged as Record<string, unknown>) };
   delete withoutExtends['extends'];
-  if (!validateConfig(withoutExtends)) {
-    const details = (validateConfig.errors ?? []).map((e) => describeSchemaError(e, checks?.ruleNames));
-    const chain = files.length > 1 ? ` (merged with ${files.slice(1).join(', ')})` : '';
-    throw new TaskgateError(
-      'ERR_CONFIG_INVALID',
-      `configuration ${path}${chain} has ${details.length} error${details.length === 1 ? '' : 's'}`,
-      'fix each key named above; the schema is src/config/config.schema.json',
-      { details },
-    );
-  }
+  schemaCheck(withoutExtends, location, path, files, checks);
   const full = mergeConfig(DEFAULT_CONFIG, withoutExtends) as Omit<TaskgateConfig, 'source'>;
   const rules = (full.policy.rules ?? []).map((rule) => ({ ...rule, id: rule.id ?? rule.rule })) as RuleConfig[];
   checkRefsRules(rules, full.identity?.groups ?? {}, path);

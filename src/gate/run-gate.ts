@@ -44,7 +44,7 @@ export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo
   try {
     const root = findRepoRoot(io.cwd);
     // patterns are checked by RE2 once it is loaded, while hg starts (judge)
-    config = loadConfig({ explicit: args.config, env, root }, policyChecks({ regexes: false }));
+    config = loadConfig({ explicit: args.config, env, root, remember: true }, policyChecks({ regexes: false }));
     if (!config.gate.sources.includes(hook.source)) return EXIT.ok;
     setHgCommand(config.hg.command);
     const pusher = resolvePusher(hook.url, env, config.identity);

@@ -105,7 +105,7 @@ export async function runRefsGate(argv: string[], env: NodeJS.ProcessEnv, io: Ga
   }
   try {
     const root = findRepoRoot(io.cwd);
-    const config = loadConfig({ explicit: args.config, env, root });
+    const config = loadConfig({ explicit: args.config, env, root, remember: true });
     // a transaction that is no push (a commit or `hg phase` on the server) is the admin's own
     if (hook.source === null || !config.gate.sources.includes(hook.source)) return EXIT.accept;
     const pusher = resolvePusher(hook.url, env, config.identity);

@@ -104,7 +104,7 @@ export async function runBookmarkTrigger(argv: string[], env: NodeJS.ProcessEnv,
     const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
     const move = parseMove(env);
     const root = findRepoRoot(io.cwd);
-    const config = loadConfig({ explicit: values.config, env, root, requireRepoId: true });
+    const config = loadConfig({ explicit: values.config, env, root, requireRepoId: true, remember: true });
     // only pushes: a bookmark an admin moves on the server itself queues nothing; a deleted one runs nothing
     if (move.source === null || !config.gate.sources.includes(move.source) || move.new === null) return 0;
     const pusher = resolvePusher(move.url, env, config.identity);

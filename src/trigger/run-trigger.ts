@@ -74,7 +74,7 @@ export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Tri
     const args = parseHookArgs(argv, 'changegroup');
     const hook = parseHookEnv(env, 'changegroup');
     const root = findRepoRoot(io.cwd);
-    const config = loadConfig({ explicit: args.config, env, root, requireRepoId: true });
+    const config = loadConfig({ explicit: args.config, env, root, requireRepoId: true, remember: true });
     // strip re-adds changesets that were already there
     if (hook.source === 'strip') return 0;
     const manifestPath = config.manifest.path;
