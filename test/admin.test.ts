@@ -34,6 +34,8 @@ describe('install, uninstall', () => {
     expect(readFileSync(join(central, '.hg', 'hgrc'), 'utf8')).toBe(first);
     // the default configuration loads, and the key is private
     expect(JSON.parse(readFileSync(join(central, '.hg', 'taskgate.json'), 'utf8')).repo.id).toBe('central');
+    // and is remembered as checked, so the first push need not load the schema's validator
+    expect(readFileSync(join(central, '.hg', 'taskgate', 'schema-checked'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
     const un = await taskgate(dir, ['uninstall', central]);
     expect(un.exitCode).toBe(0);
     expect(readFileSync(join(central, '.hg', 'hgrc'), 'utf8')).toBe(

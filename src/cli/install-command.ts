@@ -66,7 +66,8 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
     writeFileSync(configPath, defaultConfig(basename(root).replace(/[^A-Za-z0-9._/-]/g, '-')));
     done.push(`created ${configPath}`);
   }
-  const config = loadConfig({ root, env: io.env }, policyChecks());
+  // remembered as checked: the first push need not load the schema's validator (config/checked-configs.ts)
+  const config = loadConfig({ root, env: io.env, remember: true }, policyChecks());
   if (!existsSync(config.tokens.keys)) {
     const key = await initKeys(config.tokens.keys, config.tokens.alg, io.now());
     done.push(`created signing key ${key.kid} in ${config.tokens.keys} (mode 0600)`);

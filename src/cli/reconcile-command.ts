@@ -10,7 +10,7 @@ export const RECONCILE_USAGE = 'taskgate reconcile [-R REPO] [--json]';
 /** `taskgate reconcile`: drain the outbox, enqueue unprocessed pushes, mint missing tokens. */
 export async function reconcileCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCliArgs('reconcile', args, REPO_OPTIONS, RECONCILE_USAGE);
-  const { root, config } = repoConfig(values, io, { requireRepoId: true });
+  const { root, config } = repoConfig(values, io, { requireRepoId: true, remember: true });
   // progress on a terminal: draining an outbox and reading a long history take a while
   const bar = progress(io, !values.json);
   bar.update('draining the outbox', true);

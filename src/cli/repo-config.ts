@@ -7,6 +7,8 @@ import type { CliIo } from './cli-io.js';
 interface RepoOptions {
   defaultsIfMissing?: boolean;
   requireRepoId?: boolean;
+  /** Remember a configuration that passes the schema check, as the hooks do (config/checked-configs.ts). */
+  remember?: boolean;
 }
 
 /** The repository (-R, else the one containing the current directory, as hg does) and its configuration. */
