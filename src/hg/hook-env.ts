@@ -1,19 +1,32 @@
 /** What a hook is given: its command-line arguments and the environment Mercurial sets. */
 import { parseArgs } from 'node:util';
-import * as z from 'zod/mini';
 import { TaskgateError } from '../errors/taskgate-error.js';
 
-const NODE = z.string().check(z.regex(/^[0-9a-f]{40}$/));
+const NODE = /^[0-9a-f]{40}$/;
 
-const HookEnvSchema = z.object({
-  HG_NODE: NODE,
-  HG_NODE_LAST: z.optional(NODE),
-  HG_SOURCE: z.string(),
-  HG_URL: z.optional(z.string()),
-  HG_TXNID: z.optional(z.string()),
-  HG_HOOKTYPE: z.optional(z.string()),
-  HG_USERVAR_TASKGATE_BYPASS: z.optional(z.string()),
-});
+/** The variables the hooks read, each a string if set (a plain check: no schema library on every push's path). */
+interface RawHookEnv {
+  HG_NODE: string;
+  HG_NODE_LAST?: string;
+  HG_SOURCE: string;
+  HG_URL?: string;
+  HG_TXNID?: string;
+  HG_HOOKTYPE?: string;
+  HG_USERVAR_TASKGATE_BYPASS?: string;
+}
+
+const OPTIONAL = ['HG_URL', 'HG_TXNID', 'HG_HOOKTYPE', 'HG_USERVAR_TASKGATE_BYPASS'] as const;
+
+/** The names of the malformed variables: HG_NODE (and HG_NODE_LAST if set) 40 hex digits, HG_SOURCE set. */
+function malformed(env: NodeJS.ProcessEnv): string[] {
+  const bad: string[] = [];
+  if (typeof env['HG_NODE'] !== 'string' || !NODE.test(env['HG_NODE'])) bad.push('HG_NODE');
+  const last = env['HG_NODE_LAST'];
+  if (last !== undefined && (typeof last !== 'string' || !NODE.test(last))) bad.push('HG_NODE_LAST');
+  if (typeof env['HG_SOURCE'] !== 'string') bad.push('HG_SOURCE');
+  for (const name of OPTIONAL) if (env[name] !== undefined && typeof env[name] !== 'string') bad.push(name);
+  return bad;
+}
 
 export interface HookEnv {
   node: string;
@@ -56,16 +69,16 @@ export function parseHookEnv(env: NodeJS.ProcessEnv, hookType: HookType): HookEn
       "register it in the repository's .hg/hgrc ([hooks] pretxnchangegroup.taskgate = ...); to try the policy by hand use `taskgate check`",
     );
   }
-  const parsed = HookEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const keys = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+  const bad = malformed(env);
+  if (bad.length > 0) {
+    const keys = bad.join(', ');
     throw new TaskgateError(
       'ERR_HOOK_ENV',
       `the hook environment is malformed: ${keys}`,
       'register the hook as pretxnchangegroup or changegroup; Mercurial 5.2 or newer sets HG_NODE_LAST',
     );
   }
-  const e = parsed.data;
+  const e = env as unknown as RawHookEnv;
   if (e.HG_HOOKTYPE !== undefined && e.HG_HOOKTYPE !== hookType) {
     throw new TaskgateError(
       'ERR_HOOK_ENV',
