@@ -76,7 +76,8 @@ describe('a push is read once (DESIGN §13)', () => {
     const log = join(s.dir, 'hg-calls.log');
     const wrapper = executable(join(s.dir, 'hg-counting'), `#!/bin/sh\necho "$*" >> ${log}\nexec hg "$@"\n`);
     const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').length : 0);
-    const plans = () => readdirSync(join(s.central, '.hg', 'taskgate', 'plans')).filter((n) => n !== 'key');
+    // the key and pretxnclose's (emptied) scratch file stay
+    const plans = () => readdirSync(join(s.central, '.hg', 'taskgate', 'plans')).filter((n) => n !== 'key' && n !== '.pretxnclose-scratch');
     return { s, env: (tamper = '') => ({ LOGNAME: 'alice', TASKGATE_HG: wrapper, TAMPER: tamper }), calls, plans };
   }
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,7 +44,9 @@ async function setup(rules: Array<Record<string, unknown>>, options: { trigger?:
   executable(join(bin, 'node'), `#!/bin/sh\necho "$HG_HOOKTYPE" >> ${log}\nexec ${process.execPath} "$@"\n`);
   const nodeStarts = () => readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
   const env = (tamper = '') => ({ LOGNAME: 'alice', PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, TAMPER: tamper });
-  const plansLeft = () => readdirSync(join(s.central, '.hg', 'taskgate', 'plans')).filter((n) => n !== 'key');
+  // the key, and the front's scratch file for its two hashes, stay (it is emptied after each use)
+  const plansLeft = () =>
+    readdirSync(join(s.central, '.hg', 'taskgate', 'plans')).filter((n) => n !== 'key' && n !== '.pretxnclose-scratch');
   const audit = () =>
     readFileSync(join(s.central, '.hg', 'taskgate', 'audit.jsonl'), 'utf8')
       .trim()
@@ -70,6 +72,8 @@ describe('pretxnclose without node (DESIGN §13)', () => {
     expect(accepted['txn']).toBe(records[1]!.data['txn']);
     expect(accepted).toMatchObject({ node, pusher: 'alice', changesets: 1, heads: [node] });
     expect(t.plansLeft()).toEqual([]);
+    const scratch = statSync(join(t.s.central, '.hg', 'taskgate', 'plans', '.pretxnclose-scratch'));
+    expect([scratch.size, scratch.mode & 0o777]).toEqual([0, 0o600]);
     expect((await jobsOf(t.s.central)).map((j) => j.task)).toEqual(['build']);
   });
 
