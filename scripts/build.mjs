@@ -52,8 +52,10 @@ await build({
   outdir: join(root, 'dist'),
   outExtension: { '.js': '.cjs' },
   // RE2 in the bundle: its code is in the V8 cached data too (re2js alone is ~260 kB to compile)
-  external: ['pino', 'better-sqlite3', 'fastify', 'pg'],
-  // re2js without its needless case-fold table at every gate (scripts/re2-fold-plugin.mjs)
+  // better-sqlite3's JavaScript is bundled, its addon loaded by path (store/sqlite-store.ts), `bindings` unused then
+  external: ['pino', 'fastify', 'pg', 'bindings'],
+  // re2js without its needless case-fold table at every gate; ajv's configuration validator left out
+  // of the bundles, loaded when a configuration is new (scripts/re2-fold-plugin.mjs, hook-validator-plugin.mjs)
   plugins: [re2FoldPlugin, hookValidatorPlugin],
   // a vm.Script has no loader for import(): externals loaded on demand (re2js, pino) are required
   supported: { 'dynamic-import': false },

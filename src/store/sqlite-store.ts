@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { SqlJobStore } from './sql-job-store.js';
@@ -24,6 +25,19 @@ function storeError(path: string, error: unknown): TaskgateError {
   );
 }
 
+/**
+ * better-sqlite3's compiled addon, named directly: otherwise its `bindings` lookup tries a dozen
+ * paths at every open. The hook bundles carry better-sqlite3's JavaScript (DESIGN §13); the addon
+ * stays in node_modules. Undefined (the lookup then) for an addon built elsewhere.
+ */
+function addonPath(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  } catch {
+    return undefined;
+  }
+}
+
 /** The embedded store (DESIGN §9): one SQLite file in WAL mode; writes under BEGIN IMMEDIATE. */
 export class SqliteStore extends SqlJobStore {
   constructor(path: string) {
@@ -31,7 +45,8 @@ export class SqliteStore extends SqlJobStore {
     let migrated: SchemaVersions;
     try {
       mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path);
+      const nativeBinding = addonPath();
+      db = new Database(path, nativeBinding ? { nativeBinding } : {});
       db.pragma('journal_mode = WAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
