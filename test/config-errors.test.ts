@@ -119,6 +119,19 @@ describe('a configuration checked once (config/checked-configs.ts)', () => {
     await expectRejected(s, ['error[ERR_CONFIG_INVALID]', '/policy/rules/0: unknown key "maxLength"']);
   });
 
+  it('a "__proto__" key is refused: merged over a base, it would hide settings from the digest', async () => {
+    const base = { identity: { users: { alice: {} } } };
+    const own = { extends: 'base.json', repo: { id: 'acme/app' }, policy: { rules: [] } };
+    const s = await scenario(own, { files: { 'base.json': JSON.stringify(base) } });
+    await commit(s.work, { 'a.txt': 'a' }, 'OPS-1: recorded');
+    await expectAccepted(s);
+    // merged, this one has the recorded digest, but its settings hide in alice's prototype
+    const hidden = JSON.stringify({ ...own, identity: { users: { alice: { __proto__x: { emails: 'x', colour: 1 } } } } });
+    writeFileSync(join(s.central, '.hg', 'taskgate.json'), hidden.replace('__proto__x', '\\u005f_proto__'));
+    await commit(s.work, { 'a.txt': 'b' }, 'OPS-2: anything');
+    await expectRejected(s, ['error[ERR_CONFIG_INVALID]', 'has a key named "__proto__"']);
+  });
+
   it('a record that others may write, or for another schema, proves nothing', async () => {
     const s = await scenario(onlyRules([]));
     const path = join(s.central, '.hg', 'taskgate.json');

@@ -64,13 +64,25 @@ function readJson(path: string, via: string | null): Record<string, unknown> {
     );
   }
   let value: unknown;
+  let protoKey = false;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text, (key: string, v: unknown) => {
+      protoKey ||= key === '__proto__';
+      return v;
+    });
   } catch (error) {
     throw new TaskgateError(
       'ERR_CONFIG_SYNTAX',
       `configuration file ${path} is not valid JSON: ${(error as Error).message}`,
       'fix the JSON syntax (a trailing comma or a missing quote is the usual cause)',
+    );
+  }
+  // a key JavaScript treats as the prototype: merging would hide it from the digest of a check (checked-configs.ts)
+  if (protoKey) {
+    throw new TaskgateError(
+      'ERR_CONFIG_INVALID',
+      `configuration file ${path} has a key named "__proto__"`,
+      'remove that key: no setting, user or group has that name',
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

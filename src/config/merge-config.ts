@@ -15,7 +15,7 @@ export function mergeConfig(base: Json, override: Json, path: string[] = []): Js
   if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
   const out: Record<string, Json> = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    out[key] = key in base ? mergeConfig(base[key], value, [...path, key]) : value;
+    out[key] = Object.hasOwn(base, key) ? mergeConfig(base[key], value, [...path, key]) : value;
   }
   return out;
 }

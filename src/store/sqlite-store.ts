@@ -26,15 +26,19 @@ function storeError(path: string, error: unknown): TaskgateError {
 }
 
 /**
- * better-sqlite3's compiled addon, named directly: otherwise its `bindings` lookup tries a dozen
- * paths at every open. The hook bundles carry better-sqlite3's JavaScript (DESIGN §13); the addon
- * stays in node_modules. Undefined (the lookup then) for an addon built elsewhere.
+ * better-sqlite3's compiled addon, found from better-sqlite3's own folder. The hook bundles carry
+ * its JavaScript (DESIGN §13), where `bindings` would search from the bundle's folder instead:
+ * so the usual place is tried first, then `bindings` rooted at better-sqlite3.
  */
-function addonPath(): string | undefined {
+function nativeAddon(): Database.Options {
+  const from = createRequire(import.meta.url);
   try {
-    return createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+    return { nativeBinding: from.resolve('better-sqlite3/build/Release/better_sqlite3.node') };
   } catch {
-    return undefined;
+    const root = dirname(from.resolve('better-sqlite3/package.json'));
+    const bindings = from('bindings') as (options: { bindings: string; module_root: string }) => unknown;
+    // better-sqlite3 takes the loaded addon itself too (lib/database.js); its types name the path only
+    return { nativeBinding: bindings({ bindings: 'better_sqlite3.node', module_root: root }) as string };
   }
 }
 
@@ -45,8 +49,7 @@ export class SqliteStore extends SqlJobStore {
     let migrated: SchemaVersions;
     try {
       mkdirSync(dirname(path), { recursive: true });
-      const nativeBinding = addonPath();
-      db = new Database(path, nativeBinding ? { nativeBinding } : {});
+      db = new Database(path, nativeAddon());
       db.pragma('journal_mode = WAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
