@@ -124,12 +124,13 @@ describe('workers', () => {
       job = (await jobsOf(s.central))[0]!;
     }
     expect(job.status).toBe('running');
+    doomed.kill('SIGKILL');
+    await doomed;
+    // its last token, read once it is dead: each heartbeat (every second) exchanges the one before
     const deadToken = JSON.parse((await taskgate(s.central, ['jobs', 'show', job.id, '--json'])).stdout) as {
       token: string;
       tokenJti: string;
     };
-    doomed.kill('SIGKILL');
-    await doomed;
     const rescue = await worker(s, 'rescuer');
     expect(rescue.exitCode, rescue.all).toBe(0);
     const after = (await jobsOf(s.central))[0]!;
