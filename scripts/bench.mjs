@@ -91,7 +91,7 @@ const policy = { ...example, policy: { rules: example.policy.rules.filter((r) =>
 const hookLog = join(work, 'hook-times.log');
 const memLog = join(work, 'hook-memory.log');
 const timer = join(root, 'scripts/bench-time-hook.sh');
-// GNU time: the gate's peak memory (its largest process: node, or the hg it runs)
+// GNU time: the gate's peak memory (its largest process: node, or the hg it runs; the timer's shell is smaller)
 const memory = existsSync('/usr/bin/time') ? `/usr/bin/time -f %M -a -o ${memLog}` : '';
 
 // one signing key for every central repository the trigger runs in
@@ -102,7 +102,7 @@ run(process.execPath, [join(root, 'bin/taskgate'), 'keys', 'init', '-R', keysDir
 const keys = readFileSync(join(keysDir, '.hg', 'taskgate', 'keys.json'));
 
 /**
- * Every hook `taskgate install` writes, each wrapped by the timer (the gate also by GNU time):
+ * Every hook `taskgate install` writes, each wrapped by the timer (the gate's timer also by GNU time):
  * read from the hgrc install writes into a scratch repository, so a new hook counts at once.
  */
 function installedHooks() {
@@ -114,7 +114,8 @@ function installedHooks() {
     .map((l) => /^\s*([a-z-]+\.taskgate)\s*=\s*(.+)$/.exec(l))
     .filter(Boolean);
   if (lines.length === 0) throw new Error('taskgate install wrote no hooks');
-  return lines.map(([, key, cmd]) => `${key} = ${timer} ${key.startsWith('pretxnchangegroup.') ? memory : ''} ${cmd}`).join('\n');
+  // GNU time outside the timer: it measures the gate's peak memory without its own start counted in the gate's time
+  return lines.map(([, key, cmd]) => `${key} = ${key.startsWith('pretxnchangegroup.') ? memory : ''} ${timer} ${cmd}`).join('\n');
 }
 
 /** What each configuration puts in the central repository's hgrc; `timer` times each hook measured. */
