@@ -1,8 +1,8 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configDigest } from '../src/config/checked-configs.js';
-import { commit } from './helpers/hg-fixture.js';
+import { commit, GATE_HOOK, ROOT } from './helpers/hg-fixture.js';
 import { onlyRules } from './helpers/policy.js';
 import { expectAccepted, expectRejected, scenario, type Scenario } from './helpers/scenario.js';
 
@@ -130,6 +130,23 @@ describe('a configuration checked once (config/checked-configs.ts)', () => {
     writeFileSync(join(s.central, '.hg', 'taskgate.json'), hidden.replace('__proto__x', '\\u005f_proto__'));
     await commit(s.work, { 'a.txt': 'b' }, 'OPS-2: anything');
     await expectRejected(s, ['error[ERR_CONFIG_INVALID]', 'has a key named "__proto__"']);
+  });
+
+  it('a build without its configuration validator refuses a new configuration as not built', async () => {
+    const s = await scenario(onlyRules([]));
+    // a copy of the hooks and their bundles, less dist/config-validator.cjs (the hook bundles load it by path)
+    const copy = join(s.dir, 'taskgate');
+    cpSync(join(ROOT, 'hooks'), join(copy, 'hooks'), { recursive: true });
+    cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true, filter: (src) => !src.endsWith('config-validator.cjs') });
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const hgrc = join(s.central, '.hg', 'hgrc');
+    writeFileSync(hgrc, readFileSync(hgrc, 'utf8').replace(GATE_HOOK, join(copy, 'hooks', 'pretxnchangegroup')));
+    await commit(s.work, { 'a.txt': 'a' }, 'OPS-1: anything');
+    await expectRejected(s, [
+      'error[ERR_NOT_BUILT]',
+      "taskgate's configuration validator (dist/config-validator.cjs) cannot be loaded (MODULE_NOT_FOUND)",
+      'hint: run ./scripts/test, or npm ci && npm run build, in the taskgate folder',
+    ]);
   });
 
   it('a record that others may write, or for another schema, proves nothing', async () => {

@@ -198,11 +198,25 @@ function inRootTrust(trust: NonNullable<TaskgateConfig['worker']['trust']>, inRo
   return { ...trust, jwks: inRoot(trust.jwks), ...(trust.ca ? { ca: inRoot(trust.ca) } : {}) };
 }
 
+/** ajv's validator; in a hook bundle, its own file (dist/config-validator.cjs), which a broken build may lack. */
+function loadValidator(): ReturnType<typeof configValidator> {
+  try {
+    return configValidator();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new TaskgateError(
+      'ERR_NOT_BUILT',
+      `taskgate's configuration validator (dist/config-validator.cjs) cannot be loaded (${reason})`,
+      'run ./scripts/test, or npm ci && npm run build, in the taskgate folder',
+    );
+  }
+}
+
 /** The JSON Schema check, skipped for a hook when this very configuration passed it here before. */
 function schemaCheck(merged: unknown, location: ConfigLocation, path: string, files: string[], checks?: ConfigChecks): void {
   const digest = location.remember ? configDigest(merged) : null;
   if (digest && wasChecked(location.root, digest)) return;
-  const validate = configValidator();
+  const validate = loadValidator();
   if (!validate(merged)) {
     const details = (validate.errors ?? []).map((e) => describeSchemaError(e, checks?.ruleNames));
     const chain = files.length > 1 ? ` (merged with ${files.slice(1).join(', ')})` : '';

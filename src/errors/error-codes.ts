@@ -55,7 +55,7 @@ export const ERRORS = {
   ERR_UNAUTHENTICATED: failed('the request carries no identity the service accepts', 401),
   ERR_FORBIDDEN: failed('the authenticated caller may not do this', 403),
   ERR_SERVICE_BUSY: failed('the service is at its bound of connections or waiters', 503),
-  ERR_NOT_BUILT: failed('taskgate was not built (dist/ is missing)'),
+  ERR_NOT_BUILT: failed('taskgate was not built (dist/ is missing or incomplete)'),
   ERR_INTERNAL: failed('taskgate hit an unexpected internal error'),
 } as const satisfies Record<string, ErrorSpec>;
 
