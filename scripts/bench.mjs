@@ -292,11 +292,9 @@ function fiveOfTen() {
   }
   return dir;
 }
-let wholePush = null;
 if (pushes && !large) {
   const src = fiveOfTen();
   const t = pushTimes(src, 0, 1, ['none', 'node -e 0 pair', 'python', 'taskgate'], RUNS, { warm: true });
-  wholePush = t;
   const floor = t['node -e 0 pair'].hook;
   const split = Object.entries(t.taskgate.hooks)
     .map(([name, ms]) => `${name.split('.')[0]} ${ms.toFixed(0)} ms`)
@@ -313,27 +311,26 @@ if (pushes && !large) {
       ` as push differences: taskgate ${(t.taskgate.push - t.none.push).toFixed(0)}, pair ${(t['node -e 0 pair'].push - t.none.push).toFixed(0)},` +
       ` in-process Python hook ${(t.python.push - t.none.push).toFixed(0)} ms; push ${t.none.push.toFixed(0)} ms with no hook`,
   );
-}
-// NODE_EXTRA_CA_CERTS makes every node start parse that file (Node 20 loads it eagerly): tens of
-// milliseconds a start where it names a system bundle. The pair pays it twice and so do the gate
-// and the trigger, so it flatters the whole-push ratio; this shows by how much.
-if (pushes && !large && process.env.NODE_EXTRA_CA_CERTS) {
-  const bare = { ...env };
-  delete bare.NODE_EXTRA_CA_CERTS;
-  const starts = { with: [], without: [] };
-  for (let i = 0; i < 7; i++) {
-    starts.with.push(timed(() => run(process.execPath, ['-e', '0'])));
-    starts.without.push(timed(() => run(process.execPath, ['-e', '0'], { env: bare })));
+  // NODE_EXTRA_CA_CERTS makes every node start parse that file (Node 20 loads it eagerly): tens of
+  // milliseconds a start where it names a system bundle. The pair pays it twice and so do the gate
+  // and the trigger, so it flatters the whole-push ratio; this shows by how much.
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    const bare = { ...env };
+    delete bare.NODE_EXTRA_CA_CERTS;
+    const starts = { with: [], without: [] };
+    for (let i = 0; i < 7; i++) {
+      starts.with.push(timed(() => run(process.execPath, ['-e', '0'])));
+      starts.without.push(timed(() => run(process.execPath, ['-e', '0'], { env: bare })));
+    }
+    const ca = Math.max(0, median(starts.with) - median(starts.without));
+    report(
+      'whole push as above, were NODE_EXTRA_CA_CERTS unset (estimated: its cost taken from each node start)',
+      (t.taskgate.hook - 2 * ca) / (floor - 2 * ca),
+      null,
+      'x',
+      `NODE_EXTRA_CA_CERTS is set here: each node start pays ${ca.toFixed(0)} ms to parse it (gate, trigger and both hooks of the pair start node)`,
+    );
   }
-  const ca = Math.max(0, median(starts.with) - median(starts.without));
-  const t = wholePush;
-  report(
-    'whole push as above, were NODE_EXTRA_CA_CERTS unset (estimated: its cost taken from each node start)',
-    (t.taskgate.hook - 2 * ca) / (t['node -e 0 pair'].hook - 2 * ca),
-    null,
-    'x',
-    `NODE_EXTRA_CA_CERTS is set here: each node start pays ${ca.toFixed(0)} ms to parse it (gate, trigger and both hooks of the pair start node)`,
-  );
 }
 // `--first`: only the 1-changeset figures above (a minute, not the whole bench)
 if (process.argv.includes('--first')) {
