@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
@@ -180,8 +180,11 @@ describe('a full disk and a damaged store', () => {
       expect(r.all).toMatch(/hint: (the disk is full|check the disk space)/);
       expect(r.all).toContain('taskgate: nothing was added');
       expect(await centralLog(s.central)).toBe(before);
+      // no empty lock left behind for the next push to wait on (the lock file fits, its pid does not)
+      expect(existsSync(join(full, 'audit.jsonl.lock'))).toBe(false);
     } finally {
-      await execa('umount', [full], { reject: false });
+      // the disk lets go: no process (a hook server among them) still holds a file on it
+      expect((await execa('umount', [full], { reject: false })).exitCode).toBe(0);
     }
   });
 

@@ -17,6 +17,12 @@ export async function withFileLock<T>(lockPath: string, work: () => T | Promise<
       writeSync(fd, String(process.pid));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      if (fd !== null) {
+        // created but not written (a full disk): neither the descriptor nor an empty lock stays behind
+        closeSync(fd);
+        rmSync(lockPath, { force: true });
+        fd = null;
+      }
       if (code !== 'EEXIST') {
         throw new TaskgateError(
           'ERR_AUDIT_LOCK',
