@@ -14,12 +14,19 @@ function outboxDir(root: string): string {
   return join(root, '.hg', 'taskgate', 'outbox');
 }
 
-/** Writes a batch durably: a temporary file, fsync, rename, fsync of the folder. */
+/**
+ * Writes a batch durably: a temporary file, fsync, rename, fsync of the folder. An older batch of
+ * the same push (a trigger run again after it was killed) is then dropped: the new one holds
+ * the same jobs, so the outbox keeps one batch per push.
+ */
 export function writeOutbox(root: string, batch: EnqueueBatch): string {
   const dir = outboxDir(root);
   try {
-    const name = `${Date.now()}-${createHash('sha256').update(batch.push.id).digest('hex').slice(0, 16)}.json`;
-    return writeDurably(dir, name, JSON.stringify(batch));
+    const suffix = `-${createHash('sha256').update(batch.push.id).digest('hex').slice(0, 16)}.json`;
+    const name = `${Date.now()}${suffix}`;
+    const written = writeDurably(dir, name, JSON.stringify(batch));
+    for (const other of readdirSync(dir)) if (other !== name && other.endsWith(suffix)) rmSync(join(dir, other), { force: true });
+    return written;
   } catch (error) {
     throw new TaskgateError(
       'ERR_OUTBOX',
