@@ -48,6 +48,9 @@ await build({
     'trigger-hook': join(root, 'src/trigger/hook-main.ts'),
     'refs-hook': join(root, 'src/gate/refs-hook-main.ts'),
     'bookmark-hook': join(root, 'src/trigger/bookmark-hook-main.ts'),
+    // the hooks' side of the hook server (small: loaded before anything else), and the server itself
+    'hook-client': join(root, 'src/hook-server/client.ts'),
+    'hook-server': join(root, 'src/hook-server/server-main.ts'),
   },
   outdir: join(root, 'dist'),
   outExtension: { '.js': '.cjs' },
@@ -75,7 +78,7 @@ await build({
 copyFileSync(join(root, 'src/hg/taskgate_read.py'), join(root, 'dist/taskgate_read.py'));
 copyFileSync(join(root, 'src/hg/taskgate_refs.py'), join(root, 'dist/taskgate_refs.py'));
 // dist/load-bundle.cjs reads the bundles as latin1 (faster than UTF-8): esbuild escapes non-ASCII, and this proves it did
-for (const name of ['chg-early', 'gate-hook', 'trigger-hook', 'refs-hook', 'bookmark-hook']) {
+for (const name of ['chg-early', 'gate-hook', 'trigger-hook', 'refs-hook', 'bookmark-hook', 'hook-client', 'hook-server']) {
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]/.test(readFileSync(join(root, 'dist', `${name}.cjs`), 'latin1'))) throw new Error(`dist/${name}.cjs is not ASCII`);
 }

@@ -9,7 +9,9 @@ const DOMAINS = new Set(['hg', 'identity', 'policy', 'manifest', 'tokens', 'jobs
 /** The composition the others share: it calls the domains; trigger, worker, server, ui and cli call it. */
 const EXCHANGE = 'exchange';
 const COMPOSITIONS = new Set(['gate', 'trigger', 'worker', 'server', 'ui']);
-const KNOWN = new Set([...BASE, ...DOMAINS, EXCHANGE, ...COMPOSITIONS, 'cli', 'generated']);
+/** The hooks' warm server and their side of it: an entry point beside hooks/, which loads the compositions' bundles at run time. */
+const HOOK_SERVER = 'hook-server';
+const KNOWN = new Set([...BASE, ...DOMAINS, EXCHANGE, ...COMPOSITIONS, 'cli', HOOK_SERVER, 'generated']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -29,7 +31,9 @@ function allowed(from: string, to: string, typeOnly: boolean): boolean {
   if (from === EXCHANGE) return DOMAINS.has(to);
   if (COMPOSITIONS.has(from)) return DOMAINS.has(to) || to === EXCHANGE;
   // cli calls the compositions and the exchange; thin admin commands call a domain directly
-  if (from === 'cli') return DOMAINS.has(to) || to === EXCHANGE || COMPOSITIONS.has(to);
+  if (from === 'cli') return DOMAINS.has(to) || to === EXCHANGE || COMPOSITIONS.has(to) || to === HOOK_SERVER;
+  // the hook server imports no composition: it runs them from their bundles, as the hooks do
+  if (from === HOOK_SERVER) return DOMAINS.has(to);
   return false;
 }
 
@@ -103,10 +107,13 @@ describe('layout (DESIGN §1)', () => {
     expect(allowed('server', 'cli', false)).toBe(false);
     expect(allowed('errors', 'config', true)).toBe(false);
     expect(allowed('config', 'hg', true)).toBe(false);
+    expect(allowed('hook-server', 'gate', false)).toBe(false);
+    expect(allowed('gate', 'hook-server', false)).toBe(false);
     // the ones that must stay possible
     expect(allowed('server', 'exchange', false)).toBe(true);
     expect(allowed('cli', 'trigger', false)).toBe(true);
     expect(allowed('cli', 'tokens', false)).toBe(true);
+    expect(allowed('cli', 'hook-server', false)).toBe(true);
   });
 
   it('no import cycles', () => {

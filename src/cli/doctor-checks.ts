@@ -8,6 +8,7 @@ import { hgCommandStatus } from '../hg/chg-status.js';
 import { setHgCommand } from '../hg/hg-command.js';
 import { hgHooks, hgVersion } from '../hg/hg-info.js';
 import { readChangesets } from '../hg/read-push.js';
+import { hookServerStatus } from '../hook-server/status.js';
 import { policyChecks } from '../policy/config-check.js';
 import { openStore } from '../store/open-store.js';
 import type { JobStore } from '../store/store-types.js';
@@ -105,6 +106,26 @@ async function hgCommandCheck(ctx: DoctorContext): Promise<Check[]> {
   }
   const server = st.warm ? 'warm' : 'not running (the next push starts it)';
   return [{ name: 'hg command', status: 'ok', detail: `chg (${st.file}), sockets in ${st.socketDir}: server ${server}` }];
+}
+
+/** Whether the hook server runs the gate and the trigger warm (DESIGN §13, docs/performance.md). */
+async function hookServerCheck(ctx: DoctorContext): Promise<Check[]> {
+  const st = await hookServerStatus(join(taskgateHome(), 'dist'), ctx.io.env);
+  const detail = {
+    off: 'off (TASKGATE_HOOK_SERVER=off): each hook runs in its own process',
+    running: `running, at ${st.socket}`,
+    stopped: `not running (the next push starts it), at ${st.socket}`,
+    unusable: 'no private folder for its socket: each hook runs in its own process',
+  }[st.state];
+  if (st.state !== 'unusable') return [{ name: 'hook server', status: 'ok', detail }];
+  return [
+    {
+      name: 'hook server',
+      status: 'warn',
+      detail,
+      hint: 'make XDG_RUNTIME_DIR (or the temporary folder) one where this account can make an owner-only folder',
+    },
+  ];
 }
 
 function configuration(ctx: DoctorContext): Check[] {
@@ -270,6 +291,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   (ctx) => localPushChecks(ctx.root),
   configuration,
   hgCommandCheck,
+  hookServerCheck,
   withConfig((ctx, config) => [sandboxCheck(config, ctx.root)]),
   withConfig(stateFolder),
   withConfig((_ctx, config) => signingKey(config)),

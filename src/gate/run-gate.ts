@@ -8,7 +8,7 @@ import { TaskgateError, formatError, toTaskgateError } from '../errors/taskgate-
 import { EXIT, exitCodeOf } from '../errors/error-codes.js';
 import type { ChgSession } from '../hg/chg-session.js';
 import { findRepoRoot } from '../hg/find-root.js';
-import { stopAllHg } from '../hg/hg-children.js';
+import { resumeHg, stopAllHg } from '../hg/hg-children.js';
 import { setHgCommand } from '../hg/hg-command.js';
 import { parseHookArgs, parseHookEnv, type HookEnv } from '../hg/hook-env.js';
 import { planKeyOf, type PlanKey } from '../hg/push-plan.js';
@@ -30,6 +30,7 @@ export interface GateIo {
 
 /** The pretxnchangegroup hook: env -> changesets -> identity -> policy -> verdict. Fails closed. */
 export async function runGate(argv: string[], env: NodeJS.ProcessEnv, io: GateIo): Promise<number> {
+  resumeHg();
   let hook: HookEnv;
   let args: { config?: string };
   try {

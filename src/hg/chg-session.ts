@@ -31,6 +31,19 @@ function request(name: string, payload?: Buffer): Buffer {
 
 const list = (items: readonly string[]) => Buffer.from(items.join('\0'), 'utf8');
 
+/** Where, with what umask and environment, and `validate`: all at once, the server reads it after its hello. */
+function preamble(cwd: string, env: NodeJS.ProcessEnv, configArgs: readonly string[]): Buffer {
+  const environ = Object.entries(env).flatMap(([k, v]) => (v === undefined || k.includes('=') ? [] : [`${k}=${v}`]));
+  const umask = Buffer.alloc(4);
+  umask.writeUInt32BE(process.umask());
+  return Buffer.concat([
+    request('chdir', Buffer.from(cwd, 'utf8')),
+    request('setumask2', umask),
+    request('setenv', list(environ)),
+    request('validate', list(configArgs)),
+  ]);
+}
+
 /**
  * chg's client does this work in its own process: connect, say where and with what environment,
  * and let the server check that it is current (`validate`, with the same `--config` options).
@@ -53,23 +66,14 @@ export class ChgSession {
   /** `socketPath` is chg's socket (CHGSOCKNAME); `configArgs` the `--config` options of the commands to come. */
   constructor(
     readonly socketPath: string,
-    readonly cwd: string,
+    public cwd: string,
     env: NodeJS.ProcessEnv,
     readonly configArgs: readonly string[],
+    /** Kept open after a command for the next (the hook server's), instead of ended. */
+    private readonly reusable = false,
   ) {
-    const environ = Object.entries(env).flatMap(([k, v]) => (v === undefined || k.includes('=') ? [] : [`${k}=${v}`]));
     this.socket = connect(socketPath);
-    // the whole preamble at once: the server reads it after its hello
-    const umask = Buffer.alloc(4);
-    umask.writeUInt32BE(process.umask());
-    this.socket.write(
-      Buffer.concat([
-        request('chdir', Buffer.from(cwd, 'utf8')),
-        request('setumask2', umask),
-        request('setenv', list(environ)),
-        request('validate', list(configArgs)),
-      ]),
-    );
+    this.socket.write(preamble(cwd, env, configArgs));
     this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
     this.socket.on('error', () => this.fail());
     this.socket.on('close', () => this.fail());
@@ -77,16 +81,32 @@ export class ChgSession {
     this.socket.unref();
   }
 
+  /**
+   * A reusable session, for its next command: the new folder and environment, validated again
+   * (the worker reloads its configuration for them, as for a new client). False when it cannot.
+   */
+  renew(cwd: string, env: NodeJS.ProcessEnv): boolean {
+    if (!this.reusable || this.broken || !this.validated) return false;
+    this.cwd = cwd;
+    this.validated = false;
+    this.socket.write(preamble(cwd, env, this.configArgs));
+    return true;
+  }
+
   /** Runs `args` (which start with this session's `configArgs`); null when the session cannot. */
   async run(args: readonly string[], onStdout: (chunk: string, stop: () => void) => void): Promise<SessionResult | null> {
     if (this.broken || !this.configArgs.every((a, i) => args[i] === a)) return this.close();
     this.socket.ref();
+    let result: SessionResult | null = null;
     try {
       if (!(await this.ready())) return this.close();
       this.socket.write(request('runcommand', list(args)));
-      return await this.answer(onStdout);
+      result = await this.answer(onStdout);
+      return result;
     } finally {
-      this.close();
+      // a worker that answered in full waits for the next command; anything else ends here
+      if (this.reusable && result !== null && !this.broken) this.socket.unref();
+      else this.close();
     }
   }
 

@@ -15,7 +15,7 @@ interface HgCommandStatus {
 }
 
 /** Whether something accepts a connection on the unix socket `path` (within a second). */
-function answers(path: string): Promise<boolean> {
+export function socketAnswers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(path);
     const done = (ok: boolean) => {
@@ -36,7 +36,7 @@ export async function hgCommandStatus(env: NodeJS.ProcessEnv = process.env): Pro
   let warm = false;
   if (dir !== null) {
     for (const name of readdirSync(dir).filter((n) => n.startsWith('server-'))) {
-      if (await answers(join(dir, name))) {
+      if (await socketAnswers(join(dir, name))) {
         warm = true;
         break;
       }

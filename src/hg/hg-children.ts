@@ -20,6 +20,11 @@ export function hgStopped(): boolean {
   return stopped;
 }
 
+/** A new gate in the same process (the hook server runs one after another): the last one's stop is over. */
+export function resumeHg(): void {
+  stopped = false;
+}
+
 /** Stops every hg run in flight, and every one started after: their reads fail. */
 export function stopAllHg(): void {
   stopped = true;

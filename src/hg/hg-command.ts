@@ -1,7 +1,7 @@
 // Which program runs hg: chg (a warm command server, DESIGN §13) where installed, plain hg otherwise.
-import { existsSync, lstatSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { privateRuntimeDir } from '../config/runtime-dir.js';
 
 /** `hg.command` in the configuration: `auto` (chg when installed), `chg`, `hg`, or a path to either. */
 let choice = 'auto';
@@ -19,26 +19,9 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
   return null;
 }
 
-/**
- * The folder of chg's sockets: one per account, owner-only, never a symlink. Anything else
- * (another account's folder, a planted link) means chg is not used: its server would run
- * commands for whoever controls the socket.
- */
+/** The folder of chg's sockets: one per account, owner-only, never a symlink (otherwise chg is not used). */
 export function chgSocketDir(env: NodeJS.ProcessEnv = process.env): string | null {
-  const base = env['XDG_RUNTIME_DIR'] && isAbsolute(env['XDG_RUNTIME_DIR']) ? env['XDG_RUNTIME_DIR'] : tmpdir();
-  const dir = join(base, `taskgate-chg-${process.getuid?.() ?? 0}`);
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return null;
-  }
-  try {
-    const st = lstatSync(dir);
-    if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) return null;
-  } catch {
-    return null;
-  }
-  return dir;
+  return privateRuntimeDir('taskgate-chg', env);
 }
 
 export interface HgCommand {

@@ -26,6 +26,8 @@ export const REDACT_PATHS = [
 ];
 
 const loggers = new Map<string, Logger>();
+/** Each logger's file, so that a long-lived process can close them (releaseLoggers). */
+const files = new Map<string, { end(): void }>();
 
 /**
  * A pino logger writing JSON lines to `path`. pino is imported only here and only when
@@ -36,10 +38,20 @@ export async function getLogger(path: string, level = 'info'): Promise<Logger> {
   if (hit) return hit;
   const { default: pino } = await import('pino');
   mkdirSync(dirname(path), { recursive: true });
-  const logger = pino(
-    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
-    pino.destination({ dest: path, sync: true, mkdir: true }),
-  );
+  const destination = pino.destination({ dest: path, sync: true, mkdir: true });
+  const logger = pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } }, destination);
   loggers.set(path, logger);
+  files.set(path, destination);
   return logger;
+}
+
+/**
+ * Closes every log file this process opened (their lines are written already: the destinations
+ * are synchronous). The hook server calls it after each hook: a file of a repository that is
+ * gone, or on a disk to unmount, is not held open between pushes.
+ */
+export function releaseLoggers(): void {
+  for (const file of files.values()) file.end();
+  files.clear();
+  loggers.clear();
 }

@@ -1,0 +1,212 @@
+// The hook server: one warm process per install and account that runs the gate and the trigger for the hooks.
+import { renameSync, statSync, unlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { connect, createServer, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { parseRequest, REQUEST_MAX, type HookAnswer, type HookRequest } from './protocol.js';
+
+/**
+ * Why it exists (DESIGN §13, docs/performance.md): a hook process pays node's start, loading its
+ * code and, for the gate, a fork of chg's server per read. Here the code is loaded and compiled
+ * once, and the gate's reads go to one chg worker kept open, which answers in a few
+ * milliseconds once it has answered once. Each request runs as its hook process would: its own
+ * arguments, environment, folder and umask, one request at a time; anything this server cannot
+ * finish, the hook runs itself (hook-server/client.ts).
+ */
+
+/** Gone after this long without a request: the next push starts it again. */
+const IDLE_MS = 10 * 60 * 1000;
+/** A fresh process now and then: whatever one request left behind (a cache, a descriptor) is bounded. */
+const REQUESTS_MAX = 1000;
+/** Connections at once: one is served, the others are told `busy` (or wait to say what they want). */
+const CONNECTIONS_MAX = 16;
+/** A connection must say what it wants within this. */
+const REQUEST_WAIT_MS = 5000;
+const CHECK_MS = 30 * 1000;
+/** What a rebuild replaces: a server of another build answers `stale` and leaves. */
+const BUILD = ['hook-server.cjs', 'load-bundle.cjs', 'chg-early.cjs', 'gate-hook.cjs', 'trigger-hook.cjs', 'taskgate_read.py'];
+
+interface ServeIo {
+  write: (text: string) => void;
+  cwd: string;
+}
+interface Bundles {
+  gate: { serveGate(argv: string[], env: NodeJS.ProcessEnv, io: ServeIo, session: unknown): Promise<number> };
+  trigger: { serveTrigger(argv: string[], env: NodeJS.ProcessEnv, io: ServeIo): Promise<number> };
+  early: { nextSession(last: unknown, env: NodeJS.ProcessEnv, cwd: string): unknown };
+}
+
+/** What the stamp of the build is: each file's inode, size and time; null when one is missing. */
+function buildStamp(dist: string): string | null {
+  try {
+    return BUILD.map((name) => {
+      const st = statSync(join(dist, name));
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    }).join(' ');
+  } catch {
+    return null;
+  }
+}
+
+function loadBundles(dist: string): Bundles {
+  const loader = createRequire(join(dist, 'hook-server.cjs'))(join(dist, 'load-bundle.cjs')) as {
+    loadBundle: (name: string) => { exports: unknown };
+  };
+  const load = (name: string) => loader.loadBundle(name);
+  return {
+    gate: load('gate-hook').exports as Bundles['gate'],
+    trigger: load('trigger-hook').exports as Bundles['trigger'],
+    early: load('chg-early').exports as Bundles['early'],
+  };
+}
+
+/** Whether a server already answers at `path`. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+const send = (socket: Socket, answer: HookAnswer) => {
+  if (!socket.destroyed) socket.write(`${JSON.stringify(answer)}\n`);
+};
+
+class HookServer {
+  private busy = false;
+  private stopping = false;
+  private served = 0;
+  private last = Date.now();
+  private session: unknown = null;
+  private inode = -1;
+  private readonly server = createServer((socket) => this.accept(socket));
+
+  constructor(
+    private readonly dist: string,
+    private readonly path: string,
+    private readonly stamp: string,
+    private readonly bundles: Bundles,
+  ) {}
+
+  /** Listens at a name of its own, then takes `path` over at once (a socket left by a dead server too). */
+  listen(): void {
+    const temp = `${this.path}.${process.pid}`;
+    this.server.maxConnections = CONNECTIONS_MAX;
+    this.server.on('error', () => this.stop());
+    this.server.listen(temp, () => {
+      renameSync(temp, this.path);
+      this.inode = statSync(this.path).ino;
+    });
+    setInterval(() => this.check(), CHECK_MS).unref();
+  }
+
+  private accept(socket: Socket): void {
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(REQUEST_WAIT_MS, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    const onData = (chunk: string) => {
+      data += chunk;
+      const end = data.indexOf('\n');
+      if (end < 0 && data.length <= REQUEST_MAX) return;
+      socket.off('data', onData);
+      socket.setTimeout(0);
+      const request = end < 0 ? null : parseRequest(data.slice(0, end));
+      if (request === null) socket.destroy();
+      else this.handle(socket, request);
+    };
+    socket.on('data', onData);
+  }
+
+  private handle(socket: Socket, request: HookRequest): void {
+    if (request.dist !== this.dist || buildStamp(this.dist) !== this.stamp) {
+      send(socket, { stale: 1 });
+      socket.end();
+      this.stop();
+      return;
+    }
+    if (this.busy) {
+      send(socket, { busy: 1 });
+      socket.end();
+      return;
+    }
+    this.busy = true;
+    this.run(request, (text) => send(socket, { w: text }))
+      // a request that threw gets no code: its hook runs itself
+      .then(
+        (code) => send(socket, { code }),
+        () => undefined,
+      )
+      .finally(() => {
+        this.busy = false;
+        this.served += 1;
+        this.last = Date.now();
+        socket.end();
+        if (this.served >= REQUESTS_MAX || this.stopping) this.stop();
+      });
+  }
+
+  /** The request as its hook process would run it: its environment (process.env too), folder and umask. */
+  private async run(request: HookRequest, write: (text: string) => void): Promise<number> {
+    const saved = process.env;
+    const umask = process.umask(request.umask);
+    process.env = { ...request.env };
+    try {
+      process.chdir(request.cwd);
+      const io = { write, cwd: request.cwd };
+      if (request.hook === 'trigger') return await this.bundles.trigger.serveTrigger(request.argv, request.env, io);
+      this.session = this.bundles.early.nextSession(this.session, request.env, request.cwd);
+      return await this.bundles.gate.serveGate(request.argv, request.env, io, this.session);
+    } finally {
+      process.env = saved;
+      process.umask(umask);
+      process.chdir('/');
+    }
+  }
+
+  /** Idle too long, replaced at `path`, or rebuilt: leave. */
+  private check(): void {
+    if (this.busy) return;
+    let ours: boolean;
+    try {
+      ours = statSync(this.path).ino === this.inode;
+    } catch {
+      ours = false;
+    }
+    if (!ours || Date.now() - this.last > IDLE_MS || buildStamp(this.dist) !== this.stamp) this.stop();
+  }
+
+  /** No new request; once the one in progress (if any) is answered, the process ends. */
+  private stop(): void {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.server.close();
+      try {
+        if (statSync(this.path).ino === this.inode) unlinkSync(this.path);
+      } catch {
+        // gone already
+      }
+    }
+    if (this.busy) return;
+    (this.session as { close?: () => void } | null)?.close?.();
+    // what a request left running (a timer, a logger) does not keep a stopped server
+    setTimeout(() => process.exit(0), 2000).unref();
+  }
+}
+
+async function main(): Promise<void> {
+  const [, script, path] = process.argv;
+  if (script === undefined || path === undefined) return;
+  const dist = dirname(script);
+  process.chdir('/');
+  if (await answers(path)) return;
+  const stamp = buildStamp(dist);
+  if (stamp === null) return;
+  new HookServer(dist, path, stamp, loadBundles(dist)).listen();
+}
+
+void main();
