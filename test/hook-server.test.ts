@@ -1,7 +1,7 @@
 // The hook server (DESIGN §13, src/hook-server/): warm, it judges and queues exactly as the hooks
 // would in their own processes, and a hook never trusts a server it cannot vouch for.
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commit, GATE_HOOK, HELPERS, jobsOf, makeClone, push, ROOT, taskgate, TRIGGER_HOOK } from './helpers/hg-fixture.js';
@@ -115,13 +115,21 @@ describe('the hook server', () => {
   }
 });
 
-/** A stand-in server at the install's socket: each connection gets `answer` (then the line ends it). */
-function standIn(path: string, answer: string): Promise<{ server: Server; connections: () => number }> {
+/** A stand-in server at the install's socket: each connection gets `answer` and is ended (null: it is held, silent). */
+function standIn(path: string, answer: string | null): Promise<{ server: Server; connections: () => number }> {
   let count = 0;
+  const held: Socket[] = [];
   const server = createServer((socket) => {
     count += 1;
-    socket.once('data', () => socket.end(answer));
+    if (answer === null) held.push(socket);
+    else socket.once('data', () => socket.end(answer));
   });
+  // a held connection must not keep close() waiting
+  const close = server.close.bind(server);
+  server.close = (callback) => {
+    held.forEach((socket) => socket.destroy());
+    return close(callback);
+  };
   return new Promise((resolve) => server.listen(path, () => resolve({ server, connections: () => count })));
 }
 
@@ -145,11 +153,23 @@ describe('a hook trusts only a whole answer from a server in its own private fol
     rmSync(path, { force: true });
 
     // in its own folder, a server that stops halfway, is busy, or says nothing we know
-    for (const answer of ['{"w":"taskgate: half an answer\\n"}\n', '{"busy":1}\n', 'accepted\n', '{"code":"0"}\n']) {
+    const answers = [
+      '{"taken":1}\n{"w":"taskgate: policy bypassed\\n"}\n',
+      '{"busy":1}\n',
+      'accepted\n',
+      '{"taken":1}\n{"code":"0"}\n',
+      // 256 would exit 0
+      '{"taken":1}\n{"code":256}\n',
+      // a server that takes the connection and never says a word: the hook waits 2 s, not for ever
+      null,
+    ];
+    for (const answer of answers) {
       const odd = await standIn(path, answer);
       const r = await push(s.work, s.central, env);
-      expect(r.exitCode, answer).not.toBe(0);
+      expect(r.exitCode, String(answer)).not.toBe(0);
       expect(r.all).toContain('taskgate: push rejected: 1 violation in 1 of 1 changeset');
+      // nothing of half an answer reaches the pusher
+      expect(r.all).not.toContain('policy bypassed');
       expect(probed(probe)).toEqual(['pretxnchangegroup.taskgate here']);
       expect(odd.connections()).toBe(1);
       await new Promise((r) => odd.server.close(r));

@@ -1,3 +1,4 @@
+// The gate's entry points: the hook process's (hooks/pretxnchangegroup) and the hook server's.
 import { releaseLoggers } from '../log/logger.js';
 import { writeStderr } from '../log/write-stderr.js';
 import type { ChgSession } from '../hg/chg-session.js';

@@ -104,9 +104,12 @@ export class ChgSession {
       result = await this.answer(onStdout);
       return result;
     } finally {
-      // a worker that answered in full waits for the next command; anything else ends here
-      if (this.reusable && result !== null && !this.broken) this.socket.unref();
-      else this.close();
+      // a worker that answered in full waits for the next command, out of the repository (no reply
+      // to `chdir`); anything else ends here
+      if (this.reusable && result !== null && !this.broken) {
+        this.socket.write(request('chdir', Buffer.from('/', 'utf8')));
+        this.socket.unref();
+      } else this.close();
     }
   }
 

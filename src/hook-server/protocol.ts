@@ -18,11 +18,12 @@ export interface HookRequest {
 }
 
 /**
- * The answers, one JSON line each: `{"w": text}` for the pusher, in order, then `{"code": n}`;
- * or `{"busy": 1}` (another hook is being served) or `{"stale": 1}` (another build): the hook
- * then runs in its own process, as it would with no server.
+ * The answers, one JSON line each: `{"taken": 1}` at once, `{"w": text}` for the pusher, in
+ * order, then `{"code": n}`; or `{"busy": 1}` (another hook is being served, or the server is
+ * leaving) or `{"stale": 1}` (another build): the hook then runs in its own process, as it
+ * would with no server.
  */
-export type HookAnswer = { w: string } | { code: number } | { busy: 1 } | { stale: 1 };
+export type HookAnswer = { taken: 1 } | { w: string } | { code: number } | { busy: 1 } | { stale: 1 };
 
 /** A request is small (an environment and a few arguments): a larger one is not one of ours. */
 export const REQUEST_MAX = 4 * 1024 * 1024;

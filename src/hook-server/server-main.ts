@@ -1,30 +1,42 @@
 // The hook server: one warm process per install and account that runs the gate and the trigger for the hooks.
-import { renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { parseRequest, REQUEST_MAX, type HookAnswer, type HookRequest } from './protocol.js';
 
-/**
- * Why it exists (DESIGN §13, docs/performance.md): a hook process pays node's start, loading its
- * code and, for the gate, a fork of chg's server per read. Here the code is loaded and compiled
- * once, and the gate's reads go to one chg worker kept open, which answers in a few
- * milliseconds once it has answered once. Each request runs as its hook process would: its own
- * arguments, environment, folder and umask, one request at a time; anything this server cannot
- * finish, the hook runs itself (hook-server/client.ts).
- */
+// Why it exists (DESIGN §13, docs/performance.md): a hook process pays node's start, loading its
+// code and, for the gate, a fork of chg's server per read. Here the code is loaded and compiled
+// once, and the gate's reads go to one chg worker kept open, which answers in a few
+// milliseconds once it has answered once. Each request runs as its hook process would: its own
+// arguments, environment, folder and umask, one request at a time; anything this server cannot
+// finish, the hook runs itself (hook-server/client.ts).
 
 /** Gone after this long without a request: the next push starts it again. */
 const IDLE_MS = 10 * 60 * 1000;
 /** A fresh process now and then: whatever one request left behind (a cache, a descriptor) is bounded. */
 const REQUESTS_MAX = 1000;
+/** And when what requests left behind (caches of manifests, patterns) has grown past this. */
+const RSS_MAX = 512 * 1024 * 1024;
+/** A server that was starting this recently is let be: a burst of first pushes starts one. */
+const STARTING_MS = 60 * 1000;
 /** Connections at once: one is served, the others are told `busy` (or wait to say what they want). */
 const CONNECTIONS_MAX = 16;
 /** A connection must say what it wants within this. */
 const REQUEST_WAIT_MS = 5000;
 const CHECK_MS = 30 * 1000;
-/** What a rebuild replaces: a server of another build answers `stale` and leaves. */
-const BUILD = ['hook-server.cjs', 'load-bundle.cjs', 'chg-early.cjs', 'gate-hook.cjs', 'trigger-hook.cjs', 'taskgate_read.py'];
+/** What a rebuild or an upgrade replaces: a server of another build answers `stale` and leaves. */
+const BUILD = [
+  'hook-server.cjs',
+  'load-bundle.cjs',
+  'chg-early.cjs',
+  'gate-hook.cjs',
+  'trigger-hook.cjs',
+  'config-validator.cjs',
+  'taskgate_read.py',
+];
+/** The same, where it exists: `npm ci` rewrites it with the dependencies. */
+const LOCK = '../package-lock.json';
 
 interface ServeIo {
   write: (text: string) => void;
@@ -36,13 +48,15 @@ interface Bundles {
   early: { nextSession(last: unknown, env: NodeJS.ProcessEnv, cwd: string): unknown };
 }
 
-/** What the stamp of the build is: each file's inode, size and time; null when one is missing. */
+/** The stamp of the build: each file's inode, size and change time (which no copy keeps); null when one is missing. */
 function buildStamp(dist: string): string | null {
+  const stamp = (name: string) => {
+    const st = statSync(join(dist, name));
+    return `${st.ino}:${st.size}:${st.ctimeMs}`;
+  };
   try {
-    return BUILD.map((name) => {
-      const st = statSync(join(dist, name));
-      return `${st.ino}:${st.size}:${st.mtimeMs}`;
-    }).join(' ');
+    const lock = existsSync(join(dist, LOCK)) ? stamp(LOCK) : '-';
+    return [...BUILD.map(stamp), lock].join(' ');
   } catch {
     return null;
   }
@@ -70,6 +84,29 @@ function answers(path: string): Promise<boolean> {
     });
     socket.on('error', () => resolve(false));
   });
+}
+
+/** process.env in place (so the C library's too: os.tmpdir() and the child processes follow it). */
+function setEnvironment(env: Record<string, string | undefined>): void {
+  for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
+  Object.assign(process.env, env);
+}
+
+/** Whether another server started at `path` within STARTING_MS; if not, this one marks that it starts. */
+function anotherStarting(path: string): boolean {
+  const mark = `${path}.starting`;
+  try {
+    if (Date.now() - statSync(mark).mtimeMs < STARTING_MS) return true;
+    unlinkSync(mark);
+  } catch {
+    // none: this one starts
+  }
+  try {
+    closeSync(openSync(mark, 'wx', 0o600));
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 const send = (socket: Socket, answer: HookAnswer) => {
@@ -100,6 +137,11 @@ class HookServer {
     this.server.listen(temp, () => {
       renameSync(temp, this.path);
       this.inode = statSync(this.path).ino;
+      try {
+        unlinkSync(`${this.path}.starting`);
+      } catch {
+        // removed already
+      }
     });
     setInterval(() => this.check(), CHECK_MS).unref();
   }
@@ -129,12 +171,14 @@ class HookServer {
       this.stop();
       return;
     }
-    if (this.busy) {
+    // busy with another, or leaving; and a hook that gave up waiting is not run after all
+    if (this.busy || this.stopping || !socket.writable) {
       send(socket, { busy: 1 });
       socket.end();
       return;
     }
     this.busy = true;
+    send(socket, { taken: 1 });
     this.run(request, (text) => send(socket, { w: text }))
       // a request that threw gets no code: its hook runs itself
       .then(
@@ -146,15 +190,15 @@ class HookServer {
         this.served += 1;
         this.last = Date.now();
         socket.end();
-        if (this.served >= REQUESTS_MAX || this.stopping) this.stop();
+        if (this.served >= REQUESTS_MAX || this.stopping || process.memoryUsage().rss > RSS_MAX) this.stop();
       });
   }
 
   /** The request as its hook process would run it: its environment (process.env too), folder and umask. */
   private async run(request: HookRequest, write: (text: string) => void): Promise<number> {
-    const saved = process.env;
+    const saved = { ...process.env };
     const umask = process.umask(request.umask);
-    process.env = { ...request.env };
+    setEnvironment(request.env);
     try {
       process.chdir(request.cwd);
       const io = { write, cwd: request.cwd };
@@ -162,7 +206,7 @@ class HookServer {
       this.session = this.bundles.early.nextSession(this.session, request.env, request.cwd);
       return await this.bundles.gate.serveGate(request.argv, request.env, io, this.session);
     } finally {
-      process.env = saved;
+      setEnvironment(saved);
       process.umask(umask);
       process.chdir('/');
     }
@@ -203,10 +247,15 @@ async function main(): Promise<void> {
   if (script === undefined || path === undefined) return;
   const dist = dirname(script);
   process.chdir('/');
-  if (await answers(path)) return;
+  if ((await answers(path)) || anotherStarting(path)) return;
   const stamp = buildStamp(dist);
-  if (stamp === null) return;
-  new HookServer(dist, path, stamp, loadBundles(dist)).listen();
+  try {
+    if (stamp === null) throw new Error('an incomplete build');
+    new HookServer(dist, path, stamp, loadBundles(dist)).listen();
+  } catch {
+    // no server: the next hook runs itself and may start one
+    unlinkSync(`${path}.starting`);
+  }
 }
 
 void main();

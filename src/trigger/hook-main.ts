@@ -1,3 +1,4 @@
+// The trigger's entry points: the hook process's (hooks/changegroup) and the hook server's.
 import { releaseLoggers } from '../log/logger.js';
 import { writeStderr } from '../log/write-stderr.js';
 import { runTrigger } from './run-trigger.js';

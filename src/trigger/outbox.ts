@@ -21,12 +21,11 @@ function outboxDir(root: string): string {
  */
 export function writeOutbox(root: string, batch: EnqueueBatch): string {
   const dir = outboxDir(root);
+  const suffix = `-${createHash('sha256').update(batch.push.id).digest('hex').slice(0, 16)}.json`;
+  const name = `${Date.now()}${suffix}`;
+  let written: string;
   try {
-    const suffix = `-${createHash('sha256').update(batch.push.id).digest('hex').slice(0, 16)}.json`;
-    const name = `${Date.now()}${suffix}`;
-    const written = writeDurably(dir, name, JSON.stringify(batch));
-    for (const other of readdirSync(dir)) if (other !== name && other.endsWith(suffix)) rmSync(join(dir, other), { force: true });
-    return written;
+    written = writeDurably(dir, name, JSON.stringify(batch));
   } catch (error) {
     throw new TaskgateError(
       'ERR_OUTBOX',
@@ -34,6 +33,13 @@ export function writeOutbox(root: string, batch: EnqueueBatch): string {
       'free disk space under .hg/taskgate/, then run `taskgate reconcile` to enqueue the missed pushes',
     );
   }
+  // best effort: an older batch left behind is only drained again, and enqueues nothing twice
+  try {
+    for (const other of readdirSync(dir)) if (other !== name && other.endsWith(suffix)) rmSync(join(dir, other), { force: true });
+  } catch {
+    // left for the drain
+  }
+  return written;
 }
 
 export function pendingOutbox(root: string): string[] {
