@@ -23,7 +23,7 @@ function servable(env: NodeJS.ProcessEnv): boolean {
 
 /**
  * Sends this hook process's request (arguments, environment, folder, umask) to the server of
- * `dist`, relays its words to the pusher as they come, and resolves with its exit code. Anything
+ * `dist`, passes its words on to the pusher with its exit code, and resolves with that code. Anything
  * short of a complete answer resolves with null: the hook then runs in its own process, which
  * is what a push without a server does (a hook is never judged by half an answer).
  */

@@ -1,8 +1,9 @@
 // The hook server: one warm process per install and account that runs the gate and the trigger for the hooks.
 import { closeSync, existsSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import { socketAnswers } from '../hg/chg-status.js';
 import { parseRequest, REQUEST_MAX, type HookAnswer, type HookRequest } from './protocol.js';
 
 // Why it exists (DESIGN §13, docs/performance.md): a hook process pays node's start, loading its
@@ -72,18 +73,6 @@ function loadBundles(dist: string): Bundles {
     trigger: load('trigger-hook').exports as Bundles['trigger'],
     early: load('chg-early').exports as Bundles['early'],
   };
-}
-
-/** Whether a server already answers at `path`. */
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(path);
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 }
 
 /** process.env in place (so the C library's too: os.tmpdir() and the child processes follow it). */
@@ -247,7 +236,7 @@ async function main(): Promise<void> {
   if (script === undefined || path === undefined) return;
   const dist = dirname(script);
   process.chdir('/');
-  if ((await answers(path)) || anotherStarting(path)) return;
+  if ((await socketAnswers(path)) || anotherStarting(path)) return;
   const stamp = buildStamp(dist);
   try {
     if (stamp === null) throw new Error('an incomplete build');

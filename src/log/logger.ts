@@ -25,9 +25,8 @@ export const REDACT_PATHS = [
   'env.TASKGATE_TOKEN',
 ];
 
-const loggers = new Map<string, Logger>();
-/** Each logger's file, so that a long-lived process can close them (releaseLoggers). */
-const files = new Map<string, { end(): void }>();
+/** Each path's logger, with its file so that a long-lived process can close it (releaseLoggers). */
+const loggers = new Map<string, { logger: Logger; file: { end(): void } }>();
 
 /**
  * A pino logger writing JSON lines to `path`. pino is imported only here and only when
@@ -35,13 +34,12 @@ const files = new Map<string, { end(): void }>();
  */
 export async function getLogger(path: string, level = 'info'): Promise<Logger> {
   const hit = loggers.get(path);
-  if (hit) return hit;
+  if (hit) return hit.logger;
   const { default: pino } = await import('pino');
   mkdirSync(dirname(path), { recursive: true });
   const destination = pino.destination({ dest: path, sync: true, mkdir: true });
   const logger = pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } }, destination);
-  loggers.set(path, logger);
-  files.set(path, destination);
+  loggers.set(path, { logger, file: destination });
   return logger;
 }
 
@@ -51,7 +49,6 @@ export async function getLogger(path: string, level = 'info'): Promise<Logger> {
  * gone, or on a disk to unmount, is not held open between pushes.
  */
 export function releaseLoggers(): void {
-  for (const file of files.values()) file.end();
-  files.clear();
+  for (const { file } of loggers.values()) file.end();
   loggers.clear();
 }
