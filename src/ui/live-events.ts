@@ -109,7 +109,10 @@ export class LiveEvents {
       if (!last || rows.length < PAGE) break;
       cursor = { at: last.updatedAt, id: last.id };
     }
-    this.since = new Date(Date.parse(newest) - OVERLAP_MS).toISOString();
+    // the window only moves forward: a row written back in time (a whole-second time after a millisecond one)
+    // must not widen it again over rows already forgotten, or they would be told twice
+    const since = new Date(Date.parse(newest) - OVERLAP_MS).toISOString();
+    if (since > this.since) this.since = since;
     // what changed before the overlap is never read again: forget it
     for (const [id, s] of this.seen) if (s.at < this.since) this.seen.delete(id);
     return out;

@@ -45,6 +45,8 @@ function attacks(central: string, key: string): string {
     probe('hgrc', `printf '# planted by a task\\n' >> ${hg}/hgrc`),
     probe('network', `python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port}), 2).recv(5)"`),
     `setsid sleep ${SLEEP} > /dev/null 2>&1 < /dev/null &`,
+    // the task ends only once its sleep has left the group: else the group's end may beat setsid, and "none" would look safe
+    `for i in $(seq 50); do pgrep -x -f 'sleep ${SLEEP}' > /dev/null && break; sleep 0.1; done`,
     'echo "uid $(id -u)"',
   ].join('\n');
 }

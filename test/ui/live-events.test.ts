@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { appendAudit } from '../../src/audit/audit-log.js';
 import { buildHeadJobs } from '../../src/jobs/build-jobs.js';
@@ -117,6 +118,35 @@ describe('live events: one loop for the whole service', () => {
     expect(latency).toBeLessThan(10_000);
     await events.close();
     await store.close();
+  });
+
+  it('a change written back in time (a whole-second time after a millisecond one) does not tell an old change twice', async () => {
+    const path = join(tempDir(), 'jobs.db');
+    const store = new SqliteStore(path);
+    const a = await seed(store, 2);
+    const b = (await store.listJobs()).find((j) => j.id !== a)!.id;
+    const events = new LiveEvents(store, new GateRecords(join(tempDir(), 'audit.jsonl')));
+    const told: LiveEvent[] = [];
+    events.subscribe((e) => told.push(e));
+    // another process writes the rows at chosen times: A done at t+1 s; B at t+3.3 s, then back at t+2.9 s
+    const db = new Database(path);
+    const t0 = Date.now();
+    const set = (id: string, status: string, ms: number) =>
+      db.prepare('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?').run(status, new Date(t0 + ms).toISOString(), id);
+    const look = () => new Promise((r) => setTimeout(r, 1000));
+    set(a, 'done', 1000);
+    await look();
+    set(b, 'running', 3300);
+    await look();
+    set(b, 'done', 2900);
+    await look();
+    await look();
+    await events.close();
+    db.close();
+    await store.close();
+    const doneA = told.filter((e) => e.type === 'job' && e.id === a && e.status === 'done');
+    expect(doneA).toHaveLength(1);
+    expect(told.filter((e) => e.type === 'job' && e.id === b && e.status === 'done')).toHaveLength(1);
   });
 
   it('PostgreSQL: a change committed by another connection wakes the loop through NOTIFY, long before its fallback poll', async () => {
