@@ -1,5 +1,5 @@
 // The hook server: one warm process per install and account that runs the gate and the trigger for the hooks.
-import { closeSync, existsSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
     new HookServer(dist, path, stamp, loadBundles(dist)).listen();
   } catch {
     // no server: the next hook runs itself and may start one
-    unlinkSync(`${path}.starting`);
+    rmSync(`${path}.starting`, { force: true });
   }
 }
 
