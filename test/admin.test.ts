@@ -1,3 +1,4 @@
+// The admin commands: install and uninstall leave a clean, idempotent hgrc, doctor flags each problem with a hint, every command has --help.
 import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

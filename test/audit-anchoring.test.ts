@@ -1,3 +1,4 @@
+// Audit anchoring (DESIGN §15, issue 14): signed checkpoints catch a consistently rewritten or deleted chain, and a forged one is refused.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// The audit log: the gate records every push, and verify finds an edited, deleted or reordered line or a cut-off tail; concurrent writers chain.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';

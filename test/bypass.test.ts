@@ -1,3 +1,4 @@
+// Bypassing the policy: an admin's marker with a reason skips all but secrets and manifest, anyone else's is a violation, reasons are escaped.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// The pusher over each channel (local path, ssh, hg serve, hgweb behind a proxy), never the account that runs the hook.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// `taskgate check` judges existing changesets with the push's report and exit codes; the gate's hook run by hand says it is not in a hook.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { GATE_HOOK, TASKGATE, baseEnv, commit, hgOk } from './helpers/hg-fixture.js';

@@ -1,3 +1,4 @@
+// `taskgate check` on refs: a `--bookmark` move and the tags a revset changes are judged as pretxnclose would.
 import { describe, expect, it } from 'vitest';
 import { commit, hgOk, taskgate } from './helpers/hg-fixture.js';
 import { onlyRules } from './helpers/policy.js';

@@ -1,3 +1,4 @@
+// Concurrent pushes, to one repository or to two sharing a store: every push queues its jobs exactly once.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commit, hgOk, jobsOf, makeCentral, makeClone, push, taskgate, tempDir } from './helpers/hg-fixture.js';

@@ -1,3 +1,4 @@
+// A broken configuration refuses the push with every problem named by JSON path; `extends` merging; a configuration checked once is remembered.
 import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';

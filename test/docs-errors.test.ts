@@ -1,3 +1,4 @@
+// docs/errors.md lists every error code once, with its meaning, exit code and HTTP status, and names no code that does not exist.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Every JSON example of the docs and the README is valid, the example policy loads, and the token verification snippets verify a real token.
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

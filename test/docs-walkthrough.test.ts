@@ -1,3 +1,4 @@
+// Every command and configuration block of README.md and docs/ run as an admin would, in order, on a real repository: an example that rots fails.
 import { execa, type ResultPromise } from 'execa';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -1,3 +1,4 @@
+// doctor on local pushes: they are trusted admin operations, with a warning when others can write .hg/.
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// The error table is complete, and errors at the command line and in the hooks are usage errors or misplaced hooks, with hints, not bugs.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Faults: a SIGKILL at each step of the trigger or a worker, a full disk, a damaged store; reconcile ends with every job exactly once.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';

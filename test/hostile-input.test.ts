@@ -1,3 +1,4 @@
+// Hostile input: a backtracking pattern judged in linear time, huge manifests and deep chains, 10,000 files and a 100 MB file through real pushes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

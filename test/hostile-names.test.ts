@@ -1,3 +1,4 @@
+// Non-UTF-8 and control characters in names, descriptions and authors: caught where denied, shown escaped, never raw on the terminal.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';

@@ -1,3 +1,4 @@
+// Large pushes: 10,000 changesets are read and checked in full, and hundreds of violations reach an ssh pusher whole.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// The layout of DESIGN §1: folders import downwards only, no import cycle, only hg/ runs hg, only tokens/ imports jose, hooks never exit().
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';

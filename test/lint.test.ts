@@ -1,3 +1,4 @@
+// The tree is clean: prettier, eslint and knip, the three checkers of `npm run lint`, each run as a test.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/hg-fixture.js';

@@ -1,3 +1,4 @@
+// A load test on loopback: 200 pushes from 4 clients over http with workers running, nothing lost or doubled; figures kept, never asserted.
 import { execa, type ResultPromise } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// A push is read once (DESIGN §13): each hook runs at most one hg process, and a plan that is altered, foreign or readable by others is ignored.
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// A broken refs rule refuses even a bookmark-only push (fail closed), each problem named by its JSON path.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

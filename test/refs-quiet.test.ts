@@ -1,3 +1,4 @@
+// pretxnclose without node (DESIGN §13): only a quiet, keyed plan of this very transaction skips node, and a planted or altered one does not.
 import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// One report and one audit record per push, listing the changeset and refs verdicts together.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Database URLs are masked wherever they are printed (DESIGN §15): by safeUrl and maskUrls, and in the CLI's and doctor's output.
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// The hook's sources: a pull into the central repository passes untouched, unbundle is checked when gate.sources lists it.
 import { describe, expect, it } from 'vitest';
 import { commit, hg, hgOk } from './helpers/hg-fixture.js';
 import { onlyRules } from './helpers/policy.js';

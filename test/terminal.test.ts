@@ -1,3 +1,4 @@
+// The CLI on a real pseudo-terminal: progress and colour for check, doctor and reconcile; NO_COLOR drops the colour, a pipe gets neither.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { TASKGATE, baseEnv, commit } from './helpers/hg-fixture.js';

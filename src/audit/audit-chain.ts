@@ -1,3 +1,4 @@
+// A hash-chained audit trail behind one interface: the repository's audit file, or a chain a store keeps in its rows (DESIGN §11).
 import { readFileSync } from 'node:fs';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import {

@@ -1,3 +1,4 @@
+// The hash-chained audit file: records appended under a lock and fsynced, its chain-head sidecar, and the checks of `audit verify`.
 import { createHash } from 'node:crypto';
 import {
   closeSync,

@@ -1,3 +1,4 @@
+// An exclusive lock between processes: a lock file created with O_EXCL, broken when a killed process left it behind.
 import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { TaskgateError } from '../errors/taskgate-error.js';
 

@@ -1,3 +1,4 @@
+// `taskgate affected -r REVSET`: the tasks the trigger plans for these revisions taken as one push, and why each was affected.
 import { printable } from '../errors/printable.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { readChangesets } from '../hg/read-push.js';

@@ -1,3 +1,4 @@
+// `taskgate audit verify|tail|checkpoint`: the audit chains checked against their newest signed checkpoint, their latest records, a checkpoint now.
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileTrail } from '../audit/audit-chain.js';

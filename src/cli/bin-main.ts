@@ -1,3 +1,4 @@
+// The entry of bin/taskgate: the CLI run with the real process's output, environment, terminal and clock.
 import { main } from './main.js';
 import { wantsColour } from './terminal.js';
 

@@ -1,3 +1,4 @@
+// `taskgate check`: the gate's rules against changesets already in a repository, and the refs rules on `--bookmark` moves and tags.
 import { loadConfig } from '../config/load-config.js';
 import { judge, type Judgement } from '../gate/judge.js';
 import { judgeRefs } from '../gate/judge-refs.js';

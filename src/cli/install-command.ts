@@ -1,3 +1,4 @@
+// `taskgate install` and `uninstall`: the hook lines in a repository's hgrc, a default config and signing key, its heads marked processed.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+// `taskgate jobs list|show|retry|cancel|log`: the store's jobs listed, shown, retried or cancelled, and a job's log.
 import { printable } from '../errors/printable.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { JobStatus } from '../jobs/job-types.js';

@@ -1,3 +1,4 @@
+// `taskgate keys`: the signing keys (init, rotate, jwks), and a remote worker's own key and trust configuration (DESIGN §14).
 import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { appendAudit } from '../audit/audit-log.js';

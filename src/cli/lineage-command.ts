@@ -1,3 +1,4 @@
+// `taskgate lineage JOB|NODE|PUSH`: why a job ran, from its push to its tokens (DESIGN §11).
 import { printable } from '../errors/printable.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { lineageOfJobs, resolveJobs } from '../exchange/lineage.js';

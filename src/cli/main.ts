@@ -1,3 +1,4 @@
+// The `taskgate` command: each subcommand's usage, summary and example, and the dispatch to one file per subcommand.
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { CHECK_USAGE, checkCommand } from './check-command.js';

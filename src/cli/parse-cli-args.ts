@@ -1,3 +1,4 @@
+// A subcommand's arguments parsed by node:util's parseArgs, its errors turned into ERR_USAGE naming the command.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TaskgateError } from '../errors/taskgate-error.js';
 

@@ -1,3 +1,4 @@
+// `taskgate reconcile`: drains the outbox, enqueues the pushes no hook finished and mints missing tokens, with progress on a terminal.
 import { reconcile } from '../trigger/reconcile.js';
 import { EXIT } from '../errors/error-codes.js';
 import type { CliIo } from './cli-io.js';

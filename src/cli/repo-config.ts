@@ -1,3 +1,4 @@
+// The repository a subcommand works on (-R, else the one around the current folder) and its configuration.
 import { resolve } from 'node:path';
 import type { RepoConfig, TaskgateConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/load-config.js';

@@ -1,3 +1,4 @@
+// `taskgate serve`: the JWKS, worker API, read APIs and web UI over the repository's store, until SIGTERM, then a bounded stop.
 import { createServer } from '../server/create-server.js';
 import { withStore } from '../store/with-store.js';
 import { pageNotFound, uiRoutes } from '../ui/ui-routes.js';

@@ -1,3 +1,4 @@
+// `taskgate store migrate|copy`: the store's schema brought up to date, and a SQLite store's jobs copied into the configured one.
 import { resolve } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { copyStore } from '../store/copy-store.js';

@@ -1,3 +1,4 @@
+// The CLI on a terminal: whether to colour (NO_COLOR, TERM=dumb), coloured text, and a progress line that pipes never see.
 import type { CliIo } from './cli-io.js';
 
 /** Colour only on a terminal, and never when NO_COLOR is set to anything (no-color.org) or TERM is dumb. */

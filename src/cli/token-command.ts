@@ -1,3 +1,4 @@
+// `taskgate token verify`: a job token checked as DESIGN §8 pins it, against the repository's JWKS or a published one; prints its claims.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';

@@ -1,3 +1,4 @@
+// `taskgate worker`: in process with the SQLite store, or remote against `taskgate serve`, trusting only its pinned keys (DESIGN §14).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';

@@ -1,3 +1,4 @@
+// Durations in the configuration ("30s", "15m", "24h", "7d") read as seconds, with a usage error naming the key for anything else.
 import { TaskgateError } from '../errors/taskgate-error.js';
 
 const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };

@@ -1,3 +1,4 @@
+// One glob dialect for paths and branch names (picomatch, dotfiles included): compiled once, a glob's literal base, its load-time error.
 import picomatch from 'picomatch';
 import { plainGlob } from './plain-globs.js';
 

@@ -1,3 +1,4 @@
+// Loads a repository's configuration: finds its file, follows `extends`, checks the schema and the policy, applies defaults.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';

@@ -1,3 +1,4 @@
+// `extends` merging (DESIGN §3): objects deeply, arrays replaced whole, `policy.rules` merged by rule id.
 type Json = unknown;
 
 function isPlainObject(value: Json): value is Record<string, Json> {

@@ -1,3 +1,4 @@
+// TaskgateError, the shape of every user-facing failure (code, message, hint), and its two-line text form.
 import type { ErrorCode } from './error-codes.js';
 
 /** Every user-facing failure: a stable code, a message naming the culprit, a one-line hint. */

@@ -1,3 +1,4 @@
+// Judging a revset against the policy with one hg process, shared by the gate and `taskgate check`; it can also record the push's plan.
 import type { TaskgateConfig } from '../config/config-types.js';
 import type { ChgSession } from '../hg/chg-session.js';
 import type { PushData } from '../hg/hg-types.js';

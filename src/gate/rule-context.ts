@@ -1,3 +1,4 @@
+// What the rules may ask of a push, built once per judgement: manifests parsed once per content, bases along first-parent chains.
 import type { TaskgateConfig } from '../config/config-types.js';
 import type { Changeset, PushData } from '../hg/hg-types.js';
 import { grants, reaches } from '../identity/who-list.js';

@@ -1,3 +1,4 @@
+// The pretxnchangegroup hook: env -> changesets -> identity -> policy -> verdict, bounded by gate.timeout, failing closed.
 import type { TaskgateConfig } from '../config/config-types.js';
 import { detailsLine } from '../config/push-page-url.js';
 import { durationSeconds } from '../config/duration.js';

@@ -1,3 +1,4 @@
+// Finds the repository around a folder the way hg does: the nearest parent with `.hg/`.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TaskgateError } from '../errors/taskgate-error.js';

@@ -1,3 +1,4 @@
+// What doctor asks of hg: its version, and the hooks hg itself sees in a repository.
 import { runHg } from './run-hg.js';
 
 /** The Mercurial version, e.g. [6, 3, 2]. */

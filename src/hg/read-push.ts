@@ -1,3 +1,4 @@
+// Reads a push's changesets (and whatever else a caller asks for) in one hg process, turning the reader's JSON lines into PushData.
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { Changeset, FileFlag, HgFile, PushData, ReadOptions } from './hg-types.js';
 import type { ChgSession } from './chg-session.js';

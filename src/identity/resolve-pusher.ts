@@ -1,3 +1,4 @@
+// Who is pushing, from the hook's HG_URL and environment (ssh, http, local), and their groups; never a fallback across channels.
 import type { IdentityConfig, Pusher } from './pusher.js';
 
 function decode(value: string): string {

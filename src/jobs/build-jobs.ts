@@ -1,3 +1,4 @@
+// The job records of one head's affected tasks: pending while an upstream job is not done, else ready.
 import type { AffectedTask } from '../manifest/affected.js';
 import { jobId } from './job-id.js';
 import { specDigest } from './job-spec.js';

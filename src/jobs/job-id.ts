@@ -1,3 +1,4 @@
+// Deterministic job ids (DESIGN §7): the same repository, node and task always give the same id.
 import { createHash } from 'node:crypto';
 
 /** Deterministic job id (DESIGN §7): enqueueing the same push twice creates nothing new. */

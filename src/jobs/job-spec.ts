@@ -1,3 +1,4 @@
+// What a job runs (task definition, revision, command) and the digest of it that the job's tokens carry as `spec`.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../config/canonical-json.js';
 import type { TaskDefinition } from '../manifest/manifest-types.js';

@@ -1,3 +1,4 @@
+// The shapes of a job: its statuses, the actor who pushed (DESIGN §5), the push it came from, the job record itself.
 import type { AffectedReason } from '../manifest/affected.js';
 import type { TaskDefinition } from '../manifest/manifest-types.js';
 

@@ -1,3 +1,4 @@
+// The jobs' state machine (pure): which token each transition consumes (DESIGN §8), retries and replays, backoff, release of dependents.
 import type { JobStatus } from './job-types.js';
 
 /** The transitions a token exchange can make (DESIGN §8). */

@@ -1,3 +1,4 @@
+// The service log: pino JSON lines per file, loaded only when something is logged, with tokens, keys and secrets redacted (DESIGN §11).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';

@@ -1,3 +1,4 @@
+// The tasks a head affects (DESIGN §6): by changed inputs or definitions, then their dependents, filtered by branch or bookmark.
 import type { ManifestResult, ParsedManifest, TaskDefinition } from './manifest-types.js';
 
 export type AffectedReason =

@@ -1,3 +1,4 @@
+// An index of the tasks' input globs by literal base directory, so a path is tested only against the globs it could match.
 import { globBase } from '../config/globs.js';
 import type { CompiledTask } from './manifest-types.js';
 

@@ -1,3 +1,4 @@
+// The shapes of the task manifest: a task's definition and resources, the manifest, its compiled form and its problems.
 export interface TaskDefinition {
   inputs?: string[];
   requires?: string[];

@@ -1,3 +1,4 @@
+// Stable keys of a task's definition (DESIGN §6): a change of the key re-runs the task; the whole entry's key serves `ownership`.
 import type { TaskDefinition } from './manifest-types.js';
 
 /** The parts of a task that decide what it does (DESIGN §6), as a stable string: a change here re-runs it. */

@@ -1,3 +1,4 @@
+// Parses a task manifest (JSON, schema, known requires, no cycle, compiling globs), reporting every problem, cached by content.
 import { createHash } from 'node:crypto';
 import type { ErrorObject } from 'ajv';
 import { compileAnyGlob, compileGlob, globBase, globError } from '../config/globs.js';

@@ -1,3 +1,4 @@
+// The words the policy's reports share: the pusher, a description's summary, who-lists, plurals and escaped file names.
 import type { Pusher } from '../identity/pusher.js';
 import { printable, printableBytes } from '../errors/printable.js';
 

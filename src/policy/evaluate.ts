@@ -1,3 +1,4 @@
+// The policy evaluator: every enabled rule on every changeset and on the push, bypasses and exemptions, all violations collected.
 import type { RuleConfig } from '../config/config-types.js';
 import type { Changeset } from '../hg/hg-types.js';
 import { printable } from '../errors/printable.js';

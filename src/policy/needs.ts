@@ -1,3 +1,4 @@
+// What hg must read for a policy: the union of what each enabled rule needs beyond the changesets.
 import type { RuleConfig } from '../config/config-types.js';
 import type { Needs } from './policy-types.js';
 import { ruleFor } from './rule-registry.js';

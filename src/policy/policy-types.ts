@@ -1,3 +1,4 @@
+// The policy's shapes: a violation, what a rule may know of the push (and refs rules of a transaction), a rule's definition, its needs.
 import type { RuleConfig } from '../config/config-types.js';
 import type { Changeset, PushData, ReadOptions } from '../hg/hg-types.js';
 import type { RefChanges } from '../hg/refs-types.js';

@@ -1,3 +1,4 @@
+// The report a pusher sees (DESIGN §4): violations in push order, one aligned line each with short node, rule id, what and a hint.
 import { printable } from '../errors/printable.js';
 import { plural } from './describe.js';
 import type { Violation } from './policy-types.js';

@@ -1,3 +1,4 @@
+// Copies every row of one store into another (SQLite to PostgreSQL) in one transaction, idempotently, for `taskgate store copy`.
 import type { SqlJobStore } from './sql-job-store.js';
 import { COPIED_TABLES } from './store-layout.js';
 

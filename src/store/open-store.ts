@@ -1,3 +1,4 @@
+// Opens the store the configuration names: SQLite, or PostgreSQL (pg loaded only then).
 import type { TaskgateConfig } from '../config/config-types.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { SqliteStore } from './sqlite-store.js';

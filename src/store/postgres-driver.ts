@@ -1,3 +1,4 @@
+// pg behind the SQL driver: `$n` placeholders, transactions with row and advisory locks retried on conflicts, the NOTIFY channels (DESIGN §9).
 import type { Pool, PoolClient } from 'pg';
 import type { SqlDriver } from './sql-driver.js';
 

@@ -1,3 +1,4 @@
+// The distributed store (DESIGN §9): PostgreSQL through a pg pool, its migrations, its audit chain in the database, LISTEN for waiters.
 import type pg from 'pg';
 import type { AuditStorage } from '../audit/audit-chain.js';
 import type { AuditRecord } from '../audit/audit-log.js';

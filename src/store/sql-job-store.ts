@@ -1,3 +1,4 @@
+// The JobStore interface implemented once over a SQL driver for both engines, each engine error named.
 import type { AuditStorage } from '../audit/audit-chain.js';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import type { SqlDriver } from './sql-driver.js';

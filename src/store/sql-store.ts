@@ -1,3 +1,4 @@
+// The job store's SQL, written once for both engines (DESIGN §9): exchanges, enqueues and admin actions, each one transaction locking its head.
 import type { JobRecord, JobStatus } from '../jobs/job-types.js';
 import {
   CONSUMES,

@@ -1,3 +1,4 @@
+// better-sqlite3 behind the async SQL driver: BEGIN IMMEDIATE write transactions, queued per database file in this process.
 import type Database from 'better-sqlite3';
 import type { SqlDriver } from './sql-driver.js';
 

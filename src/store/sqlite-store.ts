@@ -1,3 +1,4 @@
+// The embedded store (DESIGN §9): one SQLite file in WAL mode, its addon found even from a hook bundle (DESIGN §13).
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';

@@ -1,3 +1,4 @@
+// The job store's interface and its shapes: pushes, jobs, tokens, attempts, exchanges and their refusals, reader filters and pages.
 import type { AuditStorage } from '../audit/audit-chain.js';
 import type { JobActor, JobRecord, JobStatus } from '../jobs/job-types.js';
 

@@ -1,3 +1,4 @@
+// A worker's own key and its RFC 7523 client assertions: signed per request, and checked by the service (lifetime, binding, one-time jti).
 import { randomUUID } from 'node:crypto';
 import {
   SignJWT,

@@ -1,3 +1,4 @@
+// The signing key file: `keys init` and `rotate` (private, mode 0600), the active key, and the public JWKS with retired keys still in use.
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';

@@ -1,3 +1,4 @@
+// The shapes of job tokens (DESIGN §8): kinds, typ and scope per kind, stored signing keys, a JWKS and the claims.
 import type { JWK } from 'jose';
 
 /** A public JSON Web Key Set. */

@@ -1,3 +1,4 @@
+// Verifies a taskgate token with the pinned rules of DESIGN §8: algorithms, typ, iss, aud, times, and never a key from the token itself.
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { TOKEN_TYP, type TokenKind } from './token-types.js';

@@ -1,3 +1,4 @@
+// What each new head of a push affects (DESIGN §6): its changed files, its manifest against the base's, its affected tasks.
 import type { Changeset, PushData } from '../hg/hg-types.js';
 import { affectedTasks, type AffectedTask } from '../manifest/affected.js';
 import { parseManifest } from '../manifest/parse-manifest.js';

@@ -1,3 +1,4 @@
+// The worker loop: claims ready jobs, runs each task in a fresh archive of its revision, heartbeats, and completes or fails it by token exchange.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// The browser for the UI tests: Debian's chromium driven by playwright-core (nothing downloaded), and screenshots for docs/ui.md.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';

@@ -1,3 +1,4 @@
+// Vitest's global setup: builds the hook bundles once, since the hooks under test are the built ones.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 

@@ -1,3 +1,4 @@
+// The hg fixtures every test builds on: a clean hg environment, central repositories with taskgate installed, clones, commits, pushes, the CLI.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -1,3 +1,4 @@
+// A long synthetic history for a repository, appended in process by make-history.py.
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { HELPERS, baseEnv } from './hg-fixture.js';

@@ -1,3 +1,4 @@
+// Policies for tests: the example policy of DESIGN §3 with overrides, or a policy of just the given rules.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

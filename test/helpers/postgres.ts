@@ -1,3 +1,4 @@
+// The PostgreSQL of the test run: whether it is there, a fresh database per caller, raw SQL, and a cluster of a test's own.
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';

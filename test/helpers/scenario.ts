@@ -1,3 +1,4 @@
+// A central repository with a policy and a clone, and pushes expected to be accepted or rejected with given report lines.
 import { expect } from 'vitest';
 import { centralLog, makeCentral, makeClone, push, tempDir, type CentralOptions } from './hg-fixture.js';
 

@@ -1,3 +1,4 @@
+// Servers for the channel tests: `hg serve`, hgweb behind a wrapper that sets REMOTE_USER, `taskgate serve`, and a dummy ssh.
 import { execa, type ResultPromise } from 'execa';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';

@@ -1,3 +1,4 @@
+// The author rule, each case pushed for real: the pusher's own changesets pass, a faked or non-matching author is refused, `except` exempts.
 import { describe, it } from 'vitest';
 import { commit } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

@@ -1,3 +1,4 @@
+// The bookmarks rule over local, ssh and http pushes: create, move, force-move and delete of a protected bookmark, bookmark-only pushes too.
 import { describe, expect, it } from 'vitest';
 import { commit, hg, hgOk } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

@@ -1,3 +1,4 @@
+// The branch rule, each case pushed for real: names, who may create, push to and close a branch, a new branch smuggled in a merge.
 import { describe, it } from 'vitest';
 import { commit, hgOk } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

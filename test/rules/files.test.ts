@@ -1,3 +1,4 @@
+// The files rule, each case pushed for real: sizes, forbidden files, case-only clashes and names that are not portable.
 import { describe, expect, it } from 'vitest';
 import { commit } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

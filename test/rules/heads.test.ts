@@ -1,3 +1,4 @@
+// The heads rule, pushed for real: a linear push passes, a second head on default is refused.
 import { describe, it } from 'vitest';
 import { commit, hgOk } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

@@ -1,3 +1,4 @@
+// The manifest rule: a broken manifest is refused with every problem, it cannot be bypassed, and the sandbox's task fields are checked (issue 13).
 import { describe, it } from 'vitest';
 import { commit } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

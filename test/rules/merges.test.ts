@@ -1,3 +1,4 @@
+// The merges rule, pushed for real: merges accepted when allowed, refused when not.
 import { describe, it } from 'vitest';
 import { commit, hgOk } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

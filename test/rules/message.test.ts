@@ -1,3 +1,4 @@
+// The message rule, each case pushed for real: an issue key required, WIP forbidden, an empty description reported, merges skipped on request.
 import { describe, it } from 'vitest';
 import { commit, hgOk } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

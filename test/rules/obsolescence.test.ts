@@ -1,3 +1,4 @@
+// The obsolescence rule, pushed for real: an amended draft lands; markers from outside prune, or on a public changeset, are refused.
 import { describe, expect, it } from 'vitest';
 import { commit, hgOk } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

@@ -1,3 +1,4 @@
+// The ownership rule, each case pushed for real: owners change their tasks' inputs, others are refused, nobody grants themselves ownership.
 import { describe, it } from 'vitest';
 import { commit } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

@@ -1,3 +1,4 @@
+// Parity with Mozilla's hghooks, Mercurial's acl and hooklib (DESIGN §18), as real pushes: magic words, scoping, who-lists, RE2, files, heads.
 import { readFileSync, symlinkSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

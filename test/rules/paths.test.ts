@@ -1,3 +1,4 @@
+// The paths rule, each case pushed for real: allowed and denied paths, `except`, removals, and merges judged on what they bring in.
 import { describe, it } from 'vitest';
 import { commit } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

@@ -1,3 +1,4 @@
+// The phases rule, pushed for real: draft-only repositories refuse public changesets, and only `publish` may push to a publishing one.
 import { describe, expect, it } from 'vitest';
 import { commit, hgOk } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

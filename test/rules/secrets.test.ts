@@ -1,3 +1,4 @@
+// The secrets rule, each case pushed for real: credentials refused by file and line without the secret, allowPaths, no bypass.
 import { describe, expect, it } from 'vitest';
 import { commit } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

@@ -1,3 +1,4 @@
+// The tags rule, each case pushed for real: protected tags created only by `create`, never moved or removed, even from an older branch (issue 12).
 import { describe, expect, it } from 'vitest';
 import { commit, hgOk, makeClone } from '../helpers/hg-fixture.js';
 import { onlyRules } from '../helpers/policy.js';

@@ -1,3 +1,4 @@
+// The sandbox's accounts (DESIGN §14, issue 13): tasks run as worker.runAs and never as root; a machine where bubblewrap cannot start runs nothing.
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';

@@ -1,3 +1,4 @@
+// The sandbox holds against pushed code (issue 13): each attack blocked under bubblewrap, and shown to work under worker.sandbox "none".
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';

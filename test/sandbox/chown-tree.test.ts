@@ -1,3 +1,4 @@
+// chownTree hands a job's folder to the task account: every entry changes owner, and never what a link points at.
 import { lstatSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// Hermetic tasks (DESIGN §14, issue 13): the archive holds only the files the inputs match and the manifest.
 import { describe, expect, it } from 'vitest';
 import { commit, jobsOf, taskLog, taskgate } from '../helpers/hg-fixture.js';
 import { expectAccepted, scenario } from '../helpers/scenario.js';

@@ -1,3 +1,4 @@
+// A task's limits (DESIGN §14, issue 13) on a real worker in real bubblewrap: memory, processes, log size and timeout hold.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';

@@ -1,3 +1,4 @@
+// GET /v1/jobs/{id}/source (DESIGN §14): the job's exact node as a tar, to the worker holding its running token and to nobody else.
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';

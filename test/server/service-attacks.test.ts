@@ -1,3 +1,4 @@
+// `taskgate serve` under the attacks of issue 14 (DESIGN §15), with SQLite and PostgreSQL: readers, bounded waits, assertions, bad input.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// One conformance suite for both store engines (DESIGN §9): enqueue, claims, leases, retries, release, replay, expiry and the audit chain.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// PostgreSQL deployments: the database down during a push, hosts sharing one database, the move from SQLite, LISTEN waking idle workers.
 import { execa } from 'execa';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// One store shared by two repositories with their own keys (DESIGN §14, issue 13): a worker of one never touches the other's jobs.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';

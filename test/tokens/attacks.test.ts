@@ -1,3 +1,4 @@
+// Each attack on a job token (DESIGN §8) and on the exchange, refused by the real verification, service and store.
 import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// signJobToken on node:crypto makes the very Ed25519 token jose made, and ES256 tokens that jose verifies.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

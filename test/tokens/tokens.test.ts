@@ -1,3 +1,4 @@
+// Job tokens (DESIGN §8): their claims, verified by PyJWT and `token verify`; key files and rotation; no token or key in any log.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';

@@ -1,3 +1,4 @@
+// The tasks a push affects, through real pushes (inputs, renames, heads, merges, manifest changes), and the lineage back to the push.
 import { describe, expect, it } from 'vitest';
 import { commit, hgOk, jobsOf, taskgate } from '../helpers/hg-fixture.js';
 import { expectAccepted, scenario, type Scenario } from '../helpers/scenario.js';

@@ -1,3 +1,4 @@
+// An invalid manifest at a head (a cycle, an unknown requires, a bad glob, not JSON) queues no job, reports readably, and the push is processed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

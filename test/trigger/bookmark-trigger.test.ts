@@ -1,3 +1,4 @@
+// Bookmark triggers: a move queues exactly the tasks filtered to that bookmark, and a move a dying hook left is queued once by reconcile.
 import { describe, expect, it } from 'vitest';
 import { commit, hg, hgOk, jobsOf, taskgate } from '../helpers/hg-fixture.js';
 import { expectAccepted, scenario } from '../helpers/scenario.js';

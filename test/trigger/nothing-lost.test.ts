@@ -1,3 +1,4 @@
+// The trigger never loses or doubles a job: hooks run twice, a store fault and its outbox, pushes no hook saw, a strip, then reconcile.
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';

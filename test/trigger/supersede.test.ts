@@ -1,3 +1,4 @@
+// Superseding (DESIGN §14, issue 13): quick pushes to one branch run a `"supersede": true` task once, for the newest head.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';

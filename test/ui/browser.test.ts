@@ -1,3 +1,4 @@
+// The web UI in a real browser: pushes, push, job, lineage and log followed by link, live status, markup shown as text, no secret on any page.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';

@@ -1,3 +1,4 @@
+// Live events, one loop for the whole service: shared polls on SQLite, NOTIFY on PostgreSQL, new verdicts, bursts, no change told twice.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';

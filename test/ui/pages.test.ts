@@ -1,3 +1,4 @@
+// The web UI's pages and read APIs: readers on loopback only (DESIGN §15), bad input as 404 or 400, paging, /v1/events, and `taskgate graph`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';

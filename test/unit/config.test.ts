@@ -1,3 +1,4 @@
+// Loading the configuration: `extends` merging, paths and defaults, where the file is found, and every bad pattern or rule reported by path.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// Queued token expiry, with the clock injected: a ready job whose queued token runs out expires, and a retry gives it a new token.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

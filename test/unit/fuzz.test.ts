@@ -1,3 +1,4 @@
+// Property-based fuzzing of the configuration loader and the manifest parser: any input gives a result or errors, never a crash or a hang.
 import fc from 'fast-check';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// parseHookEnv: reads what Mercurial sets for a hook, names every malformed variable, and says so outside a hook.
 import { describe, expect, it } from 'vitest';
 import { parseHookEnv } from '../../src/hg/hook-env.js';
 import { TaskgateError } from '../../src/errors/taskgate-error.js';

@@ -1,3 +1,4 @@
+// The log writes JSON lines to its file, with tokens, keys and secrets redacted.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

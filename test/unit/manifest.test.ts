@@ -1,3 +1,4 @@
+// The task manifest: topological order, input matching with excludes and dotfiles, the base index's speed, and every problem reported.
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/manifest/parse-manifest.js';
 import { topoOrder } from '../../src/manifest/dag.js';

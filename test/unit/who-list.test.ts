@@ -1,3 +1,4 @@
+// Who-lists with negations (DESIGN §18): a negation wins over every grant, and negations alone never grant the unknown pusher a permission.
 import { describe, expect, it } from 'vitest';
 import type { Pusher } from '../../src/identity/pusher.js';
 import { grants, reaches } from '../../src/identity/who-list.js';

@@ -1,3 +1,4 @@
+// A forged source archive from the network (DESIGN §14) writes nothing outside the job's folder and fails the job; the source cache's bounds.
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';

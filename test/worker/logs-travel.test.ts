@@ -1,3 +1,4 @@
+// Logs travel: a remote worker's log reaches the service as the task runs, cut at resources.log, appended only by the running token's holder.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';

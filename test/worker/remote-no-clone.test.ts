@@ -1,3 +1,4 @@
+// A remote worker with no clone (DESIGN §14, issue 13): sources fetched over TLS from the service, a pinned CA, plain http to loopback only.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';

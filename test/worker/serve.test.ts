@@ -1,3 +1,4 @@
+// `taskgate serve` and remote workers: the JWKS, registered worker keys, replays through the service, and workers waiting out its absence.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// A remote worker verifies what it is handed (DESIGN §14, issue 13): pinned to the real JWKS, it runs nothing a service in the middle changed.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';

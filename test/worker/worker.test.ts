@@ -1,3 +1,4 @@
+// Workers on real jobs: a diamond in order, retries and upstream failure, a killed worker's lease, replayed tokens, tokens PyJWT verifies.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';

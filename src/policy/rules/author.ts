@@ -1,3 +1,4 @@
+// Rule `author`: the author matches a pattern and, with `matchPusher`, carries one of the pusher's emails.
 import type { AuthorRuleConfig } from '../../config/config-types.js';
 import { printable } from '../../errors/printable.js';
 import { who } from '../describe.js';

@@ -1,3 +1,4 @@
+// Rule `manifest`: the task manifest at each new head parses and is sound, and no task takes the workers' token audience (DESIGN §14).
 import type { ManifestRuleConfig } from '../../config/config-types.js';
 import { printable } from '../../errors/printable.js';
 import type { TaskManifest } from '../../manifest/manifest-types.js';

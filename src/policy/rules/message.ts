@@ -1,3 +1,4 @@
+// Rule `message`: each changeset's description matches `pattern` and none of `forbid`.
 import type { MessageRuleConfig } from '../../config/config-types.js';
 import { quoteSummary } from '../describe.js';
 import { regex } from '../patterns.js';

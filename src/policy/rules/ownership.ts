@@ -1,3 +1,4 @@
+// Rule `ownership`: touching a task's inputs or manifest entry needs one of its owners, as the manifest named them before the push.
 import type { OwnershipRuleConfig } from '../../config/config-types.js';
 import type { Changeset } from '../../hg/hg-types.js';
 import type { ParsedManifest } from '../../manifest/manifest-types.js';

@@ -1,3 +1,4 @@
+// Rule `paths`, like Mercurial's acl extension: `deny` and `allow` globs mapped to who-lists, on every touched file.
 import type { PathsRuleConfig } from '../../config/config-types.js';
 import { showPath, who, whoText } from '../describe.js';
 import { glob } from '../patterns.js';

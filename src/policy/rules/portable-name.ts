@@ -1,3 +1,4 @@
+// Why a file name cannot be checked out on Windows or macOS (reserved names, forbidden characters, bad UTF-8), for the `files` rule.
 const RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])$/i;
 // eslint-disable-next-line no-control-regex -- Windows refuses control characters in file names: matching them is the point
 const WINDOWS_CHARS = /[<>:"\\|?*\x00-\x1f]/;

@@ -1,3 +1,4 @@
+// Rule `secrets`: added or changed lines that look like credentials, reported by file, line and kind, never the secret itself.
 import type { SecretsRuleConfig } from '../../config/config-types.js';
 import { showPath } from '../describe.js';
 import { glob } from '../patterns.js';
