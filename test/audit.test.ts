@@ -80,4 +80,17 @@ describe('audit log', () => {
     const result = verifyAudit(file);
     expect(result).toEqual({ ok: true, records: 20, problems: [] });
   });
+
+  it("the exchange's job events reach the disk in the background: each is in the file when its append resolves, and the chain stays whole", async () => {
+    const file = join(tempDir(), 'audit.jsonl');
+    for (let i = 0; i < 30; i++) {
+      // a gate record (forced to disk before it returns) every tenth: both kinds chain as one
+      const gate = i % 10 === 9;
+      const rec = await appendAudit(file, gate ? 'push.accepted' : 'job.claimed', { i }, undefined, { background: !gate });
+      expect(readFileSync(file, 'utf8').trim().split('\n').at(-1)).toBe(JSON.stringify(rec));
+    }
+    // more at once than may wait for the disk together
+    await Promise.all(Array.from({ length: 20 }, (_, i) => appendAudit(file, 'job.completed', { i }, undefined, { background: true })));
+    expect(verifyAudit(file)).toEqual({ ok: true, records: 50, problems: [] });
+  });
 });

@@ -57,11 +57,11 @@ function fileLines(path: string): string[] {
   return text.split('\n').filter((l) => l !== '');
 }
 
-/** The audit file of a repository (`audit.path`), with its chain-head sidecar. */
-export function fileTrail(path: string): AuditTrail {
+/** The audit file of a repository (`audit.path`), with its chain-head sidecar; `background`: see appendAudit. */
+export function fileTrail(path: string, options: { background?: boolean } = {}): AuditTrail {
   return {
     name: path,
-    append: (event, data, now) => appendAudit(path, event, data, now),
+    append: (event, data, now) => appendAudit(path, event, data, now, options),
     verify: () => later(() => verifyAudit(path)),
     tail: (n) =>
       later(() =>

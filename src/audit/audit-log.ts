@@ -1,7 +1,9 @@
 // The hash-chained audit file: records appended under a lock and fsynced, its chain-head sidecar, and the checks of `audit verify`.
 import { createHash } from 'node:crypto';
 import {
+  close,
   closeSync,
+  fsync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -106,15 +108,67 @@ function writeHead(path: string, head: { seq: number; hash: string }): void {
 }
 
 /**
+ * The background fsyncs of this process, per file and oldest first. Each settles with its
+ * error rather than rejecting, so that a failure nobody waits for is reported by the file's
+ * next append instead of crashing the process; at most MAX_SYNCING wait for the disk at once.
+ */
+const syncing = new Map<string, Array<Promise<NodeJS.ErrnoException | null>>>();
+const MAX_SYNCING = 8;
+
+function syncLater(path: string, fd: number): void {
+  const queue = syncing.get(path) ?? [];
+  queue.push(new Promise((settle) => fsync(fd, (error) => close(fd, () => settle(error)))));
+  syncing.set(path, queue);
+}
+
+/** Waits for this file's background fsyncs until at most `keep` are left; a failed one fails this append. */
+async function settleSyncs(path: string, keep: number): Promise<void> {
+  const queue = syncing.get(path);
+  while (queue && queue.length > keep) {
+    const error = await queue.shift()!;
+    if (error)
+      throw new TaskgateError(
+        'ERR_AUDIT_WRITE',
+        `an earlier record of the audit log ${path} could not be forced to disk: ${error.code ?? error.message}`,
+        'check the disk that holds .hg/taskgate/ (`dmesg` shows I/O errors); `taskgate audit verify` checks the chain',
+      );
+  }
+  if (queue?.length === 0) syncing.delete(path);
+}
+
+/** One record at the end of the file, forced to disk now, or (`background`) by a background fsync. */
+function writeRecord(path: string, line: string, background: boolean): void {
+  const fd = openSync(path, 'a', 0o640);
+  let handedOver = false;
+  try {
+    writeSync(fd, line);
+    if (background) {
+      syncLater(path, fd);
+      handedOver = true;
+    } else fsyncSync(fd);
+  } finally {
+    if (!handedOver) closeSync(fd);
+  }
+}
+
+/**
  * Appends one hash-chained record under an exclusive lock and fsyncs it. Never pass a
  * token, key or secret in `data`: the log is for auditors' eyes (log `jti`s instead).
+ *
+ * `background` (the exchange's job events): the record is in the file, for every reader and
+ * past a crash of this process, when this resolves; the fsync that forces it to disk runs on
+ * the thread pool meanwhile (an append forced to disk at once first waits for those of this
+ * process). A job event is then as durable as the exchange it records (SQLite commits in WAL mode with
+ * `synchronous = NORMAL`, which a power cut may also take back); the gate's records wait.
  */
 export async function appendAudit(
   path: string,
   event: AuditEvent,
   data: Record<string, unknown>,
   now: () => Date = () => new Date(),
+  options: { background?: boolean } = {},
 ): Promise<AuditRecord> {
+  await settleSyncs(path, options.background ? MAX_SYNCING - 1 : 0);
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
@@ -128,13 +182,7 @@ export async function appendAudit(
     try {
       const last = lastLine(path);
       const record = nextRecord(last ? (JSON.parse(last) as AuditRecord) : null, event, data, now);
-      const fd = openSync(path, 'a', 0o640);
-      try {
-        writeSync(fd, `${JSON.stringify(record)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      writeRecord(path, `${JSON.stringify(record)}\n`, options.background === true);
       writeHead(headPath(path), { seq: record.seq, hash: record.hash });
       return record;
     } catch (error) {

@@ -48,7 +48,8 @@ export class JobService {
   }
 
   private audit(event: AuditEvent, data: Record<string, unknown>) {
-    return jobAuditTrail(this.config, this.store).append(event, data, this.now);
+    // the exchange has committed: its record need not wait for the disk before the worker goes on
+    return jobAuditTrail(this.config, this.store, { background: true }).append(event, data, this.now);
   }
 
   private mint() {
@@ -196,7 +197,8 @@ export class JobService {
         prev: jti,
         released: r.released,
       });
-      await this.mint();
+      // only the dependents it released can have become ready; housekeeping mints for any other
+      if (r.released.length > 0) await this.mint();
     }
     return { receipt: issuedToken(r), released: r.released };
   }
