@@ -45,11 +45,21 @@ export function affectedTasks(input: AffectedInput): AffectedTask[] {
     if (!list) reasons.set(task, (list = []));
     list.push(reason);
   };
+  // per task index, its file reasons: the tasks that list one glob are visited one after another
+  // for a path, and share one reason object (read only), not one each: fewer objects for the GC
+  const fileReasons: AffectedReason[][] = [];
   for (const file of input.changedFiles) {
+    let shared: { kind: 'file'; file: string; glob: string } | null = null;
     after.forEachInput(file, (task, glob) => {
       const n = ++fileCounts[task.index]!;
-      if (n <= MAX_FILE_REASONS) add(task.name, { kind: 'file', file, glob });
+      if (n > MAX_FILE_REASONS) return;
+      if (shared?.glob !== glob) shared = { kind: 'file', file, glob };
+      (fileReasons[task.index] ??= []).push(shared);
     });
+  }
+  for (const [name, task] of after.tasks) {
+    const list = fileReasons[task.index];
+    if (list) reasons.set(name, list);
   }
   const before = input.before && input.before.ok ? input.before : null;
   for (const [name, task] of after.tasks) {
