@@ -30,9 +30,6 @@ export function bwrapArgs(options: { dir: string; network: boolean; command: str
     // user, PID, IPC, UTS, cgroup and network namespaces; the task's processes die with the sandbox's first one
     '--unshare-all',
     ...(options.network ? ['--share-net'] : []),
-    // the task's shell is the PID namespace's first process, without bwrap's reaper before it
-    // (one fork and a wait less, ≈ 3 ms a job): when that shell ends, the kernel ends the rest
-    '--as-pid-1',
     '--die-with-parent',
     '--new-session',
     '--cap-drop',
