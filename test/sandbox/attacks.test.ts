@@ -98,6 +98,34 @@ describe('the sandbox holds against pushed code (issue 13)', () => {
     expect(await lingering()).toBe('');
   });
 
+  it('a task that clears its own parent-death signal still ends at its timeout: nothing outlives the job', async () => {
+    // the attack of the review: the sandbox's first process must never be the task's own, or the task can
+    // unset the death signal bwrap gave it (prctl PR_SET_PDEATHSIG 0) and outlive its killed sandbox
+    const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [] } }, { trigger: true });
+    const escape = [
+      'import ctypes, os',
+      'ctypes.CDLL(None).prctl(1, 0, 0, 0, 0)',
+      "null = os.open('/dev/null', os.O_RDWR)",
+      'for fd in (0, 1, 2): os.dup2(null, fd)',
+      `os.execvp('sleep', ['sleep', '${SLEEP}'])`,
+    ].join('\n');
+    const task = { inputs: ['src/**'], timeout: '2s', run: `echo started; exec python3 -c "${escape}"` };
+    await commit(s.work, { 'tasks.json': JSON.stringify({ version: 1, tasks: { escape: task } }), 'src/a.ts': 'a' }, 'tasks');
+    await expectAccepted(s, { LOGNAME: 'bob' });
+    await execa('chmod', ['-R', 'a+rwX', s.dir]);
+    const w = await execa(TASKGATE, ['worker', '--once', '--name', 'w1', '-R', s.central], {
+      env: baseEnv(),
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+    });
+    expect(w.timedOut, w.stderr).toBe(false);
+    const job = (await jobsOf(s.central))[0]!;
+    expect(taskLog(s.central, job.id)).toContain('started');
+    expect(job.status).toBe('failed');
+    expect(await lingering()).toBe('');
+  });
+
   it("a remote worker's task cannot find the worker's key on its command line", async () => {
     const s = await scenario({ repo: { id: 'acme/app' }, policy: { rules: [] } }, { trigger: true });
     const key = join(s.dir, 'w-remote.jwk');
