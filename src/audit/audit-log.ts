@@ -108,47 +108,41 @@ function writeHead(path: string, head: { seq: number; hash: string }): void {
 }
 
 /**
- * The background fsyncs of this process, per file and oldest first. Each settles with its
- * error rather than rejecting, so that a failure nobody waits for is reported by the file's
- * next append instead of crashing the process; at most MAX_SYNCING wait for the disk at once.
+ * The background fsyncs of this process in flight, per file. Each is started under the log's
+ * lock, so the bound holds however many appends run at once; past it, or after a background
+ * fsync failed, a record is forced to disk at once, and a failure then fails that append.
  */
-const syncing = new Map<string, Array<Promise<NodeJS.ErrnoException | null>>>();
+const syncing = new Map<string, number>();
+const failedSync = new Set<string>();
 const MAX_SYNCING = 8;
 
-function syncLater(path: string, fd: number): void {
-  const queue = syncing.get(path) ?? [];
-  queue.push(new Promise((settle) => fsync(fd, (error) => close(fd, () => settle(error)))));
-  syncing.set(path, queue);
-}
-
-/** Waits for this file's background fsyncs until at most `keep` are left; a failed one fails this append. */
-async function settleSyncs(path: string, keep: number): Promise<void> {
-  const queue = syncing.get(path);
-  while (queue && queue.length > keep) {
-    const error = await queue.shift()!;
-    if (error)
-      throw new TaskgateError(
-        'ERR_AUDIT_WRITE',
-        `an earlier record of the audit log ${path} could not be forced to disk: ${error.code ?? error.message}`,
-        'check the disk that holds .hg/taskgate/ (`dmesg` shows I/O errors); `taskgate audit verify` checks the chain',
-      );
-  }
-  if (queue?.length === 0) syncing.delete(path);
-}
-
-/** One record at the end of the file, forced to disk now, or (`background`) by a background fsync. */
+/** One record at the end of the file, forced to disk now, or (`background`) by an fsync on the thread pool. */
 function writeRecord(path: string, line: string, background: boolean): void {
   const fd = openSync(path, 'a', 0o640);
-  let handedOver = false;
+  const inFlight = syncing.get(path) ?? 0;
+  if (!background || inFlight >= MAX_SYNCING || failedSync.has(path)) {
+    try {
+      writeSync(fd, line);
+      fsyncSync(fd);
+      failedSync.delete(path);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   try {
     writeSync(fd, line);
-    if (background) {
-      syncLater(path, fd);
-      handedOver = true;
-    } else fsyncSync(fd);
-  } finally {
-    if (!handedOver) closeSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
   }
+  syncing.set(path, inFlight + 1);
+  fsync(fd, (error) =>
+    close(fd, () => {
+      syncing.set(path, (syncing.get(path) ?? 1) - 1);
+      if (error) failedSync.add(path);
+    }),
+  );
 }
 
 /**
@@ -157,9 +151,10 @@ function writeRecord(path: string, line: string, background: boolean): void {
  *
  * `background` (the exchange's job events): the record is in the file, for every reader and
  * past a crash of this process, when this resolves; the fsync that forces it to disk runs on
- * the thread pool meanwhile (an append forced to disk at once first waits for those of this
- * process). A job event is then as durable as the exchange it records (SQLite commits in WAL mode with
- * `synchronous = NORMAL`, which a power cut may also take back); the gate's records wait.
+ * the thread pool meanwhile (at most MAX_SYNCING per file; after one failed, the next records
+ * are forced at once, and fail their append if the disk still fails). A job event is then as
+ * durable as the exchange it records (SQLite commits in WAL mode with `synchronous = NORMAL`,
+ * which a power cut may also take back); the gate's records wait for the disk.
  */
 export async function appendAudit(
   path: string,
@@ -168,7 +163,6 @@ export async function appendAudit(
   now: () => Date = () => new Date(),
   options: { background?: boolean } = {},
 ): Promise<AuditRecord> {
-  await settleSyncs(path, options.background ? MAX_SYNCING - 1 : 0);
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
