@@ -14,7 +14,7 @@ export class SignatureRefusal extends Error {
 
 /** The algorithms of DESIGN §8, and the keys each may be checked with. */
 const FITS: Record<string, (jwk: JWK) => boolean> = {
-  EdDSA: (jwk) => jwk.kty === 'OKP' && (jwk.crv === 'Ed25519' || jwk.crv === 'Ed448'),
+  EdDSA: (jwk) => jwk.kty === 'OKP' && jwk.crv === 'Ed25519',
   ES256: (jwk) => jwk.kty === 'EC' && jwk.crv === 'P-256',
 };
 
@@ -72,4 +72,15 @@ export function verifySignature(token: string, header: Record<string, unknown>, 
   if (!keys.some((jwk) => checks(input, signature, alg, keyObject(jwk))))
     throw new SignatureRefusal('signature verification failed', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
   return Buffer.from(parts[1]!, 'base64url');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The payload's text: bytes that are not UTF-8 are refused, as jose refuses them, never replaced. */
+export function payloadText(payload: Buffer): string {
+  try {
+    return utf8.decode(payload);
+  } catch {
+    throw new SignatureRefusal('the JWT Claims Set is not UTF-8', 'ERR_JWT_INVALID');
+  }
 }

@@ -2,7 +2,7 @@
 import { decodeProtectedHeader, type JWK, type JWTPayload } from 'jose';
 import { TaskgateError } from '../errors/taskgate-error.js';
 import { TOKEN_TYP, type TokenKind } from './token-types.js';
-import { SignatureRefusal, verifySignature } from './verify-signature.js';
+import { payloadText, SignatureRefusal, verifySignature } from './verify-signature.js';
 
 export interface VerifyOptions {
   issuer: string;
@@ -30,7 +30,7 @@ function checkClaims(payload: unknown, options: VerifyOptions): JWTPayload & Rec
     throw new SignatureRefusal('JWT Claims Set must be a top-level JSON object', 'ERR_JWT_INVALID');
   const claims = payload as JWTPayload & Record<string, unknown>;
   const refuse = (message: string, code = 'ERR_JWT_CLAIM_VALIDATION_FAILED') => new SignatureRefusal(message, code);
-  for (const claim of REQUIRED) if (!(claim in claims)) throw refuse(`missing required "${claim}" claim`);
+  for (const claim of REQUIRED) if (!Object.hasOwn(claims, claim)) throw refuse(`missing required "${claim}" claim`);
   if (claims.iss !== options.issuer) throw refuse('unexpected "iss" claim value');
   const aud = claims.aud;
   if (!(aud === options.audience || (Array.isArray(aud) && aud.includes(options.audience)))) throw refuse('unexpected "aud" claim value');
@@ -78,7 +78,7 @@ function verifyNow(token: string, jwks: { keys: JWK[] }, options: VerifyOptions)
     );
   try {
     // node:crypto on this thread: jose's WebCrypto verify waited on the thread pool twice per job
-    const claims = checkClaims(JSON.parse(verifySignature(token, header, jwks).toString('utf8')), options);
+    const claims = checkClaims(JSON.parse(payloadText(verifySignature(token, header, jwks))), options);
     const now = (options.now ?? new Date()).getTime() / 1000;
     if (claims.iat! > now + SKEW)
       throw new TaskgateError('ERR_TOKEN_INVALID', 'the token was issued in the future', 'check the clocks of the signer and the verifier');

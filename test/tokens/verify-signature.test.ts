@@ -19,12 +19,19 @@ const TYP = 'taskgate-queued+jwt';
 const ed = generateKeyPairSync('ed25519');
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const stranger = generateKeyPairSync('ed25519');
+const ed448 = generateKeyPairSync('ed448');
 
 async function publicJwk(key: KeyObject, kid: string, extra: Partial<JWK> = {}): Promise<JWK> {
   return { ...(await exportJWK(key)), kid, ...extra };
 }
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** A compact JWS over a payload given as bytes. */
+function jwsBytes(header: Record<string, unknown>, payload: Buffer, key: KeyObject = ed.privateKey): string {
+  const input = `${b64(header)}.${payload.toString('base64url')}`;
+  return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
+}
 
 /** A compact JWS over any header and payload, signed by `key` as `alg` says (ES256 as r || s). */
 function jws(header: Record<string, unknown>, payload: unknown, key: KeyObject = ed.privateKey): string {
@@ -63,6 +70,11 @@ const CASES: Array<[string, string]> = [
   ['a payload that is an array', jws(edHeader, [claims])],
   ['a payload that is a number', jws(edHeader, 42)],
   ['a payload that is not JSON', jws(edHeader, '{"sub":')],
+  [
+    'a payload that is not UTF-8',
+    jwsBytes(edHeader, Buffer.concat([Buffer.from(JSON.stringify(claims).slice(0, -1)), Buffer.from(',"x":"\xff"}', 'latin1')])),
+  ],
+  ['an Ed448 key under our kid', jws({ ...edHeader, kid: 'ed448' }, claims, ed448.privateKey)],
   ...(['sub', 'jti', 'iat', 'nbf', 'exp', 'iss', 'aud'] as const).map((c): [string, string] => {
     const { [c]: _, ...rest } = claims;
     return [`no ${c}`, jws(edHeader, rest)];
@@ -114,7 +126,9 @@ const oursAccepts = (token: string, jwks: { keys: JWK[] }) =>
 
 describe('verifyJobToken on node:crypto', () => {
   it('accepts and refuses each honest and forged token as jose did', async () => {
-    const jwks = { keys: [await publicJwk(ed.publicKey, 'ed'), await publicJwk(ec.publicKey, 'ec')] };
+    const jwks = {
+      keys: [await publicJwk(ed.publicKey, 'ed'), await publicJwk(ec.publicKey, 'ec'), await publicJwk(ed448.publicKey, 'ed448')],
+    };
     const answers = await Promise.all(
       CASES.map(async ([name, token]) => [name, await oursAccepts(token, jwks), await joseAccepts(token, jwks)]),
     );
@@ -143,7 +157,7 @@ describe('verifyJobToken on node:crypto', () => {
     expect([await oursAccepts(good, fit), await joseAccepts(good, fit)]).toEqual([true, true]);
   });
 
-  it('is stricter in two ways: a token must name its key, and be written as taskgate writes it', async () => {
+  it('is stricter in two ways: a token must name its key, and carry no base64 padding', async () => {
     const jwks = { keys: [await publicJwk(ed.publicKey, 'ed')] };
     // jose tried the only key of the token's kind
     const { kid: _, ...header } = edHeader;
