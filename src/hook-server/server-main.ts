@@ -126,11 +126,7 @@ class HookServer {
     this.server.listen(temp, () => {
       renameSync(temp, this.path);
       this.inode = statSync(this.path).ino;
-      try {
-        unlinkSync(`${this.path}.starting`);
-      } catch {
-        // removed already
-      }
+      rmSync(`${this.path}.starting`, { force: true });
     });
     setInterval(() => this.check(), CHECK_MS).unref();
   }
