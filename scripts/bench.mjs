@@ -591,7 +591,7 @@ if (!only.trigger) {
     median(perRun),
     5,
     'ms',
-    `${jobs} jobs, one worker, audit records fsync'd; median of 3 runs (${perRun.map((v) => v.toFixed(2)).join(', ')} ms)`,
+    `${jobs} jobs, one worker, audit records written (fsync'd in the background); median of 3 runs (${perRun.map((v) => v.toFixed(2)).join(', ')} ms)`,
   );
 
   // 5b. the sandbox (DESIGN §14): a no-op task in bubblewrap against worker.sandbox "none", interleaved,
